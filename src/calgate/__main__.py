@@ -1,0 +1,3 @@
+from calgate.cli import main
+
+main()

@@ -1,0 +1,62 @@
+"""The FastAPI application: routes, problem+json handlers, and the embedded store at /dav/."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from a2wsgi import WSGIMiddleware
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from calgate import __version__
+from calgate.api import problems
+from calgate.api.routes import calendars, events, health, sources, tokens
+from calgate.runtime import Runtime
+from calgate.settings import Settings
+
+DESCRIPTION = """A clean REST/JSON API for calendar events on any CalDAV calendar.
+
+Authenticate with `Authorization: Bearer <token>`. Errors are RFC 9457 problem+json.
+"""
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    """Build the app. A runtime passed in (by `calgate serve`) may already be started; one made
+    here is started and stopped with the app's lifespan."""
+    runtime = runtime or Runtime(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        runtime.start()
+        try:
+            yield
+        finally:
+            runtime.stop()
+
+    app = FastAPI(
+        title="calgate",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    problems.install(app)
+    for module in (health, tokens, sources, calendars, events):
+        app.include_router(module.router)
+
+    if runtime.embedded is not None:
+
+        @app.api_route("/.well-known/caldav", methods=["GET", "PROPFIND"], include_in_schema=False)
+        def well_known() -> RedirectResponse:
+            return RedirectResponse("/dav/", status_code=301)
+
+        @app.api_route("/dav", methods=["GET", "PROPFIND", "OPTIONS"], include_in_schema=False)
+        def dav_slash() -> RedirectResponse:
+            return RedirectResponse("/dav/", status_code=301)
+
+        app.mount("/dav", WSGIMiddleware(runtime.embedded.wsgi_app))  # type: ignore[arg-type]
+    return app

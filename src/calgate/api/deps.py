@@ -1,0 +1,68 @@
+"""Request dependencies: the runtime, a database session, and the caller's token grant."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from calgate.domain.access import Grant, Role
+from calgate.errors import AuthenticationRequired
+from calgate.runtime import Runtime
+from calgate.services.calendars import require_role
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def get_session(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[Session]:
+    with runtime.db.session() as session:
+        yield session
+
+
+def _presented_secret(header: str) -> str | None:
+    """``Bearer <token>``, or Basic auth with the token as password (any user name), as on /dav/."""
+    scheme, _, value = header.partition(" ")
+    value = value.strip()
+    if scheme.lower() == "bearer" and value:
+        return value
+    if scheme.lower() == "basic" and value:
+        try:
+            decoded = base64.b64decode(value, validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return decoded.partition(":")[2] or None
+    return None
+
+
+def get_grant(request: Request, runtime: Annotated[Runtime, Depends(get_runtime)]) -> Grant:
+    """Checked in a short session of its own: event routes then talk to CalDAV servers without
+    holding a database connection."""
+    header = request.headers.get("authorization")
+    if not header:
+        raise AuthenticationRequired(
+            "send an API token: 'Authorization: Bearer <token>' (make one with "
+            "'calgate token create' or POST /api/v1/tokens)"
+        )
+    secret = _presented_secret(header)
+    grant = runtime.check_token(secret) if secret else None
+    if grant is None:
+        raise AuthenticationRequired("the token is unknown or revoked")
+    return grant
+
+
+def get_admin(grant: Annotated[Grant, Depends(get_grant)]) -> Grant:
+    require_role(grant, Role.admin, "this operation")
+    return grant
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+SessionDep = Annotated[Session, Depends(get_session)]
+GrantDep = Annotated[Grant, Depends(get_grant)]
+AdminDep = Annotated[Grant, Depends(get_admin)]

@@ -1,0 +1,54 @@
+"""/api/v1/sources: connect CalDAV servers (admin only)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from calgate.api.deps import AdminDep, RuntimeDep, SessionDep
+from calgate.db.models import SourceRow
+from calgate.runtime import Runtime
+from calgate.schemas.sources import SourceCreate, SourcePublic, SourcesPublic
+from calgate.services import calendars, sources
+
+router = APIRouter(prefix="/api/v1/sources", tags=["sources"])
+
+
+def _public(runtime: Runtime, session: SessionDep, row: SourceRow) -> SourcePublic:
+    cals = [calendars.to_public(runtime, c, row) for c in sources.source_calendars(session, row.id)]
+    url = f"{runtime.settings.effective_public_url}/dav/" if row.kind == "embedded" else row.url
+    return SourcePublic(
+        id=row.id,
+        kind=row.kind,  # type: ignore[arg-type]
+        name=row.name,
+        url=url,
+        username=row.username,
+        auth_type=row.auth_type,  # type: ignore[arg-type]
+        created=row.created,
+        capabilities=row.capabilities,
+        calendars=cals,
+    )
+
+
+@router.post("", status_code=201, response_model=SourcePublic)
+def add_source(
+    body: SourceCreate, response: Response, runtime: RuntimeDep, session: SessionDep, _a: AdminDep
+) -> SourcePublic:
+    row = sources.add_source(session, runtime, body)
+    response.headers["Location"] = f"/api/v1/sources/{row.id}"
+    return _public(runtime, session, row)
+
+
+@router.get("", response_model=SourcesPublic)
+def list_sources(runtime: RuntimeDep, session: SessionDep, _a: AdminDep) -> SourcesPublic:
+    return SourcesPublic(items=[_public(runtime, session, r) for r in sources.list_sources(session)])
+
+
+@router.get("/{source_id}", response_model=SourcePublic)
+def get_source(source_id: str, runtime: RuntimeDep, session: SessionDep, _a: AdminDep) -> SourcePublic:
+    return _public(runtime, session, sources.get_source(session, source_id))
+
+
+@router.delete("/{source_id}", status_code=204)
+def remove_source(source_id: str, runtime: RuntimeDep, session: SessionDep, _a: AdminDep) -> Response:
+    sources.remove_source(session, runtime, source_id)
+    return Response(status_code=204)

@@ -1,0 +1,33 @@
+"""/api/v1/tokens: admin-only management of API tokens."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from calgate.api.deps import AdminDep, SessionDep
+from calgate.db.models import TokenRow
+from calgate.schemas.tokens import TokenCreate, TokenCreated, TokenPublic, TokensPublic
+from calgate.services import tokens
+
+router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
+
+
+def _public(row: TokenRow) -> TokenPublic:
+    return TokenPublic.model_validate(row, from_attributes=True)
+
+
+@router.post("", status_code=201, response_model=TokenCreated, response_model_by_alias=True)
+def create_token(body: TokenCreate, session: SessionDep, _admin: AdminDep) -> TokenCreated:
+    made = tokens.create_token(session, role=body.role, calendars=body.calendars, name=body.name)
+    return TokenCreated(**_public(made.row).model_dump(), token=made.secret)
+
+
+@router.get("", response_model=TokensPublic)
+def list_tokens(session: SessionDep, _admin: AdminDep) -> TokensPublic:
+    return TokensPublic(items=[_public(r) for r in tokens.list_tokens(session)])
+
+
+@router.delete("/{token_id}", status_code=204)
+def revoke_token(token_id: str, session: SessionDep, _admin: AdminDep) -> Response:
+    tokens.revoke_token(session, token_id)
+    return Response(status_code=204)

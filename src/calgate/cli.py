@@ -1,0 +1,205 @@
+"""The ``calgate`` command: serve (the service), token, source, calendars."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from calgate import __version__
+from calgate.domain.access import Role
+from calgate.errors import CalgateError
+from calgate.runtime import Runtime
+from calgate.settings import Settings
+
+app = typer.Typer(help="calgate: a REST/JSON API for calendar events on any CalDAV calendar.",
+                  no_args_is_help=True, add_completion=False)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+source_app = typer.Typer(help="CalDAV sources.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+app.add_typer(source_app, name="source")
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Data folder (env CALGATE_DATA_DIR; default ./calgate-data)."),
+]
+
+
+def _settings(data_dir: Path | None, **overrides: object) -> Settings:
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if data_dir is not None:
+        values["data_dir"] = data_dir
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def _runtime(data_dir: Path | None) -> Runtime:
+    runtime = Runtime(_settings(data_dir))
+    runtime.start(serve=False)
+    return runtime
+
+
+def _fail(exc: CalgateError) -> typer.Exit:
+    typer.echo(f"error: {exc.detail}", err=True)
+    for err in getattr(exc, "errors", []):
+        typer.echo(f"  {err.pointer}: {err.detail}", err=True)
+    return typer.Exit(code=1)
+
+
+@app.command()
+def serve(
+    data_dir: DataDir = None,
+    host: Annotated[str | None, typer.Option(help="Listen address (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port (default 8000).")] = None,
+) -> None:
+    """Run calgate (and the embedded CalDAV store)."""
+    import uvicorn
+
+    from calgate.api.app import create_app
+
+    settings = _settings(data_dir, host=host, port=port)
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    runtime = Runtime(settings)
+    report = runtime.start()
+    base = settings.effective_public_url
+    typer.echo(f"calgate {__version__}")
+    typer.echo(f"  API:     {base}/api/v1/")
+    typer.echo(f"  Docs:    {base}/api/docs")
+    if runtime.embedded is not None:
+        typer.echo(f"  CalDAV:  {base}/dav/   (any user name, a calgate token as the password)")
+    typer.echo(f"  Data:    {settings.data_dir}")
+    if report.admin_token is not None:
+        typer.echo("")
+        typer.echo(f"  Admin token (shown once, keep it): {report.admin_token.secret}")
+        typer.echo(f"  Try: curl -H 'Authorization: Bearer {report.admin_token.secret}' "
+                   f"{base}/api/v1/calendars")
+    elif settings.admin_token is None:
+        typer.echo("  Admin token: made on first start (not shown again); "
+                   "'calgate token create --role admin' makes another.")
+    typer.echo("", nl=True)
+    uvicorn.run(create_app(runtime=runtime), host=settings.host, port=settings.port,
+                log_level=settings.log_level.lower())
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[Role, typer.Option(help="read, write or admin.")] = Role.read,
+    calendar: Annotated[list[str] | None, typer.Option(
+        "--calendar", help="A calendar id (repeat); none: all calendars.")] = None,
+    name: Annotated[str | None, typer.Option(help="A label.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Make a token and print its secret (shown once)."""
+    from calgate.services import tokens
+
+    runtime = _runtime(data_dir)
+    try:
+        with runtime.db.session() as session:
+            made = tokens.create_token(session, role=role, calendars=calendar or None, name=name)
+            secret, token_id = made.secret, made.row.id
+    except CalgateError as exc:
+        raise _fail(exc) from exc
+    finally:
+        runtime.stop()
+    typer.echo(f"{token_id}\t{secret}")
+
+
+@token_app.command("list")
+def token_list(data_dir: DataDir = None) -> None:
+    """List active tokens (no secrets)."""
+    from calgate.services import tokens
+
+    runtime = _runtime(data_dir)
+    try:
+        with runtime.db.session() as session:
+            for row in tokens.list_tokens(session):
+                cals = ",".join(row.calendars) if row.calendars is not None else "*"
+                typer.echo(f"{row.id}\t{row.role}\t{cals}\t{row.prefix}...\t{row.name or ''}")
+    finally:
+        runtime.stop()
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: str, data_dir: DataDir = None) -> None:
+    """Revoke a token at once (API and /dav/)."""
+    from calgate.services import tokens
+
+    runtime = _runtime(data_dir)
+    try:
+        with runtime.db.session() as session:
+            tokens.revoke_token(session, token_id)
+    except CalgateError as exc:
+        raise _fail(exc) from exc
+    finally:
+        runtime.stop()
+    typer.echo(f"revoked {token_id}")
+
+
+@source_app.command("add")
+def source_add(
+    url: str,
+    username: Annotated[str | None, typer.Option(help="User name (basic/digest).")] = None,
+    password: Annotated[str | None, typer.Option(
+        help="Password (or env CALGATE_SOURCE_PASSWORD).", envvar="CALGATE_SOURCE_PASSWORD")] = None,
+    token: Annotated[str | None, typer.Option(
+        help="Bearer token, e.g. a Confluence PAT (or env CALGATE_SOURCE_TOKEN).",
+        envvar="CALGATE_SOURCE_TOKEN")] = None,
+    auth_type: Annotated[str | None, typer.Option(
+        "--auth-type", help="basic | digest | bearer.")] = None,
+    name: Annotated[str | None, typer.Option(help="A label.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Connect a CalDAV server and list the calendars found."""
+    from pydantic import ValidationError
+
+    from calgate.schemas.sources import SourceCreate
+    from calgate.services import sources
+
+    try:
+        body = SourceCreate.model_validate({
+            "url": url, "username": username, "password": password, "token": token,
+            "authType": auth_type, "name": name,
+        })
+    except ValidationError as exc:
+        typer.echo(f"error: {exc.errors()[0]['msg']}", err=True)
+        raise typer.Exit(code=2) from exc
+    runtime = _runtime(data_dir)
+    try:
+        with runtime.db.session() as session:
+            row = sources.add_source(session, runtime, body)
+            cals = [(c.id, c.name) for c in sources.source_calendars(session, row.id)]
+            source_id = row.id
+    except CalgateError as exc:
+        raise _fail(exc) from exc
+    finally:
+        runtime.stop()
+    typer.echo(f"source {source_id}")
+    for cal_id, cal_name in cals:
+        typer.echo(f"  calendar {cal_id}\t{cal_name}")
+
+
+@source_app.command("list")
+def source_list(data_dir: DataDir = None) -> None:
+    """List sources as JSON lines (no credentials)."""
+    from calgate.services import sources
+
+    runtime = _runtime(data_dir)
+    try:
+        with runtime.db.session() as session:
+            for row in sources.list_sources(session):
+                typer.echo(json.dumps({"id": row.id, "kind": row.kind, "url": row.url,
+                                       "username": row.username, "authType": row.auth_type}))
+    finally:
+        runtime.stop()
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    app()

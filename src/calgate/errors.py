@@ -1,0 +1,152 @@
+"""The domain error tree. Every layer raises these; `api/problems.py` turns them into RFC 9457
+problem+json in one place. Lower-level errors (HTTP client, CalDAV library, SQL) are translated
+into this tree at the boundary that sees them, with ``raise ... from exc``.
+
+::
+
+    CalgateError                         500  (never raised directly)
+    ├── InvalidInput                     422  one entry per bad field (``errors``)
+    │   └── UnknownTimeZone              422
+    ├── AuthenticationRequired           401
+    ├── PermissionDenied                 403
+    ├── NotFound                         404  (also: outside the token's scope)
+    ├── Conflict                         409
+    ├── PreconditionFailed               412  (If-Match / If-None-Match)
+    ├── UpstreamError                    502  the CalDAV server answered badly (``upstream_status``)
+    │   ├── UpstreamUnreachable          503  connection refused, DNS failure (``Retry-After``)
+    │   ├── UpstreamTimeout              504
+    │   └── UpstreamRejectedCredentials  502  401/403 from the server on an existing source
+    └── SourceConnectFailed              422  adding a source: bad URL, unreachable, bad credentials
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One bad field of a request: ``pointer`` is a JSON pointer into the body (``#/start``) or
+    the name of a query parameter or header (``start``, ``If-Match``)."""
+
+    detail: str
+    pointer: str | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        out = {"detail": self.detail}
+        if self.pointer is not None:
+            out["pointer"] = self.pointer
+        return out
+
+
+class CalgateError(Exception):
+    status: int = 500
+    title: str = "Internal error"
+    slug: str = "internal-error"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra: dict[str, Any] = extra
+        self.headers: dict[str, str] = {}
+
+
+class InvalidInput(CalgateError):
+    status = 422
+    title = "Invalid request"
+    slug = "invalid-request"
+
+    def __init__(self, detail: str, errors: list[FieldError] | None = None, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.errors = errors or []
+
+    @classmethod
+    def field(cls, pointer: str, detail: str) -> InvalidInput:
+        return cls(detail, [FieldError(detail, pointer)])
+
+
+class UnknownTimeZone(InvalidInput):
+    title = "Unknown time zone"
+    slug = "unknown-time-zone"
+
+
+class AuthenticationRequired(CalgateError):
+    status = 401
+    title = "Authentication required"
+    slug = "authentication-required"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.headers["WWW-Authenticate"] = 'Bearer realm="calgate"'
+
+
+class PermissionDenied(CalgateError):
+    status = 403
+    title = "Permission denied"
+    slug = "permission-denied"
+
+
+class NotFound(CalgateError):
+    status = 404
+    title = "Not found"
+    slug = "not-found"
+
+
+class Conflict(CalgateError):
+    status = 409
+    title = "Conflict"
+    slug = "conflict"
+
+
+class PreconditionFailed(CalgateError):
+    status = 412
+    title = "Precondition failed"
+    slug = "precondition-failed"
+
+
+class UpstreamError(CalgateError):
+    """The CalDAV server answered with something calgate cannot use."""
+
+    status = 502
+    title = "Upstream CalDAV server error"
+    slug = "upstream-error"
+
+    def __init__(self, detail: str, upstream_status: int | None = None, **extra: Any) -> None:
+        if upstream_status is not None:
+            extra["upstreamStatus"] = upstream_status
+        super().__init__(detail, **extra)
+        self.upstream_status = upstream_status
+
+
+class UpstreamUnreachable(UpstreamError):
+    status = 503
+    title = "Upstream CalDAV server unreachable"
+    slug = "upstream-unreachable"
+    retry_after_seconds = 30
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.headers["Retry-After"] = str(self.retry_after_seconds)
+
+
+class UpstreamTimeout(UpstreamError):
+    status = 504
+    title = "Upstream CalDAV server timed out"
+    slug = "upstream-timeout"
+
+
+class UpstreamRejectedCredentials(UpstreamError):
+    title = "Upstream CalDAV server rejected the stored credentials"
+    slug = "upstream-credentials-rejected"
+
+
+class SourceConnectFailed(InvalidInput):
+    """Adding a source failed; ``reason`` says which part was wrong (url, credentials, server)."""
+
+    title = "Could not connect the CalDAV source"
+    slug = "source-connect-failed"
+
+    def __init__(self, detail: str, reason: str, pointer: str | None = None) -> None:
+        super().__init__(detail, [FieldError(detail, pointer)] if pointer else [], reason=reason)
+        self.reason = reason

@@ -1,0 +1,140 @@
+"""The running service's parts, built once from settings and passed to whoever needs them:
+the metadata database, the secret box, the embedded store and one CalDAV connection per source.
+
+Building a Runtime does no I/O; ``start()`` migrates the database, starts the embedded store
+and makes the first-start admin token and ``default`` calendar.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from calgate.crypto import SecretBox, load_secret_box
+from calgate.db.models import CalendarRow, SourceRow
+from calgate.db.session import Database
+from calgate.domain.access import Grant
+from calgate.embedded.store import EmbeddedStore
+from calgate.services import bootstrap, tokens
+from calgate.services.tokens import NewToken
+from calgate.settings import Settings
+from calgate.upstream import CalDAVConnection, Credentials
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_SOURCE_ID = "embedded"
+
+
+@dataclass(frozen=True)
+class StartReport:
+    admin_token: NewToken | None
+
+
+class Runtime:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.db = Database(settings.effective_database_url)
+        self.embedded: EmbeddedStore | None = None
+        if settings.embedded:
+            self.embedded = EmbeddedStore(settings.data_dir / "collections", self.check_token)
+        self._box: SecretBox | None = None
+        self._embedded_url: str | None = None
+        self._connections: dict[str, CalDAVConnection] = {}
+        self._lock = threading.Lock()
+        self.started = False
+
+    def __repr__(self) -> str:
+        return f"Runtime(data_dir={str(self.settings.data_dir)!r}, started={self.started})"
+
+    # -- life cycle ------------------------------------------------------------------------
+    def start(self, *, serve: bool = True) -> StartReport:
+        """``serve=False`` (CLI admin commands) only opens the database: no embedded server and
+        no first-start admin token, which only ``calgate serve`` may print."""
+        if self.started:
+            return StartReport(admin_token=None)
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.db.migrate()
+        self._box = load_secret_box(self.settings)
+        if not serve:
+            self.started = True
+            return StartReport(admin_token=None)
+        if self.embedded is not None:
+            self._embedded_url = self.embedded.start_internal()
+        fixed = self.settings.admin_token
+        with self.db.session() as session:
+            if self.embedded is not None:
+                bootstrap.ensure_embedded_default(session, self)
+            new_admin = tokens.ensure_admin_token(
+                session, fixed_secret=fixed.get_secret_value() if fixed else None
+            )
+        self.started = True
+        return StartReport(admin_token=new_admin)
+
+    def stop(self) -> None:
+        with self._lock:
+            for conn in self._connections.values():
+                conn.close()
+            self._connections.clear()
+        if self.embedded is not None:
+            self.embedded.stop()
+        self.db.dispose()
+        self.started = False
+
+    # -- helpers used by services and the embedded store -----------------------------------
+    @property
+    def box(self) -> SecretBox:
+        if self._box is None:
+            self._box = load_secret_box(self.settings)
+        return self._box
+
+    def check_token(self, secret: str) -> Grant | None:
+        with self.db.session() as session:
+            return tokens.check_secret(session, secret)
+
+    def connection(self, source: SourceRow) -> CalDAVConnection:
+        """One pooled connection per source (the caldav client keeps HTTP keep-alive)."""
+        with self._lock:
+            conn = self._connections.get(source.id)
+            if conn is None:
+                conn = self._open(source)
+                self._connections[source.id] = conn
+            return conn
+
+    def forget_connection(self, source_id: str) -> None:
+        with self._lock:
+            conn = self._connections.pop(source_id, None)
+        if conn is not None:
+            conn.close()
+
+    def _open(self, source: SourceRow) -> CalDAVConnection:
+        timeout = self.settings.upstream_timeout
+        if source.kind == "embedded":
+            store = self._require_embedded()
+            creds = Credentials(store.internal_username, store.internal_password, "basic")
+            return CalDAVConnection(self.embedded_base_url(), creds, timeout=timeout)
+        secret = self.box.open(source.secret_encrypted) if source.secret_encrypted else None
+        creds = Credentials(source.username, secret, source.auth_type)  # type: ignore[arg-type]
+        return CalDAVConnection(source.url, creds, timeout=timeout)
+
+    def _require_embedded(self) -> EmbeddedStore:
+        if self.embedded is None:
+            raise RuntimeError("the embedded store is disabled (CALGATE_EMBEDDED=false)")
+        return self.embedded
+
+    def embedded_base_url(self) -> str:
+        if self._embedded_url is None:
+            self._embedded_url = self._require_embedded().start_internal()
+        return self._embedded_url
+
+    def calendar_url(self, calendar: CalendarRow, source: SourceRow) -> str:
+        """Absolute URL of a calendar collection as calgate's upstream client reaches it."""
+        base = self.embedded_base_url() if source.kind == "embedded" else source.url
+        return urljoin(base, calendar.href)
+
+    def public_calendar_url(self, calendar: CalendarRow, source: SourceRow) -> str:
+        """The URL a person's CalDAV client uses for this calendar."""
+        if source.kind == "embedded":
+            return f"{self.settings.effective_public_url}/dav{calendar.href}"
+        return urljoin(source.url, calendar.href)

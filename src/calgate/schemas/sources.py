@@ -1,0 +1,49 @@
+"""CalDAV source schemas. Credentials go in, never come out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr
+
+from calgate.schemas.base import ApiInput, ApiModel
+from calgate.schemas.calendars import CalendarPublic
+
+AuthType = Literal["basic", "digest", "bearer"]
+
+
+class SourceCreate(ApiInput):
+    url: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="A server root, a principal, or one calendar's URL (as Confluence gives it).",
+    )
+    name: str | None = Field(None, max_length=200)
+    username: str | None = Field(None, max_length=200)
+    password: SecretStr | None = None
+    token: SecretStr | None = Field(None, description="A bearer token (Confluence PAT).")
+    auth_type: AuthType | None = Field(
+        None, description="basic | digest | bearer; default bearer with `token`, else basic."
+    )
+
+    @property
+    def secret(self) -> str | None:
+        chosen = self.token if self.token is not None else self.password
+        return chosen.get_secret_value() if chosen is not None else None
+
+
+class SourcePublic(ApiModel):
+    id: str
+    kind: Literal["embedded", "caldav"]
+    name: str
+    url: str
+    username: str | None
+    auth_type: AuthType
+    created: datetime
+    capabilities: dict[str, Any]
+    calendars: list[CalendarPublic]
+
+
+class SourcesPublic(ApiModel):
+    items: list[SourcePublic]

@@ -1,0 +1,243 @@
+"""Events on one calendar: create, read, list a window, replace, patch, delete.
+
+Writes go to the CalDAV server first, conditionally (If-None-Match on create, If-Match with the
+ETag calgate just read on edits, so a change made underneath is never overwritten); the answer
+is built from what was written and the server's new ETag.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar
+
+from calgate.db.models import CalendarRow, SourceRow
+from calgate.domain import ical_events as ical
+from calgate.domain.ids import id_from_resource_name, is_plain_id, resource_name_from_id
+from calgate.errors import InvalidInput, NotFound, PreconditionFailed
+from calgate.runtime import Runtime
+from calgate.schemas.events import EventPublic, EventWrite
+from calgate.upstream import CalDAVConnection, RemoteObject
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime
+
+
+@dataclass
+class CalendarContext:
+    """Everything an event operation needs about its calendar."""
+
+    runtime: Runtime
+    calendar: CalendarRow
+    source: SourceRow
+
+    @property
+    def conn(self) -> CalDAVConnection:
+        return self.runtime.connection(self.source)
+
+    @property
+    def url(self) -> str:
+        url = self.runtime.calendar_url(self.calendar, self.source)
+        return url if url.endswith("/") else url + "/"
+
+    @property
+    def tz(self) -> str:
+        return self.calendar.time_zone
+
+    def href_for(self, event_id: str) -> str:
+        name = resource_name_from_id(event_id)
+        if name is None:
+            raise NotFound(f"no event with id {event_id!r}")
+        return urljoin(self.url, name)
+
+    def public(self, cal: Calendar, href: str, etag: str | None) -> EventPublic:
+        return ical.event_to_public(
+            cal,
+            event_id=event_id_of(href),
+            calendar_id=self.calendar.id,
+            etag=etag,
+            floating_tz=self.tz,
+        )
+
+
+def event_id_of(href: str) -> str:
+    return id_from_resource_name(href.rstrip("/").rsplit("/", 1)[-1])
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+# -- windows -------------------------------------------------------------------------------
+def parse_bound(value: str | None, *, name: str, tz: str) -> datetime | None:
+    """A query bound: an ISO date (midnight in the calendar's zone) or date-time (local times
+    in the calendar's zone)."""
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(tz))
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidInput.field(
+            name, f"{name} must be an ISO 8601 date or date-time, got {value!r}"
+        ) from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(tz))
+
+
+def window(start: str | None, end: str | None, tz: str, *, today: date | None = None) -> Window:
+    """The listing window; default: the current month in the calendar's zone."""
+    lo = parse_bound(start, name="start", tz=tz)
+    hi = parse_bound(end, name="end", tz=tz)
+    zone = ZoneInfo(tz)
+    if lo is None:
+        if hi is not None:
+            raise InvalidInput.field("start", "start is required when end is given")
+        day = today or datetime.now(zone).date()
+        lo = datetime(day.year, day.month, 1, tzinfo=zone)
+    if hi is None:
+        first_next = (lo.replace(day=28) + timedelta(days=4)).replace(day=1)
+        hi = first_next if start is None else lo + timedelta(days=31)
+    if hi <= lo:
+        raise InvalidInput.field("end", "end must be after start")
+    return Window(lo.astimezone(UTC), hi.astimezone(UTC))
+
+
+# -- reading -------------------------------------------------------------------------------
+def _parse_remote(obj: RemoteObject) -> Calendar | None:
+    """Odd data a server hands back never fails a request: it is logged and left out."""
+    try:
+        return ical.parse_ical(obj.ical)
+    except InvalidInput:
+        log.warning("skipping unparseable object %s", obj.href)
+        return None
+
+
+def get_event(ctx: CalendarContext, event_id: str) -> EventPublic:
+    obj = ctx.conn.get(ctx.href_for(event_id))
+    cal = _parse_remote(obj)
+    if cal is None:
+        raise NotFound(f"event {event_id!r} exists but cannot be read as iCalendar")
+    return ctx.public(cal, obj.href, obj.etag)
+
+
+def list_events(ctx: CalendarContext, win: Window, *, expand: bool, max_items: int) -> list[EventPublic]:
+    items: list[EventPublic] = []
+    for obj in ctx.conn.query(ctx.url, start=win.start, end=win.end):
+        cal = _parse_remote(obj)
+        if cal is None:
+            continue
+        event_id = event_id_of(obj.href)
+        if expand:
+            items.extend(
+                ical.expand(
+                    cal,
+                    start=win.start,
+                    end=win.end,
+                    floating_tz=ctx.tz,
+                    event_id=event_id,
+                    calendar_id=ctx.calendar.id,
+                    etag=obj.etag,
+                    max_items=max_items - len(items),
+                )
+            )
+        elif ical.overlaps(cal, start=win.start, end=win.end, floating_tz=ctx.tz):
+            items.append(ctx.public(cal, obj.href, obj.etag))
+    items.sort(key=lambda e: (_sort_key(e), e.id))
+    return items
+
+
+def _sort_key(event: EventPublic) -> datetime:
+    start = event.start
+    if len(start) == 10:
+        return datetime.fromisoformat(start).replace(tzinfo=UTC)
+    parsed = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+# -- writing -------------------------------------------------------------------------------
+def _serialize(cal: Calendar) -> str:
+    return cal.to_ical().decode()
+
+
+def create_event(ctx: CalendarContext, body: EventWrite, *, event_id: str | None = None) -> EventPublic:
+    uid = event_id or str(uuid.uuid4())
+    href = ctx.href_for(uid)
+    cal = ical.build_calendar(body, uid=uid, default_tz=ctx.tz, now=_now())
+    etag = ctx.conn.put(href, _serialize(cal), if_none_match=True)
+    return ctx.public(cal, href, etag)
+
+
+def _etag_matches(header: str, etag: str | None) -> bool:
+    """If-Match: ``*`` or a list of entity tags (strong comparison, RFC 9110 13.1.1)."""
+    tags = [t.strip() for t in header.split(",")]
+    return "*" in tags or (etag is not None and etag in tags)
+
+
+def _load_for_edit(ctx: CalendarContext, href: str, if_match: str | None) -> tuple[Calendar, str | None]:
+    obj = ctx.conn.get(href)
+    if if_match is not None and not _etag_matches(if_match, obj.etag):
+        raise PreconditionFailed(
+            f"the event changed since you read it (If-Match {if_match}, current ETag {obj.etag})"
+        )
+    cal = _parse_remote(obj)
+    if cal is None:
+        raise InvalidInput.field("id", "the stored object is not valid iCalendar; it cannot be edited")
+    return cal, obj.etag
+
+
+def replace_event(
+    ctx: CalendarContext,
+    event_id: str,
+    body: EventWrite,
+    *,
+    if_match: str | None,
+    if_none_match: str | None,
+) -> tuple[EventPublic, bool]:
+    """PUT: replace, or create with the client's id when absent. Returns (event, created)."""
+    href = ctx.href_for(event_id)
+    try:
+        cal, etag = _load_for_edit(ctx, href, if_match)
+    except NotFound:
+        if if_match is not None:
+            raise PreconditionFailed(f"If-Match was sent but event {event_id!r} does not exist") from None
+        if not is_plain_id(event_id):
+            raise InvalidInput.field(
+                "id", "a new event's id must be 1-200 letters, digits, '-', '_' or '.'"
+            ) from None
+        return create_event(ctx, body, event_id=event_id), True
+    if if_none_match is not None and if_none_match.strip() == "*":
+        raise PreconditionFailed(f"event {event_id!r} already exists (If-None-Match: *)")
+    cal = ical.replace_event(cal, body, default_tz=ctx.tz, now=_now())
+    new_etag = ctx.conn.put(href, _serialize(cal), if_match=etag)
+    return ctx.public(cal, href, new_etag), False
+
+
+def patch_event(
+    ctx: CalendarContext, event_id: str, patch: dict[str, Any], *, if_match: str | None
+) -> EventPublic:
+    href = ctx.href_for(event_id)
+    cal, etag = _load_for_edit(ctx, href, if_match)
+    cal = ical.patch_event(cal, patch, default_tz=ctx.tz, now=_now())
+    new_etag = ctx.conn.put(href, _serialize(cal), if_match=etag)
+    return ctx.public(cal, href, new_etag)
+
+
+def delete_event(ctx: CalendarContext, event_id: str, *, if_match: str | None) -> None:
+    href = ctx.href_for(event_id)
+    if if_match is not None and "*" not in if_match:
+        ctx.conn.delete(href, if_match=if_match)
+    else:
+        ctx.conn.delete(href)

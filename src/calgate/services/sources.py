@@ -1,0 +1,121 @@
+"""CalDAV sources: connect (discover calendars, store encrypted credentials), list, remove."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from calgate.db.models import CalendarRow, SourceRow
+from calgate.domain.timezones import is_known_time_zone
+from calgate.errors import FieldError, InvalidInput, NotFound
+from calgate.runtime import Runtime
+from calgate.schemas.sources import SourceCreate
+from calgate.services.slugs import slugify, unique_slug
+from calgate.upstream import CalDAVConnection, Credentials
+
+
+def check_source_input(body: SourceCreate) -> str:
+    """Check the combination of fields; returns the effective auth type."""
+    errors: list[FieldError] = []
+    parts = urlsplit(body.url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        errors.append(FieldError("url must be an absolute http:// or https:// URL", "#/url"))
+    if body.password is not None and body.token is not None:
+        errors.append(FieldError("send either password or token, not both", "#/token"))
+    auth_type = body.auth_type or ("bearer" if body.token is not None else "basic")
+    if auth_type == "bearer" and body.secret is None:
+        errors.append(FieldError("authType bearer needs a token", "#/token"))
+    if auth_type in ("basic", "digest"):
+        if body.token is not None:
+            errors.append(
+                FieldError(f"authType {auth_type} takes username and password, not token", "#/token")
+            )
+        if body.username is None and body.password is not None:
+            errors.append(FieldError(f"authType {auth_type} needs a username", "#/username"))
+    if errors:
+        raise InvalidInput("the source cannot be added as sent", errors)
+    return auth_type
+
+
+def add_source(session: Session, runtime: Runtime, body: SourceCreate) -> SourceRow:
+    """Discover first; store nothing unless the server answered with calendars."""
+    auth_type = check_source_input(body)
+    creds = Credentials(body.username, body.secret, auth_type)  # type: ignore[arg-type]
+    conn = CalDAVConnection(body.url, creds, timeout=runtime.settings.upstream_timeout)
+    try:
+        found = [c for c in conn.discover() if c.supports_events]
+    finally:
+        conn.close()
+    if not found:
+        raise InvalidInput.field(
+            "#/url", f"{body.url} is a CalDAV server, but no calendar with events was found there"
+        )
+    host = urlsplit(body.url).hostname or "source"
+    source_id = unique_slug(
+        slugify(body.name or host, fallback="source"),
+        lambda s: session.get(SourceRow, s) is not None,
+    )
+    now = datetime.now(UTC)
+    source = SourceRow(
+        id=source_id,
+        kind="caldav",
+        name=body.name or host,
+        url=body.url,
+        username=body.username,
+        auth_type=auth_type,
+        secret_encrypted=runtime.box.seal(body.secret) if body.secret is not None else None,
+        capabilities={},
+        created=now,
+    )
+    session.add(source)
+    session.flush()
+    for cal in found:
+        name = cal.name or urlsplit(cal.url).path.rstrip("/").rsplit("/", 1)[-1] or "calendar"
+        cal_id = unique_slug(
+            slugify(name, fallback="calendar"),
+            lambda c: session.get(CalendarRow, c) is not None,
+        )
+        tz = cal.time_zone if cal.time_zone and is_known_time_zone(cal.time_zone) else None
+        session.add(
+            CalendarRow(
+                id=cal_id,
+                source_id=source.id,
+                href=urljoin(body.url, cal.url),
+                name=name,
+                time_zone=tz or runtime.settings.default_time_zone,
+                created=now,
+                updated=now,
+            )
+        )
+        session.flush()
+    return source
+
+
+def list_sources(session: Session) -> list[SourceRow]:
+    return list(session.scalars(select(SourceRow).order_by(SourceRow.created)))
+
+
+def get_source(session: Session, source_id: str) -> SourceRow:
+    row = session.get(SourceRow, source_id)
+    if row is None:
+        raise NotFound(f"no source with id {source_id!r}")
+    return row
+
+
+def source_calendars(session: Session, source_id: str) -> list[CalendarRow]:
+    query = select(CalendarRow).where(CalendarRow.source_id == source_id).order_by(CalendarRow.id)
+    return list(session.scalars(query))
+
+
+def remove_source(session: Session, runtime: Runtime, source_id: str) -> None:
+    """Forget a source and its calendars in calgate; nothing is deleted on the server."""
+    row = get_source(session, source_id)
+    if row.kind == "embedded":
+        raise InvalidInput.field("source", "the embedded store cannot be removed")
+    for cal in source_calendars(session, source_id):
+        session.delete(cal)
+    session.delete(row)
+    runtime.forget_connection(source_id)
