@@ -1,0 +1,83 @@
+"""Radicale auth plugins: calgate API tokens (for /dav) and the internal credential.
+
+Radicale's ``auth.type`` may be a callable taking the configuration; the factories here
+bind the plugin to its secret source, so nothing is read from files or globals.
+Radicale calls ``_login_ext_with_groups`` on every request (login caching is off), so a
+revoked token is refused at its next request.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+
+from radicale import auth, config
+
+from calgate.domain.access import Grant
+
+from .grants import GROUP_INTERNAL, PRINCIPAL, grant_groups
+
+TokenCheck = Callable[[str], Grant | None]
+"""Secret -> grant; None when the token is unknown, expired or revoked."""
+
+_REFUSED: tuple[str, set[str]] = ("", set())
+
+
+class TokenAuth(auth.BaseAuth):
+    """Any user name; the password is a calgate API token. Every token maps to the one
+    shared principal ``calgate`` and carries its grant as groups."""
+
+    def __init__(self, configuration: config.Configuration, check_token: TokenCheck) -> None:
+        super().__init__(configuration)
+        self._check_token = check_token
+
+    def _login_ext_with_groups(
+        self, login: str, password: str, context: auth.AuthContext
+    ) -> tuple[str, set[str]]:
+        if not password:
+            return _REFUSED
+        grant = self._check_token(password)
+        if grant is None:
+            return _REFUSED
+        return PRINCIPAL, grant_groups(grant)
+
+
+class InternalAuth(auth.BaseAuth):
+    """Only ``calgate`` with the per-process secret; it gets the internal group."""
+
+    def __init__(self, configuration: config.Configuration, password: str) -> None:
+        super().__init__(configuration)
+        self._password = password.encode()
+
+    def __repr__(self) -> str:
+        return "InternalAuth()"
+
+    def _login_ext_with_groups(
+        self, login: str, password: str, context: auth.AuthContext
+    ) -> tuple[str, set[str]]:
+        user_ok = hmac.compare_digest(login.encode(), PRINCIPAL.encode())
+        password_ok = hmac.compare_digest(password.encode(), self._password)
+        if user_ok and password_ok:
+            return PRINCIPAL, {GROUP_INTERNAL}
+        return _REFUSED
+
+
+class PluginFactory:
+    """A named callable for Radicale's ``<section>.type`` option.
+
+    Radicale logs the type it loaded (and puts it in "Successful login" lines), so the
+    factory has a short, secret-free repr instead of a lambda's.
+    """
+
+    def __init__(self, name: str, build: Callable[[config.Configuration], object]) -> None:
+        self._name = name
+        self._build = build
+
+    def __call__(self, configuration: config.Configuration) -> object:
+        return self._build(configuration)
+
+    def __repr__(self) -> str:
+        return self._name
+
+    def __str__(self) -> str:
+        return self._name

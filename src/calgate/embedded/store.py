@@ -1,0 +1,185 @@
+"""The embedded CalDAV store: Radicale on a folder, reached two ways.
+
+Two Radicale ``Application`` objects share one storage folder (Radicale's storage
+lock is a ``flock`` on a file in that folder, so they exclude each other as two
+processes would):
+
+- ``wsgi_app`` (mounted by the API at ``/dav``): Basic auth, any user name, a calgate
+  API token as the password. Every token is the one principal ``/calgate/``; the
+  token's grant decides which calendars it sees and whether it may change events.
+- the internal app, served by :meth:`EmbeddedStore.start_internal` on loopback: only
+  user ``calgate`` with a random per-process password, full rights on ``/calgate/``.
+
+Calendars are created with Radicale's storage API directly (``ensure_calendar``), so
+this works before any server is started.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import zoneinfo
+from pathlib import Path
+from typing import Any
+from wsgiref.types import WSGIApplication
+
+import icalendar
+from radicale import Application, config, storage
+
+from .auth import InternalAuth, PluginFactory, TokenAuth, TokenCheck
+from .grants import PRINCIPAL, GrantRights, is_calendar_id
+from .server import LoopbackServer, utf8_paths
+
+__all__ = ["EmbeddedStore", "TokenCheck"]
+
+_RADICALE_LOGGER = "radicale"
+
+
+def _configuration(
+    folder: Path, auth_type: PluginFactory, auth_delay: float
+) -> config.Configuration:
+    """A Radicale configuration built in code: no config files are read."""
+    configuration = config.Configuration(config.DEFAULT_CONFIG_SCHEMA)
+    configuration.update(
+        {
+            "auth": {
+                "type": auth_type,
+                "delay": auth_delay,
+                "cache_logins": False,  # a revoked token must fail at once
+                "realm": "calgate",
+            },
+            "rights": {
+                "type": PluginFactory("calgate-grant-rights", GrantRights),
+                # Deleting or overwriting a whole calendar needs the explicit D / O
+                # permissions, which only the internal credential has.
+                "permit_delete_collection": False,
+                "permit_overwrite_collection": False,
+            },
+            "storage": {"filesystem_folder": str(folder)},
+            "web": {"type": "none"},
+            "logging": {"mask_passwords": True},
+        },
+        "calgate.embedded",
+    )
+    # Radicale checks Content-Length against max_content_length only when it believes
+    # its own server runs it; we want that check behind any server.
+    configuration.update(
+        {"server": {"_internal_server": True}}, "calgate.embedded", privileged=True
+    )
+    return configuration
+
+
+def _quiet_radicale_logging() -> None:
+    """Radicale logs every request and its whole configuration at INFO; keep warnings
+    (failed logins, errors) unless the application configured that logger itself."""
+    radicale_logger = logging.getLogger(_RADICALE_LOGGER)
+    if radicale_logger.level == logging.NOTSET:
+        radicale_logger.setLevel(logging.WARNING)
+
+
+def _timezone_calendar(time_zone: str) -> str:
+    """The value of CALDAV:calendar-timezone: a VCALENDAR holding one VTIMEZONE."""
+    try:
+        zoneinfo.ZoneInfo(time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone: {time_zone!r}") from exc
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//calgate//embedded//EN")
+    cal.add("version", "2.0")
+    cal.add_component(icalendar.Timezone.from_tzid(time_zone))
+    return cal.to_ical().decode("utf-8")
+
+
+class EmbeddedStore:
+    """calgate's built-in CalDAV store in ``folder``."""
+
+    internal_username: str = PRINCIPAL
+    principal_path: str = f"/{PRINCIPAL}/"
+
+    def __init__(self, folder: Path, check_token: TokenCheck, *, auth_delay: float = 1.0) -> None:
+        self.folder = Path(folder)
+        # Radicale's multifilesystem layout; created here so Radicale does not warn.
+        (self.folder / "collection-root").mkdir(parents=True, exist_ok=True)
+        self.internal_password = secrets.token_urlsafe(32)
+        _quiet_radicale_logging()
+
+        def token_auth(conf: config.Configuration) -> TokenAuth:
+            return TokenAuth(conf, check_token)
+
+        password = self.internal_password
+
+        def internal_auth(conf: config.Configuration) -> InternalAuth:
+            return InternalAuth(conf, password)
+
+        public_conf = _configuration(
+            self.folder, PluginFactory("calgate-token-auth", token_auth), auth_delay
+        )
+        internal_conf = _configuration(
+            self.folder, PluginFactory("calgate-internal-auth", internal_auth), auth_delay
+        )
+        self.wsgi_app: WSGIApplication = utf8_paths(Application(public_conf))
+        self._internal_app: WSGIApplication = utf8_paths(Application(internal_conf))
+        self._storage = storage.load(internal_conf)
+        self._server: LoopbackServer | None = None
+        self._server_lock = threading.Lock()
+        self._ensure_principal()
+
+    def __repr__(self) -> str:
+        url = self._server.url if self._server is not None else None
+        return f"EmbeddedStore(folder={str(self.folder)!r}, internal_url={url!r})"
+
+    # -- paths --------------------------------------------------------------------
+
+    def calendar_path(self, calendar_id: str) -> str:
+        """``/calgate/<id>/``; ValueError unless ``calendar_id`` is a safe id."""
+        if not is_calendar_id(calendar_id):
+            raise ValueError(f"invalid calendar id: {calendar_id!r}")
+        return f"{self.principal_path}{calendar_id}/"
+
+    # -- storage ------------------------------------------------------------------
+
+    def _ensure_principal(self) -> None:
+        with self._storage.acquire_lock("w", PRINCIPAL):
+            if next(iter(self._storage.discover(self.principal_path)), None) is None:
+                self._storage.create_collection(self.principal_path)
+
+    def ensure_calendar(self, calendar_id: str, *, name: str, time_zone: str | None) -> bool:
+        """Create the calendar collection if it is missing; True if it was created.
+
+        A VEVENT calendar with ``displayname`` and, when given, ``calendar-timezone``.
+        An existing collection is left as it is. Uses Radicale's storage API under its
+        storage lock, so it works with or without a server running.
+        """
+        path = self.calendar_path(calendar_id)
+        props: dict[str, Any] = {
+            "tag": "VCALENDAR",
+            "D:displayname": name,
+            "C:supported-calendar-component-set": "VEVENT",
+        }
+        if time_zone:
+            props["C:calendar-timezone"] = _timezone_calendar(time_zone)
+        with self._storage.acquire_lock("w", PRINCIPAL):
+            if next(iter(self._storage.discover(path)), None) is not None:
+                return False
+            self._storage.create_collection(path, props=props)
+        return True
+
+    # -- internal server ----------------------------------------------------------
+
+    def start_internal(self) -> str:
+        """Serve the store on 127.0.0.1 (ephemeral port); returns its base URL.
+
+        Accepts only ``internal_username`` / ``internal_password``. Idempotent.
+        """
+        with self._server_lock:
+            if self._server is None:
+                self._server = LoopbackServer(self._internal_app)
+            return self._server.url
+
+    def stop(self) -> None:
+        """Stop the internal server, if it runs. Idempotent."""
+        with self._server_lock:
+            server, self._server = self._server, None
+        if server is not None:
+            server.stop()
