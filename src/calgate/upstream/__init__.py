@@ -1,1 +1,23 @@
+"""The only code in calgate that speaks CalDAV (see ``connection.CalDAVConnection``).
 
+Modules: ``models`` (values crossing the boundary), ``connection`` (requests), ``discovery``
+(finding calendars behind a URL), ``davxml`` (request bodies, multistatus parsing), ``errors``
+(library/HTTP failures -> ``calgate.errors``), ``hrefs`` (one spelling per URL), ``timezones``,
+``quirks`` (server features as data).
+"""
+
+from calgate.upstream.connection import CalDAVConnection
+from calgate.upstream.hrefs import resolve_href
+from calgate.upstream.models import AuthType, Credentials, DiscoveredCalendar, RemoteObject
+from calgate.upstream.quirks import detect_server, features_for
+
+__all__ = [
+    "AuthType",
+    "CalDAVConnection",
+    "Credentials",
+    "DiscoveredCalendar",
+    "RemoteObject",
+    "detect_server",
+    "features_for",
+    "resolve_href",
+]

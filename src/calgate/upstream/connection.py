@@ -1,0 +1,214 @@
+"""``CalDAVConnection``: the requests calgate makes to one CalDAV server, over the caldav library.
+
+The caldav ``DAVClient`` carries the HTTP session, authentication and redirects; calgate builds the
+bodies and reads the replies itself (``davxml``), so conditional headers go out exactly as given and
+every status comes back to ``errors.upstream_error``. Safe to share between worker threads: each
+thread gets its own ``DAVClient`` (and so its own HTTP session), made on first use.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+from caldav.davclient import DAVClient
+
+from calgate.errors import CalgateError, Conflict, UpstreamError
+from calgate.upstream import davxml, discovery
+from calgate.upstream.davxml import DavResource
+from calgate.upstream.errors import translated, upstream_error
+from calgate.upstream.hrefs import public_url, resolve_href, same_resource, without_user_info
+from calgate.upstream.models import Credentials, DiscoveredCalendar, RemoteObject
+from calgate.upstream.timezones import vtimezone_calendar
+
+XML = "application/xml; charset=utf-8"
+ICAL = "text/calendar; charset=utf-8"
+USER_AGENT = "calgate (python-caldav)"
+
+
+def _crlf(text: str) -> str:
+    return re.sub(r"\r?\n", "\r\n", text)
+
+
+class CalDAVConnection:
+    def __init__(self, url: str, credentials: Credentials, *, timeout: float) -> None:
+        # Credentials travel in ``credentials`` only: user info in the URL is dropped.
+        self.url = resolve_href(url, without_user_info(url))
+        self._credentials = credentials
+        self.timeout = timeout
+        self._local = threading.local()
+        self._clients: list[DAVClient] = []
+        self._lock = threading.Lock()
+
+    @property
+    def _client(self) -> DAVClient:
+        """This thread's DAVClient: an HTTP session (connection pool) per worker thread, since
+        requests-style sessions do not promise thread safety."""
+        client: DAVClient | None = getattr(self._local, "client", None)
+        if client is None:
+            client = self._new_client()
+            self._local.client = client
+            with self._lock:
+                self._clients.append(client)
+        return client
+
+    def _new_client(self) -> DAVClient:
+        c = self._credentials
+        with translated(self.url):
+            client = DAVClient(
+                url=self.url,
+                username=None if c.anonymous else (c.username or ""),
+                password=None if c.anonymous else (c.secret or ""),
+                # Given explicitly, the auth object is built up front: Basic and Bearer go out
+                # with the first request, no probing 401 round trip, no guessing.
+                auth_type=None if c.anonymous else c.auth_type,
+                timeout=None,
+                headers={"User-Agent": USER_AGENT},
+                enable_rfc6764=False,
+            )
+        # DAVClient's signature says int, but the value goes straight to the HTTP library.
+        client.timeout = self.timeout  # type: ignore[assignment]
+        return client
+
+    def __repr__(self) -> str:
+        c = self._credentials
+        return (
+            f"CalDAVConnection({public_url(self.url)!r}, user={c.username!r}, auth={c.auth_type})"
+        )
+
+    def __enter__(self) -> CalDAVConnection:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            clients, self._clients = self._clients, []
+        for client in clients:
+            client.close()
+        self._local = threading.local()
+
+    # -- low level -----------------------------------------------------------------------------
+
+    def resolve(self, href: str) -> str:
+        """``href`` (relative to the server URL, or absolute) in calgate's normalized spelling."""
+        return resolve_href(self.url, href)
+
+    def send(
+        self, method: str, url: str, body: str = "", headers: dict[str, str] | None = None
+    ) -> Any:
+        """One request; transport failures become domain errors, any status is returned."""
+        with translated(url):
+            return self._client.request(url, method, body, headers or {})
+
+    def request(
+        self, method: str, url: str, body: str = "", headers: dict[str, str] | None = None
+    ) -> Any:
+        """``send`` that raises the mapped domain error for any status outside 2xx."""
+        response = self.send(method, url, body, headers)
+        if not 200 <= response.status < 300:
+            raise upstream_error(url, status=response.status, body=response.raw)
+        return response
+
+    def propfind(self, url: str, props: list[str], *, depth: int) -> list[DavResource]:
+        url = self.resolve(url)
+        headers = {"Depth": str(depth), "Content-Type": XML}
+        response = self.request("PROPFIND", url, davxml.propfind_body(props), headers)
+        with translated(url):
+            resources = davxml.parse_multistatus(response.tree, url)
+        # RFC 4918 section 14.24: a missing resource may come back as a 207 whose only response
+        # carries a bare 404 (Xandikos does this).
+        if resources and all(r.status == 404 and not r.props for r in resources):
+            raise upstream_error(url, status=404)
+        return resources
+
+    # -- the API -------------------------------------------------------------------------------
+
+    def discover(self) -> list[DiscoveredCalendar]:
+        return discovery.discover(self)
+
+    def get(self, href: str) -> RemoteObject:
+        url = self.resolve(href)
+        response = self.request("GET", url, headers={"Accept": "text/calendar"})
+        ical = response.raw
+        if "BEGIN:VCALENDAR" not in ical:
+            raise UpstreamError(f"The CalDAV server did not return iCalendar data for {url}.")
+        return RemoteObject(href=url, etag=response.headers.get("ETag"), ical=_crlf(ical))
+
+    def put(
+        self, href: str, ical: str, *, if_match: str | None = None, if_none_match: bool = False
+    ) -> str | None:
+        if if_match is not None and if_none_match:
+            raise ValueError("give if_match or if_none_match, not both")
+        url = self.resolve(href)
+        headers = {"Content-Type": ICAL}
+        if if_match is not None:
+            headers["If-Match"] = if_match
+        if if_none_match:
+            headers["If-None-Match"] = "*"
+        response = self.request("PUT", url, ical, headers)
+        etag = response.headers.get("ETag")
+        if etag:
+            return str(etag)
+        # RFC 4791 section 5.3.4: no ETag means the server may have changed the data; ask.
+        try:
+            found = self.propfind(url, [davxml.GETETAG], depth=0)
+        except CalgateError:
+            return None
+        return next((r.text(davxml.GETETAG) for r in found if r.text(davxml.GETETAG)), None)
+
+    def delete(self, href: str, *, if_match: str | None = None) -> None:
+        url = self.resolve(href)
+        self.request("DELETE", url, headers={"If-Match": if_match} if if_match is not None else {})
+
+    def query(
+        self, calendar_url: str, *, start: datetime | None, end: datetime | None
+    ) -> list[RemoteObject]:
+        url = self.resolve(calendar_url)
+        body = davxml.calendar_query_body(start, end)
+        response = self.request("REPORT", url, body, {"Depth": "1", "Content-Type": XML})
+        with translated(url):
+            resources = davxml.parse_multistatus(response.tree, url)
+        out: list[RemoteObject] = []
+        for r in resources:
+            data = r.raw_text(davxml.CALENDAR_DATA)
+            if r.ok and data and not same_resource(r.href, url):
+                out.append(RemoteObject(href=r.href, etag=r.text(davxml.GETETAG), ical=_crlf(data)))
+        return out
+
+    def list_hrefs(self, calendar_url: str) -> dict[str, str | None]:
+        url = self.resolve(calendar_url)
+        found = self.propfind(url, [davxml.GETETAG, davxml.RESOURCETYPE], depth=1)
+        return {
+            r.href: r.text(davxml.GETETAG)
+            for r in found
+            if r.ok and not r.is_collection and not same_resource(r.href, url)
+        }
+
+    def make_calendar(
+        self, *, home_url: str | None, slug: str, name: str, time_zone: str | None
+    ) -> str:
+        home = self.resolve(home_url) if home_url else discovery.calendar_home(self)
+        url = resolve_href(home.rstrip("/") + "/", quote(slug, safe="") + "/")
+        body = davxml.mkcalendar_body(name, vtimezone_calendar(time_zone) if time_zone else None)
+        response = self.send("MKCALENDAR", url, body, {"Content-Type": XML})
+        # RFC 4791 section 5.3.1 (resource-must-be-null) says 405; Radicale says 409, which
+        # RFC 4918 section 9.3.1 also uses for a missing parent collection.
+        if response.status in (405, 409):
+            raise Conflict(
+                f"Could not create a calendar at {public_url(url)}: something exists there "
+                "already (or the calendar home does not)."
+            )
+        if not 200 <= response.status < 300:
+            raise upstream_error(url, status=response.status, body=response.raw)
+        return url

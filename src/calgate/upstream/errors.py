@@ -1,0 +1,171 @@
+"""Translate what the CalDAV library and the server say into calgate's error tree, in one place.
+
+``upstream_error()`` maps a library exception or an HTTP status to a domain error; callers raise it
+``from`` the original. ``source_connect_failed()`` re-words a domain error for the moment a user
+adds a source. Details are sentences for people: they name the host or URL (never its user info
+or query string, see ``hrefs.public_url``) and never quote the server's body or the credentials.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from caldav.lib import error as dav_error
+from caldav.lib.http_sync import requests as http
+
+from calgate.errors import (
+    CalgateError,
+    Conflict,
+    NotFound,
+    PreconditionFailed,
+    SourceConnectFailed,
+    UpstreamError,
+    UpstreamRejectedCredentials,
+    UpstreamTimeout,
+    UpstreamUnreachable,
+)
+from calgate.upstream.davxml import CALDAV, NotMultistatus
+from calgate.upstream.hrefs import host_of, public_url
+
+# DAV:error preconditions (RFC 4918 section 16) that decide the error whatever the status:
+# another object holds this UID (RFC 4791 section 5.3.2.1, RFC 6638 section 3.2.4.1; Radicale
+# says 409, Xandikos 412, Cyrus 403), or MKCALENDAR where something exists (Xandikos says 403).
+_CONFLICTS = {
+    CALDAV + "no-uid-conflict": "Another event in this calendar already has the same UID.",
+    CALDAV + "unique-scheduling-object-resource": "Another event already has the same UID.",
+    "{DAV:}resource-must-be-null": "Something already exists at {where}.",
+}
+
+# Exceptions that mean "the conversation with the server failed"; anything else is a bug.
+LIBRARY_ERRORS: tuple[type[BaseException], ...] = (
+    dav_error.DAVError,
+    http.exceptions.RequestException,
+    SyntaxError,  # lxml.etree.XMLSyntaxError: a reply labelled XML that is not
+    NotMultistatus,
+    OSError,
+)
+
+
+def _unreachable_cause(exc: BaseException) -> str:
+    text = str(exc)
+    if isinstance(exc, http.exceptions.SSLError):
+        return "the TLS handshake failed (check the certificate and the https:// address)"
+    if "NameResolution" in text or "resolve" in text or "Name or service not known" in text:
+        return "its host name could not be resolved"
+    if "refused" in text.lower():
+        return "the connection was refused"
+    return "the connection failed"
+
+
+def upstream_error(
+    url: str,
+    *,
+    exc: BaseException | None = None,
+    status: int | None = None,
+    body: bytes | str | None = None,
+) -> CalgateError:
+    """The domain error for a failed request to ``url``: from ``exc`` when the library raised,
+    else from the HTTP ``status`` (and the DAV:error preconditions in ``body``)."""
+    where = public_url(url)
+    host = host_of(url)
+    if isinstance(exc, http.exceptions.Timeout):
+        return UpstreamTimeout(f"The CalDAV server at {host} did not answer in time.")
+    if isinstance(
+        exc,
+        http.exceptions.InvalidURL | http.exceptions.MissingSchema | http.exceptions.InvalidSchema,
+    ):
+        return UpstreamUnreachable(f"{where} is not a valid http:// or https:// address.")
+    if isinstance(exc, http.exceptions.ConnectionError):
+        return UpstreamUnreachable(
+            f"Could not connect to the CalDAV server at {host}: {_unreachable_cause(exc)}."
+        )
+    if isinstance(exc, dav_error.RateLimitError):
+        status = exc.status or 429
+        return UpstreamError(
+            f"The CalDAV server at {host} is busy (HTTP {status}); try again later.",
+            upstream_status=status,
+        )
+    if isinstance(exc, dav_error.DAVError):
+        status = exc.status if exc.status is not None else status
+        body = exc.body if exc.body is not None else body
+        if isinstance(exc, dav_error.AuthorizationError):
+            status = status or 401
+    if isinstance(exc, SyntaxError | NotMultistatus):
+        return UpstreamError(
+            f"The CalDAV server sent a reply for {where} that is not valid WebDAV XML."
+        )
+    if status is None:
+        return UpstreamError(f"The request to the CalDAV server for {where} failed.")
+    for condition in dav_error.parse_preconditions(body):
+        if condition in _CONFLICTS:
+            return Conflict(_CONFLICTS[condition].format(where=where))
+    if status == 401:
+        return UpstreamRejectedCredentials(
+            f"The CalDAV server at {host} rejected the user name or password (HTTP 401).",
+            upstream_status=status,
+        )
+    if status == 403:
+        return UpstreamRejectedCredentials(
+            f"The CalDAV server refused these credentials access to {where} (HTTP 403).",
+            upstream_status=status,
+        )
+    if status in (404, 410):
+        return NotFound(f"Nothing was found at {where} on the CalDAV server.")
+    if status == 412:
+        return PreconditionFailed(
+            f"{where} was changed on the CalDAV server (or already exists); re-read it and retry."
+        )
+    return UpstreamError(
+        f"The CalDAV server answered the request for {where} with HTTP {status}.",
+        upstream_status=status,
+    )
+
+
+@contextmanager
+def translated(url: str) -> Iterator[None]:
+    """Raise library and transport failures inside the block as domain errors."""
+    try:
+        yield
+    except LIBRARY_ERRORS as exc:
+        raise upstream_error(url, exc=exc) from exc
+
+
+def source_connect_failed(err: CalgateError, url: str) -> SourceConnectFailed:
+    """Re-word ``err`` for a person who just typed ``url`` and credentials into a form."""
+    where = public_url(url)
+    status = getattr(err, "upstream_status", None)
+    if isinstance(err, UpstreamUnreachable):
+        return SourceConnectFailed(
+            f"{err.detail} Check the address and that the server is running.",
+            reason="unreachable",
+            pointer="#/url",
+        )
+    if isinstance(err, UpstreamTimeout):
+        return SourceConnectFailed(
+            f"{err.detail} Check the address, or try again when the server is less busy.",
+            reason="timeout",
+        )
+    if isinstance(err, UpstreamRejectedCredentials):
+        return SourceConnectFailed(
+            f"{err.detail} Check the user name and password (or token) and the "
+            "authentication type.",
+            reason="credentials",
+            pointer="#/password",
+        )
+    if isinstance(err, NotFound) or (
+        isinstance(err, UpstreamError)
+        and (status is None or 400 <= status < 500 or status in (501, 505))
+    ):
+        return SourceConnectFailed(
+            f"{where} answers, but not as a CalDAV server, principal or calendar. "
+            "Use the address of your CalDAV server, your principal or one calendar.",
+            reason="not-caldav",
+            pointer="#/url",
+        )
+    return SourceConnectFailed(
+        f"The CalDAV server at {host_of(url)} failed"
+        + (f" (HTTP {status})" if status else "")
+        + "; try again later or ask its administrator.",
+        reason="server-error",
+    )

@@ -1,0 +1,73 @@
+"""One spelling for every URL calgate keeps: hrefs from any server, resolved and normalized.
+
+calgate stores hrefs as keys (index rows, ETag checks), so the same resource must always get the
+same string, whichever way a server chose to percent-encode it:
+
+- relative hrefs are resolved against the URL of the request that returned them;
+- percent-escapes of characters that may stand bare in a path (RFC 3986 ``pchar``, including
+  ``@``) are decoded, other escapes get upper-case hex, characters that may not stand bare are
+  encoded; ``%2F`` stays encoded (decoding it would change the path's segments);
+- Confluence Team Calendars double-encode ``@`` as ``%2540`` in the hrefs they send; that is read
+  as ``@``, which Confluence accepts back (as the caldav library does).
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+
+_BARE = string.ascii_letters + string.digits + "-._~!$&'()*+,;=:@/"
+_DECODABLE = frozenset(_BARE) - {"/"}
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+
+
+def normalize_path(path: str) -> str:
+    path = path.replace("%2540", "%40")
+    out: list[str] = []
+    pos = 0
+    for match in _ESCAPE.finditer(path):
+        out.append(quote(path[pos : match.start()], safe=_BARE))
+        char = chr(int(match.group(1), 16))
+        out.append(char if char in _DECODABLE else "%" + match.group(1).upper())
+        pos = match.end()
+    out.append(quote(path[pos:], safe=_BARE))
+    return "".join(out)
+
+
+def resolve_href(base: str, href: str) -> str:
+    """``href`` (absolute URL, absolute path or relative path) as an absolute, normalized URL."""
+    parts = urlsplit(urljoin(base, href.strip()))
+    path = normalize_path(parts.path or "/")
+    return urlunsplit((parts.scheme.lower(), parts.netloc, path, parts.query, ""))
+
+
+def same_resource(a: str, b: str) -> bool:
+    """Whether two normalized URLs name the same resource (a trailing slash does not count)."""
+    return a.rstrip("/") == b.rstrip("/")
+
+
+def without_user_info(url: str) -> str:
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def public_url(url: str) -> str:
+    """``url`` fit for an error message: no user name, password, query or fragment."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = f"{host}:{port}" if port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def host_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.hostname or url

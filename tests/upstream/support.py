@@ -1,0 +1,115 @@
+"""Helpers for the upstream tests: ``connect()`` to a real server, and tiny HTTP servers in a
+thread for what real CalDAV servers will not do on demand (answer HTML, sleep, send broken XML,
+double-encode hrefs, record the headers they were sent)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from calgate.upstream import CalDAVConnection, Credentials
+from tests.servers import RunningServer
+
+
+def connect(
+    server: RunningServer, url: str | None = None, timeout: float = 10.0
+) -> CalDAVConnection:
+    """A connection to ``server`` (at ``url``, default its root) with the right password."""
+    creds = Credentials(server.username, server.password, "basic")
+    return CalDAVConnection(url or server.url, creds, timeout=timeout)
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    headers: dict[str, str]
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+@dataclass
+class FakeServer:
+    url: str
+    seen: list[Seen]
+
+
+Responder = Callable[[Seen], Reply]
+
+
+@contextmanager
+def fake_server(respond: Responder) -> Iterator[FakeServer]:
+    """Serve every request on 127.0.0.1 (ephemeral port) with ``respond(request)``."""
+    seen: list[Seen] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def handle_one_request(self) -> None:
+            self.raw_requestline = self.rfile.readline(65537)
+            if not self.raw_requestline or not self.parse_request():
+                self.close_connection = True
+                return
+            length = int(self.headers.get("Content-Length") or 0)
+            if length:
+                self.rfile.read(length)
+            request = Seen(self.command, self.path, dict(self.headers.items()))
+            seen.append(request)
+            reply = respond(request)
+            if reply.delay:
+                time.sleep(reply.delay)
+            try:
+                self.send_response(reply.status)
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(reply.body)))
+                self.end_headers()
+                self.wfile.write(reply.body)
+                self.wfile.flush()
+            except OSError:  # the client gave up (timeout tests)
+                self.close_connection = True
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        yield FakeServer(f"http://127.0.0.1:{server.server_port}/", seen)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def always(reply: Reply) -> Responder:
+    return lambda _request: reply
+
+
+HTML = Reply(200, b"<html><body><h1>Welcome</h1></body></html>", {"Content-Type": "text/html"})
+
+
+def multistatus(*responses: str) -> Reply:
+    body = '<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" ' + (
+        'xmlns:c="urn:ietf:params:xml:ns:caldav">' + "".join(responses) + "</d:multistatus>"
+    )
+    return Reply(207, body.encode(), {"Content-Type": "application/xml; charset=utf-8"})
+
+
+def dav_response(href: str, props: str, status: str = "HTTP/1.1 200 OK") -> str:
+    return (
+        f"<d:response><d:href>{href}</d:href><d:propstat><d:prop>{props}</d:prop>"
+        f"<d:status>{status}</d:status></d:propstat></d:response>"
+    )
