@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from calgate.db.models import CalendarRow, SourceRow
 from calgate.domain.access import Grant, Role
-from calgate.domain.timezones import check_time_zone
+from calgate.domain.timezones import resolve_zone
 from calgate.errors import InvalidInput, NotFound, PermissionDenied, UpstreamError
 from calgate.runtime import EMBEDDED_SOURCE_ID, Runtime
 from calgate.schemas.calendars import CalendarCreate, CalendarPublic, CalendarUpdate
@@ -32,7 +32,7 @@ def visible_calendars(session: Session, grant: Grant) -> list[tuple[CalendarRow,
     query = select(CalendarRow, SourceRow).join(SourceRow).order_by(CalendarRow.id)
     if grant.calendars is not None:
         query = query.where(CalendarRow.id.in_(grant.calendars))
-    return [(c, s) for c, s in session.execute(query).tuples()]
+    return [(c, s) for c, s in session.execute(query)]
 
 
 def get_visible(session: Session, grant: Grant, calendar_id: str) -> tuple[CalendarRow, SourceRow]:
@@ -56,7 +56,8 @@ def update_calendar(
     row, source = get_visible(session, grant, calendar_id)
     require_role(grant, Role.write, "changing a calendar's settings")
     if changes.time_zone is not None:
-        row.time_zone = check_time_zone(changes.time_zone, pointer="#/timeZone")
+        resolve_zone(changes.time_zone, pointer="#/timeZone")
+        row.time_zone = changes.time_zone
     if changes.name is not None:
         row.name = changes.name
     row.updated = datetime.now(UTC)
@@ -71,7 +72,8 @@ def create_calendar(
     source = session.get(SourceRow, source_id)
     if source is None:
         raise InvalidInput.field("#/source", f"no source with id {source_id!r}")
-    tz = check_time_zone(body.time_zone or runtime.settings.default_time_zone, pointer="#/timeZone")
+    tz = body.time_zone or runtime.settings.default_time_zone
+    resolve_zone(tz, pointer="#/timeZone")
     if body.id is not None:
         if session.get(CalendarRow, body.id) is not None:
             raise InvalidInput.field("#/id", f"a calendar with id {body.id!r} already exists")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calgate.db.models import CalendarRow, SourceRow
-from calgate.domain.timezones import is_known_time_zone
+from calgate.domain.timezones import is_iana_zone
 from calgate.errors import FieldError, InvalidInput, NotFound
 from calgate.runtime import Runtime
 from calgate.schemas.sources import SourceCreate
@@ -78,7 +78,7 @@ def add_source(session: Session, runtime: Runtime, body: SourceCreate) -> Source
             slugify(name, fallback="calendar"),
             lambda c: session.get(CalendarRow, c) is not None,
         )
-        tz = cal.time_zone if cal.time_zone and is_known_time_zone(cal.time_zone) else None
+        tz = cal.time_zone if cal.time_zone and is_iana_zone(cal.time_zone) else None
         session.add(
             CalendarRow(
                 id=cal_id,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Header, Path, Query, Response
 
 from calgate.api.deps import GrantDep, RuntimeDep
 from calgate.domain.access import Grant, Role
+from calgate.domain.timezones import format_utc
 from calgate.runtime import Runtime
 from calgate.schemas.calendars import SLUG_PATTERN
 from calgate.schemas.events import EventPublic, EventsPublic, EventWrite
@@ -52,7 +53,7 @@ def list_events(
     ctx = _context(runtime, grant, calendar_id, write=False)
     win = events.window(start, end, ctx.tz)
     items = events.list_events(ctx, win, expand=expand, max_items=runtime.settings.max_expansion)
-    return EventsPublic(items=items, start=win.start, end=win.end, expand=expand)
+    return EventsPublic(items=items, start=format_utc(win.start), end=format_utc(win.end), expand=expand)
 
 
 @router.post("", status_code=201, response_model=EventPublic)

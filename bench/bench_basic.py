@@ -1,0 +1,224 @@
+"""First benchmark: calgate against the plain `caldav` library on the same Radicale.
+
+Starts calgate for real (uvicorn on a loopback port, embedded Radicale store in a temporary data
+folder), fills the default calendar, then measures in one run, side by side:
+
+- create one event: POST through calgate vs `Calendar.add_event` straight to Radicale
+- get one event:    GET through calgate vs `Calendar.event_by_url(...).load()` (one GET), and
+                    `event_by_uid` (what a tool that only knows the UID pays)
+- list one month:   GET ?expand=true through calgate vs `Calendar.search(expand=True)`
+- the caldav client mode calgate uses: sync client in worker threads vs the async client
+
+Usage: .venv/bin/python bench/bench_basic.py [--events 300] [--repeat 15] [--report bench/REPORT.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import caldav
+import httpx2 as httpx
+import uvicorn
+from caldav import aio
+
+from calgate.api.app import create_app
+from calgate.runtime import Runtime
+from calgate.settings import Settings
+
+TOKEN = "cg_bench-admin-token-0123456789abcdef"
+MONTH = (datetime(2027, 3, 1, tzinfo=UTC), datetime(2027, 4, 1, tzinfo=UTC))
+
+
+def ical(uid: str, start: datetime, minutes: int = 60, rrule: str | None = None) -> str:
+    fmt = "%Y%m%dT%H%M%SZ"
+    lines = [
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//calgate bench//EN", "BEGIN:VEVENT",
+        f"UID:{uid}", "DTSTAMP:20260101T000000Z", f"DTSTART:{start.strftime(fmt)}",
+        f"DTEND:{(start + timedelta(minutes=minutes)).strftime(fmt)}", f"SUMMARY:Bench {uid[:8]}",
+    ]
+    if rrule:
+        lines.append(f"RRULE:{rrule}")
+    lines += ["END:VEVENT", "END:VCALENDAR", ""]
+    return "\r\n".join(lines)
+
+
+def median_ms(fn: Callable[[], object], repeat: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_calgate(data_dir: Path) -> tuple[uvicorn.Server, Runtime, str]:
+    port = free_port()
+    settings = Settings(_env_file=None, data_dir=data_dir, admin_token=TOKEN, port=port)  # type: ignore[call-arg]
+    runtime = Runtime(settings)
+    runtime.start()
+    config = uvicorn.Config(create_app(runtime=runtime), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    threading.Thread(target=server.run, daemon=True).start()
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    return server, runtime, base
+
+
+def client_modes(url: str, user: str, password: str, cal_url: str, n: int = 48, workers: int = 8) -> dict[str, float]:
+    """Wall time for n PUTs with `workers` in flight: sync client in threads vs async client."""
+    def sync_put(_: int) -> None:
+        with caldav.DAVClient(url=url, username=user, password=password) as dav:
+            dav.put(f"{cal_url}mode-{uuid.uuid4().hex}.ics", ical(uuid.uuid4().hex, MONTH[0]),
+                    {"Content-Type": "text/calendar"})
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(sync_put, range(n)))
+    sync_s = time.perf_counter() - t0
+
+    async def run_async() -> None:
+        sem = asyncio.Semaphore(workers)
+        async with aio.AsyncDAVClient(url=url, username=user, password=password) as dav:
+            async def one() -> None:
+                async with sem:
+                    await dav.put(f"{cal_url}mode-{uuid.uuid4().hex}.ics", ical(uuid.uuid4().hex, MONTH[0]),
+                                  {"Content-Type": "text/calendar"})
+            await asyncio.gather(*(one() for _ in range(n)))
+
+    t0 = time.perf_counter()
+    asyncio.run(run_async())
+    async_s = time.perf_counter() - t0
+    return {"sync": sync_s * 1000 / n, "async": async_s * 1000 / n}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=300, help="events in the calendar (10%% weekly series)")
+    parser.add_argument("--repeat", type=int, default=15, help="timed runs per operation (median)")
+    parser.add_argument("--report", type=Path, default=Path(__file__).parent / "REPORT.md")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        server, runtime, base = start_calgate(Path(tmp) / "data")
+        store = runtime.embedded
+        assert store is not None
+        dav = caldav.DAVClient(url=runtime.embedded_base_url(), username=store.internal_username,
+                               password=store.internal_password)
+        cal_url = runtime.embedded_base_url().rstrip("/") + store.calendar_path("default")
+        cal = dav.calendar(url=cal_url)
+        api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
+
+        print(f"filling the calendar with {args.events} events ...", flush=True)
+        first = datetime(2027, 1, 4, 9, tzinfo=UTC)
+        for i in range(args.events):
+            start = first + timedelta(days=(i * 7) % 180, hours=i % 8)
+            rrule = "FREQ=WEEKLY;COUNT=20" if i % 10 == 0 else None
+            cal.add_event(ical(f"fill-{i}-{uuid.uuid4().hex}", start, rrule=rrule))
+
+        body = {"title": "Bench", "start": "2027-03-10T10:00:00Z", "end": "2027-03-10T11:00:00Z"}
+        made = api.post("/api/v1/calendars/default/events", json=body).json()
+        probe_uid = made["uid"]
+        probe_url = f"{cal_url}{made['id']}.ics"
+
+        rows = []
+
+        def row(name: str, calgate_fn: Callable[[], object], direct_fn: Callable[[], object], direct_name: str) -> None:
+            c = median_ms(calgate_fn, args.repeat)
+            d = median_ms(direct_fn, args.repeat)
+            rows.append((name, c, d, direct_name))
+            print(f"{name:<28} calgate {c:8.1f} ms   {direct_name} {d:8.1f} ms   ratio {c / d:5.2f}", flush=True)
+
+        row("create one event",
+            lambda: api.post("/api/v1/calendars/default/events", json=body).raise_for_status(),
+            lambda: cal.add_event(ical(uuid.uuid4().hex, datetime(2027, 3, 10, 10, tzinfo=UTC))),
+            "caldav add_event")
+        row("get one event (by id)",
+            lambda: api.get(f"/api/v1/calendars/default/events/{made['id']}").raise_for_status(),
+            lambda: cal.event_by_url(probe_url).load(),
+            "caldav event_by_url().load()")
+        row("get one event (by UID)",
+            lambda: api.get(f"/api/v1/calendars/default/events/{made['id']}").raise_for_status(),
+            lambda: cal.event_by_uid(probe_uid),
+            "caldav event_by_uid")
+        params = {"start": MONTH[0].isoformat(), "end": MONTH[1].isoformat(), "expand": "true"}
+        month_count = len(api.get("/api/v1/calendars/default/events", params=params).json()["items"])
+        row(f"list a month, expanded ({month_count})",
+            lambda: api.get("/api/v1/calendars/default/events", params=params).raise_for_status(),
+            lambda: cal.search(start=MONTH[0], end=MONTH[1], event=True, expand=True),
+            "caldav search(expand=True)")
+
+        modes = client_modes(runtime.embedded_base_url(), store.internal_username,
+                             store.internal_password, cal_url)
+        print(f"client mode, 48 PUTs, 8 in flight: sync+threads {modes['sync']:.1f} ms/PUT, "
+              f"async {modes['async']:.1f} ms/PUT", flush=True)
+        api.close()
+        dav.close()
+        server.should_exit = True
+        time.sleep(0.5)
+        runtime.stop()
+
+    write_report(args, rows, modes)
+    print(f"report written to {args.report}")
+    return 0
+
+
+def write_report(args: argparse.Namespace, rows: list[tuple[str, float, float, str]], modes: dict[str, float]) -> None:
+    lines = [
+        "# Benchmark: calgate against the plain caldav library",
+        "",
+        f"Made by `.venv/bin/python bench/bench_basic.py --events {args.events} --repeat {args.repeat}` "
+        f"on {datetime.now(UTC):%Y-%m-%d}, {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}.",
+        "",
+        "calgate runs for real (uvicorn on loopback, embedded Radicale); the direct column uses the `caldav`",
+        "library against the same Radicale (calgate's internal loopback server), in the same run.",
+        f"The calendar holds {args.events} events, one in ten a weekly series of 20. Medians of "
+        f"{args.repeat} runs after one warm-up.",
+        "",
+        "| operation | calgate (ms) | direct (ms) | direct operation | calgate / direct |",
+        "|---|---:|---:|---|---:|",
+    ]
+    for name, c, d, direct in rows:
+        lines.append(f"| {name} | {c:.1f} | {d:.1f} | {direct} | {c / d:.2f} |")
+    lines += [
+        "",
+        "## caldav client mode (the choice in docs/architecture.md)",
+        "",
+        "48 PUTs to Radicale with 8 in flight, milliseconds of wall time per PUT:",
+        "",
+        "| sync client in worker threads | async client (asyncio) |",
+        "|---:|---:|",
+        f"| {modes['sync']:.1f} | {modes['async']:.1f} |",
+        "",
+    ]
+    args.report.write_text("\n".join(lines))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

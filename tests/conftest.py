@@ -1,0 +1,135 @@
+"""Shared fixtures: a calgate app in-process on a temporary data folder, on SQLite or on the
+local PostgreSQL, with real CalDAV servers behind it (embedded Radicale; Xandikos and a
+standalone Radicale from tests/servers.py)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from calgate.api.app import create_app
+from calgate.settings import Settings
+from tests.servers import (  # noqa: F401  (fixtures)
+    caldav_server,
+    radicale_server,
+    require_or_skip,
+    xandikos_server,
+)
+
+ADMIN_TOKEN = "cg_test-admin-" + "0" * 32
+POSTGRES_URL = os.environ.get(
+    "CALGATE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh database on the local PostgreSQL for this test session, dropped afterwards."""
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"calgate_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        admin.dispose()
+        require_or_skip(f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc}")
+    base, _, _ = POSTGRES_URL.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path):
+    def make(**overrides: object) -> Settings:
+        values: dict[str, object] = {"data_dir": tmp_path / "data", "admin_token": ADMIN_TOKEN}
+        values.update(overrides)
+        return Settings(_env_file=None, **values)  # type: ignore[arg-type,call-arg]
+
+    return make
+
+
+@pytest.fixture
+def make_client(make_settings):
+    """Start calgate in-process; the TestClient context runs the app's lifespan."""
+    clients: list[TestClient] = []
+
+    def make(**overrides: object) -> TestClient:
+        client = TestClient(create_app(make_settings(**overrides)), raise_server_exceptions=True)
+        client.__enter__()
+        client.headers.update(auth(ADMIN_TOKEN))
+        clients.append(client)
+        return client
+
+    yield make
+    for client in reversed(clients):
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(make_client) -> TestClient:
+    return make_client()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_client(request, make_client) -> TestClient:
+    """The same app on each metadata database."""
+    if request.param == "sqlite":
+        return make_client()
+    url = request.getfixturevalue("postgres_database")
+    _reset_postgres(url)
+    return make_client(database_url=url)
+
+
+@pytest.fixture(params=["embedded", "xandikos", "radicale"])
+def calendar_id(request, client: TestClient) -> str:
+    """A calendar on each CalDAV server of the contract suite, reached through calgate: the
+    embedded store, and Xandikos and a standalone Radicale connected as sources."""
+    if request.param == "embedded":
+        return "default"
+    server = request.getfixturevalue(f"{request.param}_server")
+    resp = client.post(
+        "/api/v1/sources",
+        json={
+            "url": server.calendar_url,
+            "username": server.username,
+            "password": server.password,
+            "name": request.param,
+        },
+    )
+    assert resp.status_code == 201, resp.text
+    cal_id = resp.json()["calendars"][0]["id"]
+    # Each test gets an empty calendar: clear what earlier tests left on the shared server.
+    client.patch(f"/api/v1/calendars/{cal_id}", json={"timeZone": "UTC"})
+    _empty_calendar(client, cal_id)
+    return cal_id
+
+
+def _empty_calendar(client: TestClient, cal_id: str) -> None:
+    resp = client.get(
+        f"/api/v1/calendars/{cal_id}/events", params={"start": "1970-01-01", "end": "2100-01-01"}
+    )
+    assert resp.status_code == 200, resp.text
+    for item in resp.json()["items"]:
+        client.delete(f"/api/v1/calendars/{cal_id}/events/{item['id']}")
