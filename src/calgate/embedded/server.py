@@ -1,8 +1,6 @@
-"""A small threaded WSGI server on loopback for calgate's own CalDAV client.
+"""A loopback HTTP server for calgate's own CalDAV client to reach the embedded store.
 
-wsgiref with one thread per connection (HTTP/1.0, one request per connection). It logs
-nothing itself, gives each connection a socket timeout, and does not copy the process
-environment into the WSGI environ (wsgiref's default would).
+It logs no access lines and binds 127.0.0.1 on an ephemeral port.
 """
 
 from __future__ import annotations
@@ -10,12 +8,14 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from socketserver import ThreadingMixIn
+import time
 from typing import Any
-from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
-_SOCKET_TIMEOUT = 30.0
+import uvicorn
+from a2wsgi import WSGIMiddleware
+
+_KEEP_ALIVE = 30
 
 
 def utf8_paths(app: WSGIApplication) -> WSGIApplication:
@@ -40,63 +40,44 @@ def utf8_paths(app: WSGIApplication) -> WSGIApplication:
     return wrapped
 
 
-class _QuietServerHandler(ServerHandler):
-    os_environ: dict[str, str] = {}  # not os.environ: keep the process environment out
-
-
-class _RequestHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        """No access log: calgate logs its own requests."""
-
-    def handle(self) -> None:
-        # WSGIRequestHandler.handle, with the handler class above.
-        self.raw_requestline = self.rfile.readline(65537)
-        if len(self.raw_requestline) > 65536:
-            self.requestline = ""
-            self.request_version = ""
-            self.command = ""
-            self.send_error(414)
-            return
-        if not self.parse_request():
-            return
-        handler = _QuietServerHandler(
-            self.rfile,
-            self.wfile,  # type: ignore[arg-type]  # wsgiref's own handler passes this too
-            self.get_stderr(),
-            self.get_environ(),
-            multithread=True,
-        )
-        handler.request_handler = self  # type: ignore[attr-defined]
-        handler.run(self.server.get_app())  # type: ignore[attr-defined]
-
-
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def get_request(self) -> tuple[socket.socket, Any]:
-        request, address = super().get_request()
-        request.settimeout(_SOCKET_TIMEOUT)
-        return request, address
-
-
 class LoopbackServer:
-    """Serve ``app`` at ``http://127.0.0.1:<ephemeral port>/`` from a daemon thread."""
+    """Serve ``app`` at ``http://127.0.0.1:<ephemeral port>/`` from a daemon thread.
+
+    uvicorn (HTTP/1.1 with keep-alive) through a2wsgi, not wsgiref: wsgiref speaks HTTP/1.0,
+    so every request calgate made paid a new connection, and under concurrent load its
+    one-request-per-connection handling dropped connections without an answer.
+    """
 
     def __init__(self, app: WSGIApplication) -> None:
-        self._server = _ThreadingServer(("127.0.0.1", 0), _RequestHandler)
-        self._server.set_app(app)
-        self.port: int = self._server.server_address[1]
+        # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose proto says
+        # TCP; with proto 0 every keep-alive request waited ~40 ms on Nagle + delayed ACK.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        self.port: int = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}/"
+        config = uvicorn.Config(
+            WSGIMiddleware(app, workers=16),  # type: ignore[arg-type]
+            lifespan="off",
+            access_log=False,
+            log_level="warning",
+            timeout_keep_alive=_KEEP_ALIVE,
+            log_config=None,
+        )
+        self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.2},
+            target=self._server.run,
+            kwargs={"sockets": [sock]},
             name=f"calgate-embedded-caldav:{self.port}",
             daemon=True,
         )
         self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the embedded store's internal server did not start")
+            time.sleep(0.01)
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.should_exit = True
         self._thread.join(timeout=5)
