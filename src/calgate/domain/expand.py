@@ -1,0 +1,214 @@
+"""Occurrences of a stored event in a time range (pure, no I/O).
+
+Recurrence math is recurring-ical-events' (RRULE, RDATE, EXDATE, RECURRENCE-ID overrides),
+without its X-WR-TIMEZONE rewrite: floating times and dates are read in the calendar's
+``floating_tz``, as :func:`calgate.domain.ical_read.event_to_public` shows them. calgate
+decides the overlap itself (RFC 4791 9.9): an occurrence overlaps [start, end) when it starts
+before ``end`` and ends after ``start``; a zero-length one when ``start <= its start < end``.
+
+The range is walked in growing windows, so a dense rule over a long range stops as soon as the
+limit is passed instead of being expanded completely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from icalendar import Calendar, Component
+from icalendar.prop import vBroken
+from recurring_ical_events import CalendarQuery
+
+from calgate.domain.ical_parse import events_of, first, floating_zone, props, text_of, time_of
+from calgate.domain.ical_public import public_of
+from calgate.domain.ical_read import read_event
+from calgate.domain.recurrence import validate_rrule
+from calgate.domain.timezones import UTC, format_public, instant
+from calgate.errors import FieldError, InvalidInput
+from calgate.schemas.events import EventPublic
+
+_FIRST_WINDOW = timedelta(minutes=15)
+_MIN_WINDOW = timedelta(minutes=1)
+_BUSY_WINDOW = 200  # occurrences per window above which the window shrinks
+_QUIET_WINDOW = 20  # occurrences per window below which the window grows
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.utcoffset() is not None else value.replace(tzinfo=UTC)
+
+
+def _sanitised(cal: Calendar) -> Calendar:
+    """A copy without what makes recurrence math fail: broken time properties, invalid
+    RRULEs (the event then counts once), VEVENTs without a usable DTSTART."""
+    copy = Calendar()
+    for name, value in cal.items():
+        copy[name] = value
+    for comp in cal.subcomponents:
+        if getattr(comp, "name", None) != "VEVENT":
+            copy.add_component(comp)
+            continue
+        if time_of(first(comp, "DTSTART")) is None:
+            continue
+        event = comp.copy()
+        for name in ("DTEND", "DURATION", "RECURRENCE-ID", "EXDATE", "RDATE"):
+            if any(isinstance(v, vBroken) for v in props(event, name)):
+                event.pop(name, None)
+        if "DTEND" in event and time_of(first(event, "DTEND")) is None:
+            event.pop("DTEND", None)
+        if "RECURRENCE-ID" in comp and time_of(first(comp, "RECURRENCE-ID")) is None:
+            continue
+        rules = props(event, "RRULE")
+        if rules and any(isinstance(r, vBroken) or not _rule_ok(r) for r in rules):
+            event.pop("RRULE", None)
+        for sub in comp.subcomponents:
+            event.add_component(sub)
+        copy.add_component(event)
+    return copy
+
+
+def _rule_ok(rule: Any) -> bool:
+    try:
+        raw = rule.to_ical()
+        validate_rrule(raw.decode() if isinstance(raw, bytes) else str(raw))
+    except Exception:
+        return False
+    return True
+
+
+class _Query:
+    """recurring-ical-events over ``cal``; on the first failure, over a sanitised copy with
+    bad series skipped (odd server data must not break a listing)."""
+
+    def __init__(self, cal: Calendar) -> None:
+        self.cal = cal
+        self.strict = True
+        try:
+            self.query: Any = CalendarQuery(cal)
+        except Exception:
+            self._fall_back()
+
+    def _fall_back(self) -> None:
+        self.strict = False
+        try:
+            self.query = CalendarQuery(_sanitised(self.cal), skip_bad_series=True)
+        except Exception:
+            self.query = None
+
+    def between(self, low: datetime, high: datetime) -> list[Component]:
+        if self.query is None:
+            return []
+        try:
+            return list(self.query.between(low, high))
+        except Exception:
+            if not self.strict:
+                return []
+        self._fall_back()
+        return self.between(low, high)
+
+
+def _overlaps(occ: Component, start: datetime, end: datetime, ftz: tzinfo) -> bool:
+    occ_start = time_of(first(occ, "DTSTART"))
+    if occ_start is None:
+        return False
+    occ_end = time_of(first(occ, "DTEND")) or occ_start
+    s = instant(occ_start, ftz)
+    e = max(instant(occ_end, ftz), s)
+    if s == e:
+        return start <= s < end
+    return s < end and e > start
+
+
+def _key(occ: Component, ftz: tzinfo) -> tuple[Any, ...]:
+    rid = time_of(first(occ, "RECURRENCE-ID"))
+    start = time_of(first(occ, "DTSTART"))
+    return (
+        text_of(occ, "UID"),
+        instant(rid, ftz) if rid is not None else None,
+        instant(start, ftz) if start is not None else None,
+    )
+
+
+def _occurrences(cal: Calendar, start: datetime, end: datetime, ftz: tzinfo) -> Iterator[Component]:
+    """Overlapping occurrences, window by window (roughly by start), each once."""
+    start, end = _aware(start), _aware(end)
+    query = _Query(cal)
+    seen: set[tuple[Any, ...]] = set()
+    window = _FIRST_WINDOW
+    low = start
+    while low < end:
+        high = min(low + window, end)
+        found = 0
+        for occ in query.between(low.astimezone(ftz), high.astimezone(ftz)):
+            if not _overlaps(occ, start, end, ftz):
+                continue
+            key = _key(occ, ftz)
+            if key in seen:
+                continue
+            seen.add(key)
+            found += 1
+            yield occ
+        if found > _BUSY_WINDOW:
+            window = max(window / 2, _MIN_WINDOW)
+        elif found < _QUIET_WINDOW:
+            window = window * 4
+        low = high
+
+
+def _recurring_uids(cal: Calendar) -> set[str | None]:
+    uids: set[str | None] = set()
+    for event in events_of(cal):
+        if "RRULE" in event or "RDATE" in event or "RECURRENCE-ID" in event:
+            uids.add(text_of(event, "UID"))
+    return uids
+
+
+def expand(
+    cal: Calendar,
+    *,
+    start: datetime,
+    end: datetime,
+    floating_tz: str,
+    event_id: str,
+    calendar_id: str,
+    etag: str | None,
+    max_items: int,
+) -> list[EventPublic]:
+    """Every occurrence overlapping [start, end), sorted by start, each with the series ``id``
+    and its ``recurrenceId`` (null for an event that does not recur). Occurrences carry no
+    recurrence rule. More than ``max_items`` raises :class:`InvalidInput`."""
+    ftz = floating_zone(floating_tz)
+    recurring = _recurring_uids(cal)
+    found: list[tuple[datetime, str, EventPublic]] = []
+    for occ in _occurrences(cal, start, end, ftz):
+        if len(found) >= max_items:
+            detail = (
+                f"More than {max_items} occurrences in this time range; ask for a shorter range."
+            )
+            raise InvalidInput(detail, [FieldError(detail, "end")], limit=max_items)
+        rid = time_of(first(occ, "RECURRENCE-ID"))
+        recurrence_id = None
+        if rid is not None and text_of(occ, "UID") in recurring:
+            recurrence_id = format_public(rid)
+        public = public_of(
+            read_event(occ, ftz),
+            event_id=event_id,
+            calendar_id=calendar_id,
+            etag=etag,
+            recurrence_id=recurrence_id,
+            series_fields=False,
+        )
+        occ_start = time_of(first(occ, "DTSTART"))
+        order = instant(occ_start, ftz) if occ_start is not None else _aware(start)
+        found.append((order.astimezone(UTC), recurrence_id or "", public))
+    found.sort(key=lambda item: (item[0], item[1]))
+    return [public for _, _, public in found]
+
+
+def overlaps(cal: Calendar, *, start: datetime, end: datetime, floating_tz: str) -> bool:
+    """Whether any occurrence overlaps [start, end) (stops at the first one found)."""
+    ftz = floating_zone(floating_tz)
+    return any(True for _ in _occurrences(cal, start, end, ftz))
+
+
+__all__ = ["expand", "overlaps"]

@@ -1,0 +1,169 @@
+"""Parsing stored iCalendar text, and small readers of parsed components (pure, no I/O).
+
+:func:`parse_ical` also makes every TZID read with the object's own VTIMEZONE (see
+:func:`_bind_own_timezones`), so what an object means never depends on what was parsed before.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+from icalendar import Calendar, Component
+from icalendar.cal.timezone import Timezone
+from icalendar.prop import vBroken
+
+from calgate.domain.timezones import UTC, Time, is_utc, provider_zone, zone_or_none
+from calgate.errors import FieldError, InvalidInput
+
+
+def parse_ical(text: str) -> Calendar:
+    """Parse one VCALENDAR; :class:`InvalidInput` when the text is not one."""
+    try:
+        # icalendar may warn (GloballyUniqueTZIDGuessed) about a vendor-prefixed TZID; that
+        # guess is what calgate wants. The warning is filtered once, process-wide, by
+        # `calgate serve` and the test configuration: catch_warnings here would not be
+        # thread-safe.
+        parsed = Calendar.from_ical(text)
+    except Exception as exc:
+        detail = f"Not valid iCalendar data: {exc}"
+        raise InvalidInput(detail, [FieldError(detail)]) from exc
+    if not isinstance(parsed, Calendar) or parsed.name != "VCALENDAR":
+        detail = "Not an iCalendar object: expected BEGIN:VCALENDAR"
+        raise InvalidInput(detail, [FieldError(detail)])
+    _bind_own_timezones(parsed)
+    return parsed
+
+
+def _bind_own_timezones(cal: Calendar) -> None:
+    """Read every TZID with this calendar's own VTIMEZONEs.
+
+    icalendar keeps the first VTIMEZONE it ever parsed for a custom TZID in a process-wide
+    cache, so without this an object's times would depend on what other (possibly other
+    users') calendars were parsed before. Here a custom TZID is read with the VTIMEZONE of the
+    same object, an IANA / Windows name with its IANA zone, anything else as a local time.
+    """
+    from icalendar.timezone import tzp
+
+    own: dict[str, tzinfo] = {}
+    for comp in cal.subcomponents:
+        if not isinstance(comp, Timezone) or "TZID" not in comp:
+            continue
+        tzid = str(comp["TZID"])
+        if zone_or_none(tzid.strip("/")) is not None:
+            continue  # icalendar reads a known IANA name with its IANA zone
+        try:
+            own[tzid] = comp.to_tz(tzp, lookup_tzid=False)
+        except Exception:  # a VTIMEZONE that cannot be used: its TZID reads as local time
+            own.pop(tzid, None)
+    for comp in cal.walk():
+        if comp.name in ("VTIMEZONE", "STANDARD", "DAYLIGHT"):
+            continue
+        for value in comp.values():
+            for prop in value if isinstance(value, list) else [value]:
+                _rebind(prop, own)
+
+
+def _rebind(prop: Any, own: dict[str, tzinfo]) -> None:
+    tzid = tzid_of(prop)
+    if tzid is None or isinstance(prop, vBroken):
+        return
+    target: tzinfo | None = own.get(tzid)
+    if target is None:
+        target = provider_zone(tzid)
+    holders = getattr(prop, "dts", None)
+    for holder in holders if isinstance(holders, list) else [prop]:
+        value = getattr(holder, "dt", None)
+        if isinstance(value, tuple):
+            holder.dt = tuple(_with_tz(v, target) for v in value)
+        elif isinstance(value, datetime):
+            holder.dt = _with_tz(value, target)
+
+
+def _with_tz(value: Any, target: tzinfo | None) -> Any:
+    if not isinstance(value, datetime) or value.tzinfo is target or is_utc(value):
+        return value
+    return value.replace(tzinfo=target)
+
+
+def props(component: Component, name: str) -> list[Any]:
+    """Every value of a property that may appear more than once."""
+    value = component.get(name)
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def first(component: Component, name: str) -> Any:
+    found = props(component, name)
+    return found[0] if found else None
+
+
+def text_of(component: Component, name: str) -> str | None:
+    value = first(component, name)
+    return None if value is None else str(value)
+
+
+def time_of(prop: Any) -> Time | None:
+    """The date / date-time of a DTSTART-like property; None when absent or broken."""
+    if prop is None or isinstance(prop, vBroken):
+        return None
+    try:
+        value = prop.dt
+    except Exception:
+        return None
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0)
+    return value if isinstance(value, date) else None
+
+
+def tzid_of(prop: Any) -> str | None:
+    params = getattr(prop, "params", None)
+    if not params:
+        return None
+    tzid = params.get("TZID")
+    return str(tzid) if tzid else None
+
+
+def events_of(cal: Component) -> list[Component]:
+    return [c for c in cal.subcomponents if getattr(c, "name", None) == "VEVENT"]
+
+
+def master_event(cal: Component) -> Component | None:
+    """The VEVENT without RECURRENCE-ID; the first VEVENT when only overrides exist."""
+    events = events_of(cal)
+    for event in events:
+        if "RECURRENCE-ID" not in event:
+            return event
+    return events[0] if events else None
+
+
+def uid_of(cal: Component) -> str | None:
+    for event in events_of(cal):
+        uid = text_of(event, "UID")
+        if uid:
+            return uid
+    for comp in cal.subcomponents:
+        uid = text_of(comp, "UID")
+        if uid:
+            return uid
+    return None
+
+
+def floating_zone(name: str) -> tzinfo:
+    """The tzinfo for reading floating times; UTC when ``name`` is not a known zone."""
+    return zone_or_none(name) or UTC
+
+
+__all__ = [
+    "events_of",
+    "first",
+    "floating_zone",
+    "master_event",
+    "parse_ical",
+    "props",
+    "text_of",
+    "time_of",
+    "tzid_of",
+    "uid_of",
+]

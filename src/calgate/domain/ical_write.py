@@ -1,0 +1,462 @@
+"""Writing the JSON form into iCalendar (pure, no I/O): create, and PUT (replace) in place.
+
+Rules (see also :mod:`calgate.domain.timezones` for how times are read):
+
+- A timed event sent without ``end`` or ``duration`` lasts one hour; an all-day event one day.
+- ``end`` must be after ``start`` (``duration: PT0S`` makes a timed event an instant).
+- PUT sets every modelled field from the body (absent = removed), but a property is rewritten
+  only when its meaning changes: a stored ``DTSTART;TZID=W. Europe Standard Time`` stays as it
+  is while the body says the same time in ``Europe/Berlin``; a stored DURATION stays
+  while the body's ``end`` is where it already ends. Properties, parameters and components
+  calgate does not model survive. A stored value calgate cannot show (an unknown STATUS, a
+  broken RRULE, a VALARM with an unknown ACTION) is kept when the body leaves the field out;
+  ``alerts: []`` removes every VALARM, an omitted ``alerts`` keeps them all.
+- When something changed: SEQUENCE + 1, DTSTAMP and LAST-MODIFIED set to ``now``. Nothing
+  changed: nothing is bumped.
+- Every TZID written gets a VTIMEZONE; VTIMEZONEs that an edit stopped using are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from icalendar import Alarm, Calendar, Component, Event, vCalAddress, vDDDLists
+from icalendar.cal.timezone import Timezone
+from icalendar.parser import Parameters
+from icalendar.prop import vRecur
+
+from calgate.domain.ical_parse import first, floating_zone, master_event, props, text_of, time_of
+from calgate.domain.ical_read import (
+    ACTION_IN,
+    CLASS_IN,
+    PARTSTAT_IN,
+    ROLE_IN,
+    STATUS_IN,
+    TRANSP_IN,
+    ReadEvent,
+    address_of,
+    alarms_of,
+    alert_of,
+    attendee_of,
+    categories_of,
+    effective_end,
+    exdates_of,
+    organizer_of,
+    priority_of,
+    read_event,
+    showable_attendee,
+)
+from calgate.domain.recurrence import rrule_key, time_key, validate_rrule
+from calgate.domain.timezones import UTC, EventZone, Time, is_aware, is_date
+from calgate.domain.write_times import (
+    PRODID,
+    DesiredTimes,
+    alert_key,
+    desired_rrule,
+    desired_times,
+    end_key,
+    exdate_value,
+    start_key,
+    time_prop,
+)
+from calgate.errors import Conflict
+from calgate.schemas.events import Alert, Attendee, EventWrite
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_OUT = {
+    "STATUS": {v: k for k, v in STATUS_IN.items()},
+    "TRANSP": {v: k for k, v in TRANSP_IN.items()},
+    "CLASS": {v: k for k, v in CLASS_IN.items()},
+}
+_ROLE_OUT = {v: k for k, v in ROLE_IN.items()}
+_PARTSTAT_OUT = {v: k for k, v in PARTSTAT_IN.items()}
+_ACTION_OUT = {v: k for k, v in ACTION_IN.items()}
+
+
+def _utc_now(now: datetime) -> datetime:
+    moment = now if is_aware(now) else now.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+# -- times ------------------------------------------------------------------------------------
+
+
+# -- the editor -------------------------------------------------------------------------------
+
+
+class _Editor:
+    """Applies one :class:`EventWrite` to one VEVENT, remembering whether anything changed."""
+
+    def __init__(self, event: Component, body: EventWrite, *, default_tz: str) -> None:
+        self.event = event
+        self.body = body
+        self.default_tz = default_tz
+        self.floating_tz = floating_zone(default_tz)
+        self.read: ReadEvent = read_event(event, self.floating_tz)
+        self.changed = False
+
+    # helpers
+    def _set(self, name: str, values: list[Any]) -> None:
+        self.event.pop(name, None)
+        for value in values:
+            self.event.add(name, value)
+        self.changed = True
+
+    def _remove(self, name: str) -> None:
+        if name in self.event:
+            self.event.pop(name)
+            self.changed = True
+
+    def apply(self) -> bool:
+        stored = self.read.times
+        stored_zone = stored.zone if stored.start is not None else None
+        times = desired_times(self.body, default_tz=self.default_tz, stored=stored_zone)
+        self._times(times)
+        self._text("SUMMARY", self.body.title)
+        self._text("DESCRIPTION", self.body.description)
+        self._text("LOCATION", self.body.location)
+        self._enum("STATUS", self.body.status, STATUS_IN)
+        self._enum("TRANSP", self.body.transparency, TRANSP_IN)
+        self._enum("CLASS", self.body.privacy, CLASS_IN)
+        self._priority()
+        self._text("URL", self.body.url)
+        self._categories()
+        self._organizer()
+        self._attendees()
+        self._rrule(times)
+        self._exdates(times)
+        self._alerts(times)
+        return self.changed
+
+    # times
+    def _times(self, times: DesiredTimes) -> None:
+        stored = self.read.times
+        new = stored.start is None
+        if start_key(stored.start, stored.zone) != start_key(times.start, times.zone):
+            self._set("DTSTART", [time_prop(times.start, times.zone)])
+        if not new and end_key(
+            self._stored_end_for(times.start, times.zone), times.zone
+        ) == end_key(times.end, times.zone):
+            return
+        self._remove("DTEND")
+        self._remove("DURATION")
+        self.changed = True
+        if times.end_mode == "duration" and times.duration is not None:
+            if times.duration or is_date(times.start):
+                self.event.add("DURATION", times.duration)
+        elif times.end != times.start:
+            self.event.add("DTEND", time_prop(times.end, times.zone))
+
+    def _stored_end_for(self, start: Time, zone: EventZone) -> Time | None:
+        """Where the stored DTEND / DURATION / nothing makes an event starting at ``start``
+        end, read as the reader reads it (so odd stored ends survive a PUT that keeps them)."""
+        stored = self.read.times
+        return effective_end(start, stored.dtend, stored.duration, zone, self.floating_tz)
+
+    # simple properties
+    def _text(self, name: str, value: str | None) -> None:
+        if text_of(self.event, name) == value:
+            return
+        if value is None:
+            self._remove(name)
+        else:
+            self._set(name, [value])
+
+    def _enum(self, name: str, value: str | None, table: dict[str, str]) -> None:
+        current = text_of(self.event, name)
+        shown = table.get(current.strip().upper()) if current is not None else None
+        if shown == value or (value is None and current is not None and shown is None):
+            return
+        if value is None:
+            self._remove(name)
+        else:
+            self._set(name, [_OUT[name][value]])
+
+    def _priority(self) -> None:
+        value = self.body.priority
+        if priority_of(self.event) == value:  # also keeps a PRIORITY calgate cannot show
+            return
+        if value is None:
+            self._remove("PRIORITY")
+        else:
+            self._set("PRIORITY", [value])
+
+    def _categories(self) -> None:
+        wanted = list(self.body.categories)
+        if categories_of(self.event) == wanted:
+            return
+        if wanted:
+            self._set("CATEGORIES", [wanted])
+        else:
+            self._remove("CATEGORIES")
+
+    # people
+    def _organizer(self) -> None:
+        wanted = self.body.organizer
+        current = first(self.event, "ORGANIZER")
+        shown = organizer_of(self.event)
+        if wanted is None:
+            if shown is not None:  # an ORGANIZER calgate cannot show is kept
+                self._remove("ORGANIZER")
+            return
+        if shown is not None and shown == {"email": wanted.email, "name": wanted.name}:
+            return
+        if shown is not None and shown["email"].lower() == wanted.email.lower():
+            params = Parameters(dict(current.params))
+            _put_param(params, "CN", wanted.name)
+            address = vCalAddress(str(current))
+            address.params = params
+        else:
+            address = _new_address(wanted.email)
+            _put_param(address.params, "CN", wanted.name)
+        self._set("ORGANIZER", [address])
+
+    def _attendees(self) -> None:
+        stored = props(self.event, "ATTENDEE")
+        by_email: dict[str, Any] = {}
+        for value in stored:
+            if showable_attendee(value):
+                by_email.setdefault(address_of(value).lower(), value)
+        result = [self._attendee(a, by_email.get(a.email.lower())) for a in self.body.attendees]
+        # ATTENDEEs calgate cannot show (no usable address) are kept as they are.
+        result += [v for v in stored if not showable_attendee(v)]
+        if len(result) == len(stored) and {id(v) for v in result} == {id(v) for v in stored}:
+            return
+        self.event.pop("ATTENDEE", None)
+        for value in result:
+            self.event.add("ATTENDEE", value)
+        self.changed = True
+
+    def _attendee(self, wanted: Attendee, current: Any) -> Any:
+        """The ATTENDEE for ``wanted``: the stored one when nothing changes, else a copy with
+        its unknown parameters (and values calgate cannot show) kept."""
+        address = _new_address(wanted.email) if current is None else vCalAddress(str(current))
+        shown = attendee_of(current) if current is not None else {}
+        params = Parameters(dict(current.params)) if current is not None else address.params
+        _put_param(params, "CN", wanted.name)
+        for name, key, value, table in (
+            ("ROLE", "role", wanted.role, _ROLE_OUT),
+            ("PARTSTAT", "participation_status", wanted.participation_status, _PARTSTAT_OUT),
+        ):
+            if value is not None:
+                params[name] = table[value]
+            elif shown.get(key) is not None:
+                params.pop(name, None)
+        if wanted.rsvp is not None:
+            params["RSVP"] = "TRUE" if wanted.rsvp else "FALSE"
+        elif shown.get("rsvp") is not None:
+            params.pop("RSVP", None)
+        if current is not None and dict(params) == dict(current.params):
+            return current
+        address.params = params
+        return address
+
+    # recurrence
+    def _rrule(self, times: DesiredTimes) -> None:
+        wanted = desired_rrule(self.body, times)
+        current = self.read.rrule
+        if wanted is None:
+            if current is not None and _valid_rrule(current):
+                self._remove("RRULE")
+            return
+        if current is not None and rrule_key(current, times.zone) == rrule_key(wanted, times.zone):
+            return
+        self._set("RRULE", [vRecur.from_ical(wanted)])
+
+    def _exdates(self, times: DesiredTimes) -> None:
+        wanted = [
+            exdate_value(text, times, f"#/excludedDates/{i}")
+            for i, text in enumerate(self.body.excluded_dates)
+        ]
+        current = exdates_of(self.event)
+        if {time_key(x, times.zone) for x in current} == {time_key(x, times.zone) for x in wanted}:
+            return
+        self.event.pop("EXDATE", None)
+        self.changed = True
+        if not wanted:
+            return
+        ordered = sorted({time_key(x, times.zone): x for x in wanted}.items())
+        values = [x for _, x in ordered]
+        exdate = vDDDLists(values)
+        if isinstance(values[0], datetime) and times.zone.tzid and times.zone.label != "UTC":
+            exdate.params["TZID"] = times.zone.tzid
+        elif is_date(values[0]):
+            exdate.params["VALUE"] = "DATE"
+        self.event.add("EXDATE", exdate)
+
+    # alarms
+    def _alerts(self, times: DesiredTimes) -> None:
+        if "alerts" not in self.body.model_fields_set:
+            return
+        wanted = list(self.body.alerts)
+        new: list[Component] = []
+        used: set[int] = set()
+        read_times = self.read.times
+        for alert in wanted:
+            key = alert_key(alert, times, self.default_tz)
+            match = None
+            for alarm in alarms_of(self.event):
+                shown = alert_of(alarm, read_times)
+                if shown is not None and shown.key == key and id(alarm) not in used:
+                    match = alarm
+                    break
+            if match is None:
+                new.append(_new_alarm(alert, key, self.body.title))
+                self.changed = True
+                continue
+            used.add(id(match))
+            if alert.description is not None and text_of(match, "DESCRIPTION") != alert.description:
+                match.pop("DESCRIPTION", None)
+                match.add("DESCRIPTION", alert.description)
+                self.changed = True
+        subcomponents: list[Component] = []
+        for comp in self.event.subcomponents:
+            if (
+                getattr(comp, "name", None) != "VALARM"
+                or id(comp) in used
+                or (wanted and alert_of(comp, read_times) is None)
+            ):
+                subcomponents.append(comp)
+            else:
+                self.changed = True
+        self.event.subcomponents = subcomponents + new
+
+
+def _put_param(params: Parameters, name: str, value: str | None) -> None:
+    if value is None:
+        params.pop(name, None)
+    else:
+        params[name] = value
+
+
+def _new_address(email: str) -> vCalAddress:
+    return vCalAddress(email if _SCHEME.match(email) else f"mailto:{email}")
+
+
+def _valid_rrule(text: str) -> bool:
+    try:
+        validate_rrule(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _new_alarm(alert: Alert, key: tuple[Any, ...], title: str | None) -> Alarm:
+    alarm = Alarm()
+    alarm.add("ACTION", _ACTION_OUT[alert.action])
+    if key[0] == "rel":
+        alarm.add("TRIGGER", key[1])
+    else:
+        alarm.add("TRIGGER", key[1].replace(tzinfo=UTC), parameters={"VALUE": "DATE-TIME"})
+    text = alert.description if alert.description is not None else (title or "Reminder")
+    if alert.action in ("display", "email"):
+        alarm.add("DESCRIPTION", text)
+    if alert.action == "email":
+        alarm.add("SUMMARY", title or "Reminder")
+    return alarm
+
+
+# -- public functions -------------------------------------------------------------------------
+
+
+def _tzids_of_vtimezones(cal: Calendar) -> set[str]:
+    return {
+        str(c["TZID"])
+        for c in cal.subcomponents
+        if getattr(c, "name", None) == "VTIMEZONE" and "TZID" in c
+    }
+
+
+def _used_tzids(cal: Calendar) -> set[str]:
+    try:
+        return {str(t) for t in cal.get_used_tzids()}
+    except Exception:
+        return set()
+
+
+def _finish(cal: Calendar, event: Component, used_before: set[str] | None) -> None:
+    """VTIMEZONEs: drop the ones an edit stopped using, add every missing one (TZIDs that are
+    not known zones cannot get one)."""
+    used = _used_tzids(cal)
+    if used_before is not None and used_before - used:
+        unused = used_before - used
+        cal.subcomponents = [
+            c
+            for c in cal.subcomponents
+            if not (getattr(c, "name", None) == "VTIMEZONE" and str(c.get("TZID")) in unused)
+        ]
+    missing = used - _tzids_of_vtimezones(cal) - {"UTC"}
+    if not missing:
+        return
+    first_date = Timezone.DEFAULT_FIRST_DATE
+    last_date = Timezone.DEFAULT_LAST_DATE
+    start = time_of(first(event, "DTSTART"))
+    if start is not None:
+        day = start.date() if isinstance(start, datetime) else start
+        first_date = min(first_date, day - timedelta(days=366))
+        last_date = max(last_date, day + timedelta(days=366 * 2))
+    position = len([c for c in cal.subcomponents if getattr(c, "name", None) == "VTIMEZONE"])
+    for tzid in sorted(missing):
+        try:
+            vtimezone = Timezone.from_tzid(tzid, first_date=first_date, last_date=last_date)
+        except Exception:
+            vtimezone = None  # not a zone calgate knows: nothing to add
+        if vtimezone is None:
+            continue
+        cal.subcomponents.insert(position, vtimezone)
+        position += 1
+
+
+def _stamp(event: Component, name: str, value: Any) -> None:
+    event.pop(name, None)
+    event.add(name, value)
+
+
+def build_calendar(body: EventWrite, *, uid: str, default_tz: str, now: datetime) -> Calendar:
+    """A new VCALENDAR holding one VEVENT for ``body`` (SEQUENCE 0, a VTIMEZONE per TZID).
+
+    A timed event without ``end`` or ``duration`` lasts one hour; an all-day one, one day.
+    """
+    stamp = _utc_now(now)
+    cal = Calendar()
+    cal.add("PRODID", PRODID)
+    cal.add("VERSION", "2.0")
+    event = Event()
+    event.add("UID", uid)
+    event.add("DTSTAMP", stamp)
+    event.add("CREATED", stamp)
+    event.add("LAST-MODIFIED", stamp)
+    event.add("SEQUENCE", 0)
+    cal.add_component(event)
+    _Editor(event, body, default_tz=default_tz).apply()
+    _finish(cal, event, None)
+    return cal
+
+
+def replace_event(cal: Calendar, body: EventWrite, *, default_tz: str, now: datetime) -> Calendar:
+    """PUT: make the stored master VEVENT say what ``body`` says, editing ``cal`` in place
+    (see the module docstring). Returns ``cal``."""
+    event = master_event(cal)
+    if event is None:
+        raise Conflict("The stored calendar object holds no VEVENT to edit")
+    used_before = _used_tzids(cal)
+    changed = _Editor(event, body, default_tz=default_tz).apply()
+    if changed:
+        stamp = _utc_now(now)
+        sequence = first(event, "SEQUENCE")
+        try:
+            number = max(int(sequence), 0) if sequence is not None else 0
+        except (TypeError, ValueError):
+            number = 0
+        _stamp(event, "SEQUENCE", number + 1)
+        _stamp(event, "DTSTAMP", stamp)
+        _stamp(event, "LAST-MODIFIED", stamp)
+    elif "DTSTAMP" not in event:
+        event.add("DTSTAMP", _utc_now(now))
+    _finish(cal, event, used_before if changed else None)
+    return cal
+
+
+__all__ = ["PRODID", "build_calendar", "replace_event"]

@@ -1,0 +1,262 @@
+"""RRULE text <-> the ``recurrence`` object of the JSON form (pure, no I/O).
+
+``{"frequency": "monthly", "byDay": ["-1fr"]}`` is ``FREQ=MONTHLY;BYDAY=-1FR``. Rules that use
+parts the object does not model (BYSECOND, RSCALE, X- parts) are kept as raw ``rrule`` text.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from dateutil.rrule import rrulestr
+
+from calgate.domain.timezones import EventZone, Time, is_aware, parse_time
+
+_UTC = UTC
+
+FREQUENCIES = ("yearly", "monthly", "weekly", "daily", "hourly", "minutely", "secondly")
+WEEKDAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
+BY_DAY = re.compile(r"([+-]?)(\d{1,2})?(mo|tu|we|th|fr|sa|su)", re.IGNORECASE)
+
+# (JSON name, RRULE part) of the list parts holding integers.
+INT_LIST_PARTS = (
+    ("byMonthDay", "BYMONTHDAY"),
+    ("byMonth", "BYMONTH"),
+    ("byYearDay", "BYYEARDAY"),
+    ("byWeekNo", "BYWEEKNO"),
+    ("bySetPosition", "BYSETPOS"),
+    ("byHour", "BYHOUR"),
+    ("byMinute", "BYMINUTE"),
+)
+_MODELED = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "WKST"} | {p for _, p in INT_LIST_PARTS}
+_RFC5545 = _MODELED | {"BYSECOND"}
+
+
+def normalize_by_day(value: str) -> str:
+    """``-1FR`` / ``+2tu`` / ``mo`` -> ``-1fr`` / ``2tu`` / ``mo``; ValueError when invalid."""
+    match = BY_DAY.fullmatch(value.strip())
+    if not match:
+        raise ValueError(f"{value!r} is not a weekday like 'mo', '2tu' or '-1fr'")
+    sign, number, day = match.groups()
+    if number is None:
+        if sign:
+            raise ValueError(f"{value!r}: a sign needs a number, like '-1fr'")
+        return day.lower()
+    n = int(number)
+    if not 1 <= n <= 53:
+        raise ValueError(f"{value!r}: the ordinal must be 1..53 or -53..-1")
+    return f"{'-' if sign == '-' else ''}{n}{day.lower()}"
+
+
+def split_rrule(text: str) -> dict[str, str]:
+    """``RRULE:FREQ=WEEKLY;BYDAY=MO`` -> ``{"FREQ": "WEEKLY", "BYDAY": "MO"}`` (ValueError)."""
+    body = text.strip()
+    if body.upper().startswith("RRULE:"):
+        body = body[len("RRULE:") :]
+    parts: dict[str, str] = {}
+    for item in body.split(";"):
+        if not item:
+            continue
+        key, sep, value = item.partition("=")
+        key = key.strip().upper()
+        if not sep or not key or not value.strip():
+            raise ValueError(f"{item!r} is not a NAME=VALUE rule part")
+        if key in parts:
+            raise ValueError(f"the rule part {key} appears twice")
+        parts[key] = value.strip()
+    return parts
+
+
+def validate_rrule(text: str) -> str:
+    """Check a raw RRULE and return it without the ``RRULE:`` prefix; ValueError when invalid."""
+    parts = split_rrule(text)
+    freq = parts.get("FREQ", "")
+    if freq.lower() not in FREQUENCIES:
+        raise ValueError("FREQ must be one of " + ", ".join(f.upper() for f in FREQUENCIES))
+    unknown = sorted(set(parts) - _RFC5545)
+    if unknown:
+        raise ValueError("unsupported rule parts: " + ", ".join(unknown))
+    if "COUNT" in parts and "UNTIL" in parts:
+        raise ValueError("COUNT and UNTIL cannot be used together")
+    for name in ("INTERVAL", "COUNT"):
+        if name in parts and not (parts[name].isdigit() and int(parts[name]) >= 1):
+            raise ValueError(f"{name} must be a positive integer")
+    until = parts.pop("UNTIL", None)
+    if until is not None:
+        _parse_until(until)
+    checked = ";".join(f"{k}={v}" for k, v in parts.items())
+    try:
+        rrulestr(checked, dtstart=datetime(2000, 1, 1))
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        raise ValueError(f"invalid rule: {exc}") from exc
+    body = text.strip()
+    return body[len("RRULE:") :] if body.upper().startswith("RRULE:") else body
+
+
+def _parse_until(text: str) -> Time:
+    value = text.strip().upper()
+    if re.fullmatch(r"\d{8}", value):
+        return date(int(value[:4]), int(value[4:6]), int(value[6:8]))
+    match = re.fullmatch(r"(\d{8})T(\d{6})(Z?)", value)
+    if not match:
+        raise ValueError(f"UNTIL {text!r} is not a DATE or DATE-TIME")
+    d, t, z = match.groups()
+    naive = datetime(int(d[:4]), int(d[4:6]), int(d[6:8]), int(t[:2]), int(t[2:4]), int(t[4:6]))
+    return naive.replace(tzinfo=_UTC) if z else naive
+
+
+def until_text(value: Time) -> str:
+    """The RRULE form of an UNTIL value (UTC date-times get ``Z``)."""
+    if not isinstance(value, datetime):
+        return value.strftime("%Y%m%d")
+    if is_aware(value):
+        return value.astimezone(_UTC).strftime("%Y%m%dT%H%M%SZ")
+    return value.strftime("%Y%m%dT%H%M%S")
+
+
+def rrule_from_recurrence(rec: dict[str, Any], until: Time | None) -> str:
+    """RRULE text for a ``recurrence`` object (its JSON form, camelCase keys); ``until`` is
+    the already converted UNTIL value (see the writer)."""
+    parts = [f"FREQ={rec['frequency'].upper()}"]
+    if rec.get("interval") not in (None, 1):
+        parts.append(f"INTERVAL={rec['interval']}")
+    if rec.get("count") is not None:
+        parts.append(f"COUNT={rec['count']}")
+    if until is not None:
+        parts.append(f"UNTIL={until_text(until)}")
+    if rec.get("byDay"):
+        parts.append("BYDAY=" + ",".join(d.upper() for d in rec["byDay"]))
+    for name, part in INT_LIST_PARTS:
+        if rec.get(name):
+            parts.append(f"{part}=" + ",".join(str(n) for n in rec[name]))
+    if rec.get("weekStart") not in (None, "mo"):
+        parts.append(f"WKST={rec['weekStart'].upper()}")
+    return ";".join(parts)
+
+
+def recurrence_from_rrule(text: str) -> tuple[dict[str, Any], Time | None] | None:
+    """The ``recurrence`` object (without ``until``) and the UNTIL value of an RRULE, or None
+    when the rule uses parts the object cannot hold or is invalid."""
+    try:
+        parts = split_rrule(validate_rrule(text))
+        if set(parts) - _MODELED:
+            return None
+        rec: dict[str, Any] = {"frequency": parts["FREQ"].lower()}
+        if "INTERVAL" in parts:
+            rec["interval"] = int(parts["INTERVAL"])
+        if "COUNT" in parts:
+            rec["count"] = int(parts["COUNT"])
+        if "BYDAY" in parts:
+            rec["byDay"] = [normalize_by_day(d) for d in parts["BYDAY"].split(",")]
+        for name, part in INT_LIST_PARTS:
+            if part in parts:
+                rec[name] = [int(n) for n in parts[part].split(",")]
+        if "WKST" in parts:
+            wkst = parts["WKST"].lower()
+            if wkst not in WEEKDAYS:
+                return None
+            rec["weekStart"] = wkst
+        until = _parse_until(parts["UNTIL"]) if "UNTIL" in parts else None
+    except (ValueError, KeyError):
+        return None
+    return rec, until
+
+
+def rrule_key(text: str, zone: EventZone) -> tuple[Any, ...]:
+    """What an RRULE means, for deciding whether a stored rule must be rewritten.
+
+    Defaults are dropped (INTERVAL=1, WKST=MO), list order and ``+`` signs ignored, and UNTIL
+    compared as an instant (a local UNTIL read in the event's zone).
+    """
+    try:
+        parts = split_rrule(text)
+    except ValueError:
+        return ("raw", text.strip())
+    key: list[tuple[str, Any]] = []
+    for name, value in sorted(parts.items()):
+        upper = value.upper()
+        if name == "INTERVAL" and upper == "1":
+            continue
+        if name == "WKST" and upper == "MO":
+            continue
+        if name == "UNTIL":
+            try:
+                until = _parse_until(value)
+            except ValueError:
+                key.append((name, upper))
+                continue
+            key.append((name, time_key(until, zone)))
+        elif name == "BYDAY":
+            try:
+                key.append((name, frozenset(normalize_by_day(d) for d in upper.split(","))))
+            except ValueError:
+                key.append((name, upper))
+        elif name.startswith("BY"):
+            try:
+                key.append((name, frozenset(int(n) for n in upper.split(","))))
+            except ValueError:
+                key.append((name, upper))
+        elif name in ("INTERVAL", "COUNT"):
+            try:
+                key.append((name, int(upper)))
+            except ValueError:
+                key.append((name, upper))
+        else:
+            key.append((name, upper))
+    return tuple(key)
+
+
+def time_key(value: Time, zone: EventZone) -> tuple[Any, ...]:
+    """A comparable identity of a time: dates by day, local times in ``zone``, instants in UTC."""
+    if not isinstance(value, datetime):
+        return ("date", value)
+    if not is_aware(value):
+        if zone.tz is None:
+            return ("local", value)
+        value = zone.localize(value)
+    return ("instant", value.astimezone(_UTC).replace(tzinfo=None))
+
+
+def convert_until(until: Time, start: Time, zone: EventZone) -> Time:
+    """The UNTIL to store for a sent ``until`` (RFC 5545 3.3.10: same value type as DTSTART,
+    UTC when DTSTART has a zone, local when it is floating).
+
+    A date ends a timed series at the end of that day in the event's zone; a date-time ends an
+    all-day series on its own date; a local date-time is read in the event's zone.
+    """
+    if not isinstance(start, datetime):
+        return until.date() if isinstance(until, datetime) else until
+    if not isinstance(until, datetime):
+        until = datetime.combine(until, time(23, 59, 59))
+    if is_aware(until):
+        if zone.tz is None:
+            return until.replace(tzinfo=None)
+        return until.astimezone(_UTC)
+    if zone.tz is None:
+        return until
+    return zone.localize(until).astimezone(_UTC)
+
+
+def parse_until_input(text: str) -> Time:
+    """The ``until`` of the JSON form: an ISO date or date-time (ValueError)."""
+    return parse_time(text)
+
+
+__all__ = [
+    "BY_DAY",
+    "FREQUENCIES",
+    "INT_LIST_PARTS",
+    "WEEKDAYS",
+    "convert_until",
+    "normalize_by_day",
+    "parse_until_input",
+    "recurrence_from_rrule",
+    "rrule_from_recurrence",
+    "rrule_key",
+    "split_rrule",
+    "time_key",
+    "until_text",
+    "validate_rrule",
+]

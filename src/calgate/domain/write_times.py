@@ -1,0 +1,206 @@
+"""What a body's times mean in the event's zone (pure, no I/O): the input rules.
+
+- ``start`` with an offset and no ``timeZone`` is stored in UTC; a local ``start`` with
+  ``timeZone`` keeps that zone; an offset with ``timeZone`` is converted into that zone; a local
+  ``start`` with neither is in the calendar's default zone, unless ``floating``. A date is an
+  all-day event. A ``timeZone`` equal to the stored one keeps the stored TZID and VTIMEZONE
+  (``W. Europe Standard Time`` stays while the body says ``Europe/Berlin``).
+- ``end`` (and ``excludedDates``, ``until``, absolute alert triggers) is read in the event's
+  zone when local. ``end`` must be after ``start``.
+- A timed event without ``end`` or ``duration`` lasts one hour, an all-day event one day;
+  hours of a duration are elapsed time, days are calendar days (RFC 5545 3.3.6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from icalendar import vDDDTypes
+
+from calgate.domain.ical_parse import floating_zone
+from calgate.domain.recurrence import convert_until, rrule_from_recurrence, time_key
+from calgate.domain.timezones import (
+    FLOATING,
+    UTC,
+    UTC_ZONE,
+    EventZone,
+    Time,
+    add_duration,
+    iana_zone,
+    instant,
+    is_aware,
+    is_date,
+    parse_duration,
+    parse_time,
+)
+from calgate.errors import FieldError, InvalidInput
+from calgate.schemas.events import Alert, EventWrite
+
+PRODID = "-//calgate//calgate//EN"
+DEFAULT_TIMED_DURATION = timedelta(hours=1)
+ALL_DAY_DURATION = timedelta(days=1)
+
+
+def bad(pointer: str, detail: str) -> InvalidInput:
+    """An :class:`InvalidInput` with one error at ``pointer``."""
+    return InvalidInput(detail, [FieldError(detail, pointer)])
+
+
+@dataclass
+class DesiredTimes:
+    """The times a body asks for, converted into the event's zone."""
+
+    zone: EventZone
+    start: Time
+    end: Time  # the effective end
+    end_mode: str  # "end", "duration" or "default"
+    duration: timedelta | None
+
+
+def _zone_for(label: str, stored: EventZone | None, *, pointer: str | None) -> EventZone:
+    if stored is not None and stored.label == label:
+        return stored
+    return iana_zone(label, pointer=pointer)
+
+
+def _into_zone(
+    value: datetime, zone: EventZone, pointer: str, *, is_start: bool = False
+) -> datetime:
+    """A sent date-time in the event's zone: local times read there, offsets converted.
+
+    In an event whose stored TZID calgate cannot resolve, a time with an offset other than the
+    start is kept as a UTC time.
+    """
+    if not is_aware(value):
+        return zone.localize(value)
+    if zone.tz is None:
+        if zone.floating:
+            raise bad(pointer, "a floating event needs local times without an offset")
+        if not is_start:
+            return value.astimezone(UTC)
+        raise bad(
+            pointer,
+            f"the event's time zone {zone.label!r} is unknown to calgate: send a local time",
+        )
+    return value.astimezone(zone.tz)
+
+
+def desired_times(body: EventWrite, *, default_tz: str, stored: EventZone | None) -> DesiredTimes:
+    start_in = parse_time(body.start)
+    if body.time_zone is not None:
+        zone_named = _zone_for(body.time_zone, stored, pointer="#/timeZone")
+    else:
+        zone_named = None
+    if is_date(start_in):
+        zone = FLOATING
+        start: Time = start_in
+    else:
+        assert isinstance(start_in, datetime)
+        if body.floating:
+            zone = FLOATING
+        elif zone_named is not None:
+            zone = zone_named
+        elif is_aware(start_in):
+            zone = UTC_ZONE
+        else:
+            zone = _zone_for(default_tz, stored, pointer=None)
+        start = _into_zone(start_in, zone, "#/start", is_start=True)
+    duration = None
+    if body.end is not None:
+        end_in = parse_time(body.end)
+        end: Time = end_in
+        if isinstance(end_in, datetime):
+            end = _into_zone(end_in, zone, "#/end")
+        mode = "end"
+        if _order(end, zone, default_tz) <= _order(start, zone, default_tz):
+            raise bad("#/end", "end must be after start")
+    elif body.duration is not None:
+        duration = parse_duration(body.duration)
+        end = add_duration(start, duration)
+        mode = "duration"
+    else:
+        end = add_duration(start, ALL_DAY_DURATION if is_date(start) else DEFAULT_TIMED_DURATION)
+        mode = "default"
+    return DesiredTimes(zone, start, end, mode, duration)
+
+
+def _order(value: Time, zone: EventZone, default_tz: str) -> datetime:
+    """A comparable moment (unresolvable and floating times read in the default zone)."""
+    return instant(value, zone.tz or floating_zone(default_tz)).astimezone(UTC)
+
+
+def time_prop(value: Time, zone: EventZone) -> vDDDTypes:
+    prop = vDDDTypes(value)
+    if isinstance(value, datetime) and zone.tzid and zone.label != UTC_ZONE.label:
+        prop.params["TZID"] = zone.tzid
+    return prop
+
+
+def start_key(value: Time | None, zone: EventZone) -> Any:
+    """What a DTSTART means: its zone (as the API names it) and its instant (local time when
+    floating). A wall-clock time inside a DST gap and the real time it stands for are equal."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        return ("date", value)
+    return ("datetime", zone.label, time_key(value, zone))
+
+
+def end_key(value: Time | None, zone: EventZone) -> Any:
+    return None if value is None else time_key(value, zone)
+
+
+def desired_rrule(body: EventWrite, times: DesiredTimes) -> str | None:
+    if body.rrule is not None:
+        return body.rrule
+    if body.recurrence is None:
+        return None
+    rec = body.recurrence.model_dump(by_alias=True, exclude_none=True)
+    until = None
+    if body.recurrence.until is not None:
+        until = convert_until(parse_time(body.recurrence.until), times.start, times.zone)
+    return rrule_from_recurrence(rec, until)
+
+
+def exdate_value(text: str, times: DesiredTimes, pointer: str) -> Time:
+    value = parse_time(text)
+    start = times.start
+    if not isinstance(start, datetime):
+        if isinstance(value, datetime):
+            return times.zone.wall_clock(value).date() if times.zone.tz else value.date()
+        return value
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, times.zone.wall_clock(start).time())
+    return _into_zone(value, times.zone, pointer)
+
+
+def alert_key(alert: Alert, times: DesiredTimes, default_tz: str) -> tuple[Any, ...]:
+    action = alert.action
+    try:
+        return ("rel", parse_duration(alert.trigger), action)
+    except ValueError:
+        pass
+    moment = parse_time(alert.trigger)
+    assert isinstance(moment, datetime)
+    if not is_aware(moment):
+        tz = times.zone.tz or iana_zone(default_tz, pointer=None).tz or UTC
+        moment = moment.replace(tzinfo=tz)
+    return ("abs", moment.astimezone(UTC).replace(tzinfo=None), action)
+
+
+__all__ = [
+    "ALL_DAY_DURATION",
+    "DEFAULT_TIMED_DURATION",
+    "PRODID",
+    "DesiredTimes",
+    "alert_key",
+    "bad",
+    "desired_rrule",
+    "desired_times",
+    "end_key",
+    "exdate_value",
+    "start_key",
+    "time_prop",
+]
