@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 TEST_STAMP := $(VENV)/.installed-test-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: serve test lint bench clean
+.PHONY: serve test test-interop lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,12 @@ serve: $(STAMP)
 	$(BIN)/calgate serve $(ARGS)
 
 test: $(TEST_STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not interop" $(PYTEST_ARGS)
+
+# The extra real servers (Cyrus, SabreDAV): installed from Debian's packages by the script.
+test-interop: $(TEST_STAMP)
+	bash scripts/install-interop-servers.sh
+	$(BIN)/python -m pytest -m interop $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests bench

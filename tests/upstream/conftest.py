@@ -1,5 +1,6 @@
 """Fixtures for the upstream contract tests. The servers (``caldav_server`` and friends) come from
-``tests/servers.py`` through ``tests/conftest.py``."""
+``tests/servers.py`` through ``tests/conftest.py``; the interop servers that ``caldav_server`` also
+runs on (Cyrus, SabreDAV: ``-m interop``) are imported here."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ from collections.abc import Iterator
 import pytest
 
 from calgate.upstream import CalDAVConnection
-from tests.servers import RunningServer
+from tests.servers import (  # noqa: F401  (fixtures)
+    RunningServer,
+    cyrus_server,
+    sabredav_server,
+)
 from tests.upstream.support import connect
 
 
@@ -26,3 +31,23 @@ def calendar(caldav_server: RunningServer, conn: CalDAVConnection) -> str:
     return conn.make_calendar(
         home_url=caldav_server.home_url, slug=slug, name="Test", time_zone=None
     )
+
+
+# Contract tests a server cannot pass, by (test function, server id): marked xfail(strict), so a
+# server that starts to pass shows up. Keep in step with ``calgate.upstream.quirks``.
+SERVER_GAPS = {
+    ("test_rfc4791_5_3_2_1_second_object_with_same_uid_conflicts", "sabredav"): (
+        "SabreDAV 1.8 does not enforce RFC 4791 5.3.2.1 no-uid-conflict: it stores a second "
+        "object with the same UID (quirks: uid_conflict_status None)"
+    ),
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        server = callspec.params.get("caldav_server") if callspec is not None else None
+        name = getattr(item, "originalname", item.name)
+        reason = SERVER_GAPS.get((name, server)) if server is not None else None
+        if reason is not None:
+            item.add_marker(pytest.mark.xfail(reason=reason, strict=True))

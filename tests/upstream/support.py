@@ -18,8 +18,9 @@ from tests.servers import RunningServer
 def connect(
     server: RunningServer, url: str | None = None, timeout: float = 10.0
 ) -> CalDAVConnection:
-    """A connection to ``server`` (at ``url``, default its root) with the right password."""
-    creds = Credentials(server.username, server.password, "basic")
+    """A connection to ``server`` (at ``url``, default its root) with the right password, sent
+    the way the server wants it (SabreDAV: Digest)."""
+    creds = Credentials(server.username, server.password, server.auth_type)
     return CalDAVConnection(url or server.url, creds, timeout=timeout)
 
 
