@@ -46,9 +46,15 @@ MONTH = (datetime(2027, 3, 1, tzinfo=UTC), datetime(2027, 4, 1, tzinfo=UTC))
 def ical(uid: str, start: datetime, minutes: int = 60, rrule: str | None = None) -> str:
     fmt = "%Y%m%dT%H%M%SZ"
     lines = [
-        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//calgate bench//EN", "BEGIN:VEVENT",
-        f"UID:{uid}", "DTSTAMP:20260101T000000Z", f"DTSTART:{start.strftime(fmt)}",
-        f"DTEND:{(start + timedelta(minutes=minutes)).strftime(fmt)}", f"SUMMARY:Bench {uid[:8]}",
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//calgate bench//EN",
+        "BEGIN:VEVENT",
+        f"UID:{uid}",
+        "DTSTAMP:20260101T000000Z",
+        f"DTSTART:{start.strftime(fmt)}",
+        f"DTEND:{(start + timedelta(minutes=minutes)).strftime(fmt)}",
+        f"SUMMARY:Bench {uid[:8]}",
     ]
     if rrule:
         lines.append(f"RRULE:{rrule}")
@@ -77,7 +83,9 @@ def start_calgate(data_dir: Path) -> tuple[uvicorn.Server, Runtime, str]:
     settings = Settings(_env_file=None, data_dir=data_dir, admin_token=TOKEN, port=port)  # type: ignore[call-arg]
     runtime = Runtime(settings)
     runtime.start()
-    config = uvicorn.Config(create_app(runtime=runtime), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        create_app(runtime=runtime), host="127.0.0.1", port=port, log_level="warning"
+    )
     server = uvicorn.Server(config)
     threading.Thread(target=server.run, daemon=True).start()
     base = f"http://127.0.0.1:{port}"
@@ -90,7 +98,9 @@ def start_calgate(data_dir: Path) -> tuple[uvicorn.Server, Runtime, str]:
     return server, runtime, base
 
 
-def client_modes(url: str, user: str, password: str, cal_url: str, n: int = 48, workers: int = 8) -> dict[str, float]:
+def client_modes(
+    url: str, user: str, password: str, cal_url: str, n: int = 48, workers: int = 8
+) -> dict[str, float]:
     """Wall time for n PUTs with `workers` in flight: sync client in threads vs async client."""
     local = threading.local()
 
@@ -98,8 +108,11 @@ def client_modes(url: str, user: str, password: str, cal_url: str, n: int = 48, 
         # One client per worker thread, as calgate.upstream keeps them.
         if not hasattr(local, "dav"):
             local.dav = caldav.DAVClient(url=url, username=user, password=password)
-        local.dav.put(f"{cal_url}mode-{uuid.uuid4().hex}.ics", ical(uuid.uuid4().hex, MONTH[0]),
-                      {"Content-Type": "text/calendar"})
+        local.dav.put(
+            f"{cal_url}mode-{uuid.uuid4().hex}.ics",
+            ical(uuid.uuid4().hex, MONTH[0]),
+            {"Content-Type": "text/calendar"},
+        )
 
     t0 = time.perf_counter()
     with ThreadPoolExecutor(workers) as pool:
@@ -110,14 +123,19 @@ def client_modes(url: str, user: str, password: str, cal_url: str, n: int = 48, 
         """Returns how many PUTs failed (the async client shares one session between tasks)."""
         sem = asyncio.Semaphore(workers)
         async with aio.AsyncDAVClient(url=url, username=user, password=password) as dav:
+
             async def one() -> bool:
                 async with sem:
                     try:
-                        resp = await dav.put(f"{cal_url}mode-{uuid.uuid4().hex}.ics",
-                                             ical(uuid.uuid4().hex, MONTH[0]), {"Content-Type": "text/calendar"})
+                        resp = await dav.put(
+                            f"{cal_url}mode-{uuid.uuid4().hex}.ics",
+                            ical(uuid.uuid4().hex, MONTH[0]),
+                            {"Content-Type": "text/calendar"},
+                        )
                     except Exception:
                         return False
                     return resp.status == 201
+
             results = await asyncio.gather(*(one() for _ in range(n)))
         return results.count(False)
 
@@ -129,7 +147,9 @@ def client_modes(url: str, user: str, password: str, cal_url: str, n: int = 48, 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=300, help="events in the calendar (10%% weekly series)")
+    parser.add_argument(
+        "--events", type=int, default=300, help="events in the calendar (10%% weekly series)"
+    )
     parser.add_argument("--repeat", type=int, default=15, help="timed runs per operation (median)")
     parser.add_argument("--report", type=Path, default=Path(__file__).parent / "REPORT.md")
     args = parser.parse_args()
@@ -138,8 +158,11 @@ def main() -> int:
         server, runtime, base = start_calgate(Path(tmp) / "data")
         store = runtime.embedded
         assert store is not None
-        dav = caldav.DAVClient(url=runtime.embedded_base_url(), username=store.internal_username,
-                               password=store.internal_password)
+        dav = caldav.DAVClient(
+            url=runtime.embedded_base_url(),
+            username=store.internal_username,
+            password=store.internal_password,
+        )
         cal_url = runtime.embedded_base_url().rstrip("/") + store.calendar_path("default")
         cal = dav.calendar(url=cal_url)
         api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
@@ -158,35 +181,57 @@ def main() -> int:
 
         rows = []
 
-        def row(name: str, calgate_fn: Callable[[], object], direct_fn: Callable[[], object], direct_name: str) -> None:
+        def row(
+            name: str,
+            calgate_fn: Callable[[], object],
+            direct_fn: Callable[[], object],
+            direct_name: str,
+        ) -> None:
             c = median_ms(calgate_fn, args.repeat)
             d = median_ms(direct_fn, args.repeat)
             rows.append((name, c, d, direct_name))
-            print(f"{name:<28} calgate {c:8.1f} ms   {direct_name} {d:8.1f} ms   ratio {c / d:5.2f}", flush=True)
+            print(
+                f"{name:<28} calgate {c:8.1f} ms   {direct_name} {d:8.1f} ms   ratio {c / d:5.2f}",
+                flush=True,
+            )
 
-        row("create one event",
+        row(
+            "create one event",
             lambda: api.post("/api/v1/calendars/default/events", json=body).raise_for_status(),
             lambda: cal.add_event(ical(uuid.uuid4().hex, datetime(2027, 3, 10, 10, tzinfo=UTC))),
-            "caldav add_event")
-        row("get one event (by id)",
+            "caldav add_event",
+        )
+        row(
+            "get one event (by id)",
             lambda: api.get(f"/api/v1/calendars/default/events/{made['id']}").raise_for_status(),
             lambda: cal.event_by_url(probe_url).load(),
-            "caldav event_by_url().load()")
-        row("get one event (by UID)",
+            "caldav event_by_url().load()",
+        )
+        row(
+            "get one event (by UID)",
             lambda: api.get(f"/api/v1/calendars/default/events/{made['id']}").raise_for_status(),
             lambda: cal.event_by_uid(probe_uid),
-            "caldav event_by_uid")
+            "caldav event_by_uid",
+        )
         params = {"start": MONTH[0].isoformat(), "end": MONTH[1].isoformat(), "expand": "true"}
-        month_count = len(api.get("/api/v1/calendars/default/events", params=params).json()["items"])
-        row(f"list a month, expanded ({month_count})",
+        month_count = len(
+            api.get("/api/v1/calendars/default/events", params=params).json()["items"]
+        )
+        row(
+            f"list a month, expanded ({month_count})",
             lambda: api.get("/api/v1/calendars/default/events", params=params).raise_for_status(),
             lambda: cal.search(start=MONTH[0], end=MONTH[1], event=True, expand=True),
-            "caldav search(expand=True)")
+            "caldav search(expand=True)",
+        )
 
-        modes = client_modes(runtime.embedded_base_url(), store.internal_username,
-                             store.internal_password, cal_url)
-        print(f"client mode, 48 PUTs, 8 in flight: sync+threads {modes['sync']:.1f} ms/PUT, "
-              f"async {modes['async']:.1f} ms/PUT ({modes['async_failed']} failed)", flush=True)
+        modes = client_modes(
+            runtime.embedded_base_url(), store.internal_username, store.internal_password, cal_url
+        )
+        print(
+            f"client mode, 48 PUTs, 8 in flight: sync+threads {modes['sync']:.1f} ms/PUT, "
+            f"async {modes['async']:.1f} ms/PUT ({modes['async_failed']} failed)",
+            flush=True,
+        )
         api.close()
         dav.close()
         server.should_exit = True
@@ -198,16 +243,20 @@ def main() -> int:
     return 0
 
 
-def write_report(args: argparse.Namespace, rows: list[tuple[str, float, float, str]], modes: dict[str, float]) -> None:
+def write_report(
+    args: argparse.Namespace, rows: list[tuple[str, float, float, str]], modes: dict[str, float]
+) -> None:
     lines = [
         "# Benchmark: calgate against the plain caldav library",
         "",
-        f"Made by `.venv/bin/python bench/bench_basic.py --events {args.events} --repeat {args.repeat}` "
+        "Made by `.venv/bin/python bench/bench_basic.py "
+        f"--events {args.events} --repeat {args.repeat}` "
         f"on {datetime.now(UTC):%Y-%m-%d}, {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}.",
         "",
-        "calgate runs for real (uvicorn on loopback, embedded Radicale); the direct column uses the `caldav`",
-        "library against the same Radicale (calgate's internal loopback server), in the same run.",
+        "calgate runs for real (uvicorn on loopback, embedded Radicale); the direct column uses",
+        "the `caldav` library against the same Radicale (calgate's internal loopback server),",
+        "in the same run.",
         f"The calendar holds {args.events} events, one in ten a weekly series of 20. Medians of "
         f"{args.repeat} runs after one warm-up.",
         "",

@@ -27,8 +27,19 @@ class Served:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "calgate", "serve", "--port", str(self.port), "--data-dir", str(data_dir)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            [
+                sys.executable,
+                "-m",
+                "calgate",
+                "serve",
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(data_dir),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
             env={**os.environ, **(env or {})},
         )
         self.output = ""
@@ -65,13 +76,19 @@ def data_dir(tmp_path: Path) -> Path:
 def test_first_start_prints_urls_and_admin_token_once(data_dir):
     first = Served(data_dir)
     out = _read_banner(first)
-    assert f"{first.base}/api/v1/" in out and f"{first.base}/api/docs" in out and f"{first.base}/dav/" in out
+    assert (
+        f"{first.base}/api/v1/" in out
+        and f"{first.base}/api/docs" in out
+        and f"{first.base}/dav/" in out
+    )
     match = re.search(r"Admin token \(shown once, keep it\): (cg_\S+)", out)
     assert match, out
     token = match.group(1)
     second = Served(data_dir)
     try:
-        resp = httpx.get(f"{second.base}/api/v1/calendars", headers={"Authorization": f"Bearer {token}"})
+        resp = httpx.get(
+            f"{second.base}/api/v1/calendars", headers={"Authorization": f"Bearer {token}"}
+        )
         assert resp.status_code == 200 and resp.json()["items"][0]["id"] == "default"
     finally:
         out2 = _read_banner(second)
@@ -86,8 +103,15 @@ def test_api_and_dav_on_one_port_with_plain_caldav_client(data_dir):
         assert httpx.get(f"{served.base}/api/v1/calendars").status_code == 401
         assert httpx.request("PROPFIND", f"{served.base}/dav/").status_code == 401
         assert httpx.get(f"{served.base}/api/openapi.json").json()["info"]["title"] == "calgate"
-        made = httpx.post(f"{served.base}/api/v1/calendars/default/events", headers=h, json={
-            "title": "Through the API", "start": "2026-07-01T10:00:00Z", "end": "2026-07-01T11:00:00Z"})
+        made = httpx.post(
+            f"{served.base}/api/v1/calendars/default/events",
+            headers=h,
+            json={
+                "title": "Through the API",
+                "start": "2026-07-01T10:00:00Z",
+                "end": "2026-07-01T11:00:00Z",
+            },
+        )
         assert made.status_code == 201, made.text
         # A real CalDAV client at /dav/: any user name, the token as password.
         dav = caldav.DAVClient(url=f"{served.base}/dav/", username="thunderbird", password=token)
@@ -98,9 +122,13 @@ def test_api_and_dav_on_one_port_with_plain_caldav_client(data_dir):
         cals[0].add_event(
             "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:from-dav@x\r\n"
             "DTSTAMP:20260101T000000Z\r\nDTSTART:20260702T100000Z\r\nDTEND:20260702T110000Z\r\n"
-            "SUMMARY:Through CalDAV\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
-        listed = httpx.get(f"{served.base}/api/v1/calendars/default/events", headers=h,
-                           params={"start": "2026-07-01", "end": "2026-07-03"}).json()["items"]
+            "SUMMARY:Through CalDAV\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+        listed = httpx.get(
+            f"{served.base}/api/v1/calendars/default/events",
+            headers=h,
+            params={"start": "2026-07-01", "end": "2026-07-03"},
+        ).json()["items"]
         assert sorted(e["title"] for e in listed) == ["Through CalDAV", "Through the API"]
         dav.close()
     finally:
@@ -112,13 +140,34 @@ def test_cli_token_create_then_use(data_dir):
     served = Served(data_dir, env={"CALGATE_ADMIN_TOKEN": token})
     try:
         out = subprocess.run(
-            [sys.executable, "-m", "calgate", "token", "create", "--role", "read", "--calendar", "default",
-             "--data-dir", str(data_dir)], capture_output=True, text=True, check=True).stdout
+            [
+                sys.executable,
+                "-m",
+                "calgate",
+                "token",
+                "create",
+                "--role",
+                "read",
+                "--calendar",
+                "default",
+                "--data-dir",
+                str(data_dir),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         token_id, secret = out.strip().split("\t")
-        resp = httpx.get(f"{served.base}/api/v1/calendars", headers={"Authorization": f"Bearer {secret}"})
+        resp = httpx.get(
+            f"{served.base}/api/v1/calendars", headers={"Authorization": f"Bearer {secret}"}
+        )
         assert resp.status_code == 200
-        listed = subprocess.run([sys.executable, "-m", "calgate", "token", "list", "--data-dir", str(data_dir)],
-                                capture_output=True, text=True, check=True).stdout
+        listed = subprocess.run(
+            [sys.executable, "-m", "calgate", "token", "list", "--data-dir", str(data_dir)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         assert token_id in listed and secret not in listed
     finally:
         served.stop()

@@ -15,8 +15,11 @@ from calgate.errors import CalgateError
 from calgate.runtime import Runtime
 from calgate.settings import Settings
 
-app = typer.Typer(help="calgate: a REST/JSON API for calendar events on any CalDAV calendar.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="calgate: a REST/JSON API for calendar events on any CalDAV calendar.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 source_app = typer.Typer(help="CalDAV sources.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
@@ -26,6 +29,16 @@ DataDir = Annotated[
     Path | None,
     typer.Option("--data-dir", help="Data folder (env CALGATE_DATA_DIR; default ./calgate-data)."),
 ]
+
+
+def quiet_expected_warnings() -> None:
+    """icalendar warns when it maps a vendor-prefixed TZID (``/vendor/Europe/Berlin``) to an
+    IANA zone; that mapping is what calgate wants, and odd server data is not an alarm."""
+    import warnings
+
+    from icalendar.error import GloballyUniqueTZIDGuessed
+
+    warnings.filterwarnings("ignore", category=GloballyUniqueTZIDGuessed)
 
 
 def _settings(data_dir: Path | None, **overrides: object) -> Settings:
@@ -61,6 +74,7 @@ def serve(
 
     settings = _settings(data_dir, host=host, port=port)
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    quiet_expected_warnings()
     runtime = Runtime(settings)
     report = runtime.start()
     base = settings.effective_public_url
@@ -73,21 +87,31 @@ def serve(
     if report.admin_token is not None:
         typer.echo("")
         typer.echo(f"  Admin token (shown once, keep it): {report.admin_token.secret}")
-        typer.echo(f"  Try: curl -H 'Authorization: Bearer {report.admin_token.secret}' "
-                   f"{base}/api/v1/calendars")
+        typer.echo(
+            f"  Try: curl -H 'Authorization: Bearer {report.admin_token.secret}' "
+            f"{base}/api/v1/calendars"
+        )
     elif settings.admin_token is None:
-        typer.echo("  Admin token: made on first start (not shown again); "
-                   "'calgate token create --role admin' makes another.")
+        typer.echo(
+            "  Admin token: made on first start (not shown again); "
+            "'calgate token create --role admin' makes another."
+        )
     typer.echo("", nl=True)
-    uvicorn.run(create_app(runtime=runtime), host=settings.host, port=settings.port,
-                log_level=settings.log_level.lower())
+    uvicorn.run(
+        create_app(runtime=runtime),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+    )
 
 
 @token_app.command("create")
 def token_create(
     role: Annotated[Role, typer.Option(help="read, write or admin.")] = Role.read,
-    calendar: Annotated[list[str] | None, typer.Option(
-        "--calendar", help="A calendar id (repeat); none: all calendars.")] = None,
+    calendar: Annotated[
+        list[str] | None,
+        typer.Option("--calendar", help="A calendar id (repeat); none: all calendars."),
+    ] = None,
     name: Annotated[str | None, typer.Option(help="A label.")] = None,
     data_dir: DataDir = None,
 ) -> None:
@@ -141,13 +165,22 @@ def token_revoke(token_id: str, data_dir: DataDir = None) -> None:
 def source_add(
     url: str,
     username: Annotated[str | None, typer.Option(help="User name (basic/digest).")] = None,
-    password: Annotated[str | None, typer.Option(
-        help="Password (or env CALGATE_SOURCE_PASSWORD).", envvar="CALGATE_SOURCE_PASSWORD")] = None,
-    token: Annotated[str | None, typer.Option(
-        help="Bearer token, e.g. a Confluence PAT (or env CALGATE_SOURCE_TOKEN).",
-        envvar="CALGATE_SOURCE_TOKEN")] = None,
-    auth_type: Annotated[str | None, typer.Option(
-        "--auth-type", help="basic | digest | bearer.")] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            help="Password (or env CALGATE_SOURCE_PASSWORD).", envvar="CALGATE_SOURCE_PASSWORD"
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            help="Bearer token, e.g. a Confluence PAT (or env CALGATE_SOURCE_TOKEN).",
+            envvar="CALGATE_SOURCE_TOKEN",
+        ),
+    ] = None,
+    auth_type: Annotated[
+        str | None, typer.Option("--auth-type", help="basic | digest | bearer.")
+    ] = None,
     name: Annotated[str | None, typer.Option(help="A label.")] = None,
     data_dir: DataDir = None,
 ) -> None:
@@ -158,10 +191,16 @@ def source_add(
     from calgate.services import sources
 
     try:
-        body = SourceCreate.model_validate({
-            "url": url, "username": username, "password": password, "token": token,
-            "authType": auth_type, "name": name,
-        })
+        body = SourceCreate.model_validate(
+            {
+                "url": url,
+                "username": username,
+                "password": password,
+                "token": token,
+                "authType": auth_type,
+                "name": name,
+            }
+        )
     except ValidationError as exc:
         typer.echo(f"error: {exc.errors()[0]['msg']}", err=True)
         raise typer.Exit(code=2) from exc
@@ -189,8 +228,17 @@ def source_list(data_dir: DataDir = None) -> None:
     try:
         with runtime.db.session() as session:
             for row in sources.list_sources(session):
-                typer.echo(json.dumps({"id": row.id, "kind": row.kind, "url": row.url,
-                                       "username": row.username, "authType": row.auth_type}))
+                typer.echo(
+                    json.dumps(
+                        {
+                            "id": row.id,
+                            "kind": row.kind,
+                            "url": row.url,
+                            "username": row.username,
+                            "authType": row.auth_type,
+                        }
+                    )
+                )
     finally:
         runtime.stop()
 

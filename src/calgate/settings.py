@@ -35,12 +35,13 @@ class Settings(BaseSettings):
     )
     admin_token: SecretStr | None = Field(
         None,
-        description="Fix the admin token instead of generating one on first start (for automation).",
+        description="Fix the admin token instead of generating one on first start "
+        "(for automation).",
     )
     secret_key: SecretStr | None = Field(
         None,
-        description="Fernet key that encrypts upstream credentials at rest. Default: generated once "
-        "into `DATA_DIR/secret.key`.",
+        description="Fernet key that encrypts upstream credentials at rest. "
+        "Default: generated once into `DATA_DIR/secret.key`.",
     )
     embedded: bool = Field(
         True,

@@ -14,7 +14,9 @@ def test_first_start_makes_default_calendar(db_client):
 
 
 def test_patch_calendar_settings(db_client):
-    resp = db_client.patch("/api/v1/calendars/default", json={"name": "Team", "timeZone": "Europe/Berlin"})
+    resp = db_client.patch(
+        "/api/v1/calendars/default", json={"name": "Team", "timeZone": "Europe/Berlin"}
+    )
     assert resp.status_code == 200, resp.text
     assert resp.json()["name"] == "Team" and resp.json()["timeZone"] == "Europe/Berlin"
     assert db_client.get("/api/v1/calendars/default").json()["timeZone"] == "Europe/Berlin"
@@ -27,10 +29,15 @@ def test_patch_calendar_unknown_time_zone_is_422(db_client):
 
 
 def test_create_calendar_on_embedded_store(db_client):
-    resp = db_client.post("/api/v1/calendars", json={"name": "Meeting Room A", "timeZone": "Europe/Oslo"})
+    resp = db_client.post(
+        "/api/v1/calendars", json={"name": "Meeting Room A", "timeZone": "Europe/Oslo"}
+    )
     assert resp.status_code == 201, resp.text
     cal = resp.json()
-    assert cal["id"] == "meeting-room-a" and resp.headers["location"] == "/api/v1/calendars/meeting-room-a"
+    assert (
+        cal["id"] == "meeting-room-a"
+        and resp.headers["location"] == "/api/v1/calendars/meeting-room-a"
+    )
     # A second one with the same name gets a new slug; an explicit taken id is a 422.
     again = db_client.post("/api/v1/calendars", json={"name": "Meeting Room A"})
     assert again.json()["id"] == "meeting-room-a-2"
@@ -43,7 +50,9 @@ def test_created_calendar_is_a_real_caldav_collection(db_client):
     runtime = db_client.app.state.runtime
     store = runtime.embedded
     dav = caldav.DAVClient(
-        url=runtime.embedded_base_url(), username=store.internal_username, password=store.internal_password
+        url=runtime.embedded_base_url(),
+        username=store.internal_username,
+        password=store.internal_password,
     )
     names = {c.get_display_name() for c in dav.principal().calendars()}
     assert {"Default", "Test lab"} <= names

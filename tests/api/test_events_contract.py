@@ -24,8 +24,11 @@ def raw(client, calendar_id, request):
     runtime = client.app.state.runtime
     if calendar_id == "default":
         store = runtime.embedded
-        dav = caldav.DAVClient(url=runtime.embedded_base_url(), username=store.internal_username,
-                               password=store.internal_password)
+        dav = caldav.DAVClient(
+            url=runtime.embedded_base_url(),
+            username=store.internal_username,
+            password=store.internal_password,
+        )
         url = runtime.embedded_base_url().rstrip("/") + store.calendar_path("default")
     else:
         server = request.getfixturevalue(f"{request.node.callspec.params['calendar_id']}_server")
@@ -98,23 +101,45 @@ def test_event_made_by_another_client_reads_through_api(client, calendar_id, raw
 
 
 def test_list_window_is_overlap(client, calendar_id):
-    create(client, calendar_id, {"title": "a", "start": "2026-05-04T10:00:00Z", "end": "2026-05-04T11:00:00Z"})
-    create(client, calendar_id, {"title": "b", "start": "2026-05-04T11:00:00Z", "end": "2026-05-04T12:00:00Z"})
+    create(
+        client,
+        calendar_id,
+        {"title": "a", "start": "2026-05-04T10:00:00Z", "end": "2026-05-04T11:00:00Z"},
+    )
+    create(
+        client,
+        calendar_id,
+        {"title": "b", "start": "2026-05-04T11:00:00Z", "end": "2026-05-04T12:00:00Z"},
+    )
     params = {"start": "2026-05-04T10:30:00Z", "end": "2026-05-04T11:00:00Z"}
-    titles = [e["title"] for e in client.get(events_url(calendar_id), params=params).json()["items"]]
+    titles = [
+        e["title"] for e in client.get(events_url(calendar_id), params=params).json()["items"]
+    ]
     assert titles == ["a"]  # b starts at the window's end: back-to-back is not overlap
 
 
 def test_expand_returns_occurrences_with_series_id_across_dst(client, calendar_id):
-    ev = create(client, calendar_id, {
-        "title": "Weekly", "start": "2026-03-16T09:00:00", "end": "2026-03-16T09:30:00",
-        "timeZone": "Europe/Berlin", "recurrence": {"frequency": "weekly", "count": 4},
-    }).json()
-    resp = client.get(events_url(calendar_id), params={"start": "2026-03-01", "end": "2026-05-01", "expand": "true"})
+    ev = create(
+        client,
+        calendar_id,
+        {
+            "title": "Weekly",
+            "start": "2026-03-16T09:00:00",
+            "end": "2026-03-16T09:30:00",
+            "timeZone": "Europe/Berlin",
+            "recurrence": {"frequency": "weekly", "count": 4},
+        },
+    ).json()
+    resp = client.get(
+        events_url(calendar_id),
+        params={"start": "2026-03-01", "end": "2026-05-01", "expand": "true"},
+    )
     items = resp.json()["items"]
     assert [i["start"] for i in items] == [
-        "2026-03-16T09:00:00+01:00", "2026-03-23T09:00:00+01:00",
-        "2026-03-30T09:00:00+02:00", "2026-04-06T09:00:00+02:00",
+        "2026-03-16T09:00:00+01:00",
+        "2026-03-23T09:00:00+01:00",
+        "2026-03-30T09:00:00+02:00",
+        "2026-04-06T09:00:00+02:00",
     ]
     assert {i["id"] for i in items} == {ev["id"]}
     assert items[2]["recurrenceId"] == "2026-03-30T09:00:00+02:00"
@@ -125,7 +150,12 @@ def test_expand_returns_occurrences_with_series_id_across_dst(client, calendar_i
 def test_put_replaces_and_bumps_sequence(client, calendar_id):
     ev = create(client, calendar_id).json()
     url = f"{events_url(calendar_id)}/{ev['id']}"
-    body = {"title": "Moved", "start": "2026-05-05T10:00:00", "end": "2026-05-05T11:00:00", "timeZone": "Europe/Berlin"}
+    body = {
+        "title": "Moved",
+        "start": "2026-05-05T10:00:00",
+        "end": "2026-05-05T11:00:00",
+        "timeZone": "Europe/Berlin",
+    }
     resp = client.put(url, json=body, headers={"If-Match": ev["etag"]})
     assert resp.status_code == 200, resp.text
     new = resp.json()
@@ -178,7 +208,11 @@ def test_delete_is_204_then_404(client, calendar_id, raw):
 
 
 def test_offset_without_zone_is_stored_in_utc(client, calendar_id, raw):
-    ev = create(client, calendar_id, {"title": "x", "start": "2026-05-04T10:00:00+02:00", "end": "2026-05-04T11:00:00+02:00"}).json()
+    ev = create(
+        client,
+        calendar_id,
+        {"title": "x", "start": "2026-05-04T10:00:00+02:00", "end": "2026-05-04T11:00:00+02:00"},
+    ).json()
     assert ev["start"] == "2026-05-04T08:00:00Z" and ev["timeZone"] == "UTC"
     stored = next(o for o in raw.events() if ev["uid"] in o.data)
     assert "DTSTART:20260504T080000Z" in stored.data
@@ -186,14 +220,24 @@ def test_offset_without_zone_is_stored_in_utc(client, calendar_id, raw):
 
 def test_local_time_without_zone_takes_calendar_default(client, calendar_id):
     client.patch(f"/api/v1/calendars/{calendar_id}", json={"timeZone": "America/New_York"})
-    ev = create(client, calendar_id, {"title": "x", "start": "2026-05-04T10:00:00", "end": "2026-05-04T11:00:00"}).json()
+    ev = create(
+        client,
+        calendar_id,
+        {"title": "x", "start": "2026-05-04T10:00:00", "end": "2026-05-04T11:00:00"},
+    ).json()
     assert ev["timeZone"] == "America/New_York" and ev["start"] == "2026-05-04T10:00:00-04:00"
 
 
 def test_all_day_event(client, calendar_id):
-    ev = create(client, calendar_id, {"title": "Holiday", "start": "2026-05-01", "end": "2026-05-03", "allDay": True}).json()
+    ev = create(
+        client,
+        calendar_id,
+        {"title": "Holiday", "start": "2026-05-01", "end": "2026-05-03", "allDay": True},
+    ).json()
     assert ev["allDay"] is True and ev["start"] == "2026-05-01" and ev["end"] == "2026-05-03"
-    items = client.get(events_url(calendar_id), params={"start": "2026-05-02", "end": "2026-05-03"}).json()["items"]
+    items = client.get(
+        events_url(calendar_id), params={"start": "2026-05-02", "end": "2026-05-03"}
+    ).json()["items"]
     assert [i["id"] for i in items] == [ev["id"]]
 
 

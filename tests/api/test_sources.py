@@ -48,10 +48,14 @@ def test_credentials_are_encrypted_at_rest(db_client, radicale_server):
 
 def test_wrong_password_is_422_saying_credentials_and_stores_nothing(db_client, radicale_server):
     before = _source_count(db_client)
-    resp = db_client.post("/api/v1/sources", json={
-        "url": radicale_server.calendar_url, "username": radicale_server.username,
-        "password": "wrong-password-123",
-    })
+    resp = db_client.post(
+        "/api/v1/sources",
+        json={
+            "url": radicale_server.calendar_url,
+            "username": radicale_server.username,
+            "password": "wrong-password-123",
+        },
+    )
     assert resp.status_code == 422, resp.text
     body = resp.json()
     assert body["reason"] == "credentials" and "wrong-password-123" not in resp.text
@@ -64,8 +68,10 @@ def test_unreachable_url_is_422_saying_unreachable(db_client):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    resp = db_client.post("/api/v1/sources", json={
-        "url": f"http://127.0.0.1:{port}/dav/", "username": "a", "password": "b"})
+    resp = db_client.post(
+        "/api/v1/sources",
+        json={"url": f"http://127.0.0.1:{port}/dav/", "username": "a", "password": "b"},
+    )
     assert resp.status_code == 422
     assert resp.json()["reason"] == "unreachable"
     assert resp.json()["errors"][0]["pointer"] == "#/url"
@@ -79,9 +85,17 @@ def test_bad_source_input_is_422_per_field(db_client):
 
 
 def test_events_on_a_connected_source(db_client, radicale_server):
-    cal = _add(db_client, radicale_server, radicale_server.calendar_url).json()["calendars"][0]["id"]
-    resp = db_client.post(f"/api/v1/calendars/{cal}/events", json={
-        "title": "On Radicale", "start": "2026-06-01T10:00:00Z", "end": "2026-06-01T11:00:00Z"})
+    cal = _add(db_client, radicale_server, radicale_server.calendar_url).json()["calendars"][0][
+        "id"
+    ]
+    resp = db_client.post(
+        f"/api/v1/calendars/{cal}/events",
+        json={
+            "title": "On Radicale",
+            "start": "2026-06-01T10:00:00Z",
+            "end": "2026-06-01T11:00:00Z",
+        },
+    )
     assert resp.status_code == 201, resp.text
     got = db_client.get(resp.headers["location"])
     assert got.json()["title"] == "On Radicale"

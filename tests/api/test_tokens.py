@@ -41,7 +41,9 @@ def test_token_secret_shown_once_and_stored_hashed(db_client, make_settings):
     url = db_client.app.state.runtime.settings.effective_database_url
     engine = create_engine(url)
     with engine.connect() as conn:
-        stored = conn.execute(text("SELECT secret_hash FROM tokens WHERE id = :i"), {"i": made["id"]}).scalar()
+        stored = conn.execute(
+            text("SELECT secret_hash FROM tokens WHERE id = :i"), {"i": made["id"]}
+        ).scalar()
         dump = " ".join(str(v) for row in conn.execute(text("SELECT * FROM tokens")) for v in row)
     engine.dispose()
     assert stored == hashlib.sha256(made["token"].encode()).hexdigest()
@@ -100,5 +102,7 @@ def test_bad_role_is_422(db_client):
 
 
 def test_basic_auth_with_token_as_password_works_like_bearer(client):
-    resp = client.get("/api/v1/calendars", headers={"Authorization": ""}, auth=("anyone", ADMIN_TOKEN))
+    resp = client.get(
+        "/api/v1/calendars", headers={"Authorization": ""}, auth=("anyone", ADMIN_TOKEN)
+    )
     assert resp.status_code == 200

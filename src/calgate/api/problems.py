@@ -64,7 +64,9 @@ def problem_response(
     **extra: Any,
 ) -> JSONResponse:
     instance = request.url.path if request is not None else None
-    body = problem_body(status=status, title=title, detail=detail, slug=slug, instance=instance, **extra)
+    body = problem_body(
+        status=status, title=title, detail=detail, slug=slug, instance=instance, **extra
+    )
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 

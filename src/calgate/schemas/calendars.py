@@ -26,7 +26,9 @@ class CalendarsPublic(ApiModel):
 
 
 class CalendarCreate(ApiInput):
-    id: str | None = Field(None, pattern=SLUG_PATTERN, description="Optional slug; derived from name.")
+    id: str | None = Field(
+        None, pattern=SLUG_PATTERN, description="Optional slug; derived from name."
+    )
     name: str = Field(min_length=1, max_length=200)
     time_zone: str | None = Field(None, description="IANA zone; default: the server setting.")
     source: str | None = Field(None, description="Source id; default: the embedded store.")

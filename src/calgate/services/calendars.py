@@ -47,7 +47,9 @@ def get_visible(session: Session, grant: Grant, calendar_id: str) -> tuple[Calen
 
 def require_role(grant: Grant, role: Role, what: str) -> None:
     if not grant.at_least(role):
-        raise PermissionDenied(f"{what} needs a token with role {role.value}; this one is {grant.role.value}")
+        raise PermissionDenied(
+            f"{what} needs a token with role {role.value}; this one is {grant.role.value}"
+        )
 
 
 def update_calendar(
@@ -100,8 +102,13 @@ def create_calendar(
             ) from exc
     now = datetime.now(UTC)
     row = CalendarRow(
-        id=cal_id, source_id=source.id, href=href, name=body.name, time_zone=tz,
-        created=now, updated=now,
+        id=cal_id,
+        source_id=source.id,
+        href=href,
+        name=body.name,
+        time_zone=tz,
+        created=now,
+        updated=now,
     )
     session.add(row)
     session.flush()

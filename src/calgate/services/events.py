@@ -133,7 +133,9 @@ def get_event(ctx: CalendarContext, event_id: str) -> EventPublic:
     return ctx.public(cal, obj.href, obj.etag)
 
 
-def list_events(ctx: CalendarContext, win: Window, *, expand: bool, max_items: int) -> list[EventPublic]:
+def list_events(
+    ctx: CalendarContext, win: Window, *, expand: bool, max_items: int
+) -> list[EventPublic]:
     items: list[EventPublic] = []
     for obj in ctx.conn.query(ctx.url, start=win.start, end=win.end):
         cal = _parse_remote(obj)
@@ -155,24 +157,30 @@ def list_events(ctx: CalendarContext, win: Window, *, expand: bool, max_items: i
             )
         elif ical.overlaps(cal, start=win.start, end=win.end, floating_tz=ctx.tz):
             items.append(ctx.public(cal, obj.href, obj.etag))
-    items.sort(key=lambda e: (_sort_key(e), e.id))
+    items.sort(key=lambda e: (_sort_key(e, ctx.tz), e.id))
     return items
 
 
-def _sort_key(event: EventPublic) -> datetime:
-    start = event.start
-    if len(start) == 10:
-        return datetime.fromisoformat(start).replace(tzinfo=UTC)
-    parsed = datetime.fromisoformat(start.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+def _sort_key(event: EventPublic, tz: str) -> datetime:
+    """Start as an instant; dates and floating times are read in the calendar's zone."""
+    try:
+        return parse_bound(event.start, name="start", tz=tz) or _EARLIEST
+    except InvalidInput:
+        return _EARLIEST
+
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 # -- writing -------------------------------------------------------------------------------
 def _serialize(cal: Calendar) -> str:
-    return cal.to_ical().decode()
+    """Keep the stored property order: an edit should change what it changes, nothing else."""
+    return cal.to_ical(sorted=False).decode()
 
 
-def create_event(ctx: CalendarContext, body: EventWrite, *, event_id: str | None = None) -> EventPublic:
+def create_event(
+    ctx: CalendarContext, body: EventWrite, *, event_id: str | None = None
+) -> EventPublic:
     uid = event_id or str(uuid.uuid4())
     href = ctx.href_for(uid)
     cal = ical.build_calendar(body, uid=uid, default_tz=ctx.tz, now=_now())
@@ -186,7 +194,9 @@ def _etag_matches(header: str, etag: str | None) -> bool:
     return "*" in tags or (etag is not None and etag in tags)
 
 
-def _load_for_edit(ctx: CalendarContext, href: str, if_match: str | None) -> tuple[Calendar, str | None]:
+def _load_for_edit(
+    ctx: CalendarContext, href: str, if_match: str | None
+) -> tuple[Calendar, str | None]:
     obj = ctx.conn.get(href)
     if if_match is not None and not _etag_matches(if_match, obj.etag):
         raise PreconditionFailed(
@@ -194,7 +204,9 @@ def _load_for_edit(ctx: CalendarContext, href: str, if_match: str | None) -> tup
         )
     cal = _parse_remote(obj)
     if cal is None:
-        raise InvalidInput.field("id", "the stored object is not valid iCalendar; it cannot be edited")
+        raise InvalidInput.field(
+            "id", "the stored object is not valid iCalendar; it cannot be edited"
+        )
     return cal, obj.etag
 
 
@@ -212,7 +224,9 @@ def replace_event(
         cal, etag = _load_for_edit(ctx, href, if_match)
     except NotFound:
         if if_match is not None:
-            raise PreconditionFailed(f"If-Match was sent but event {event_id!r} does not exist") from None
+            raise PreconditionFailed(
+                f"If-Match was sent but event {event_id!r} does not exist"
+            ) from None
         if not is_plain_id(event_id):
             raise InvalidInput.field(
                 "id", "a new event's id must be 1-200 letters, digits, '-', '_' or '.'"

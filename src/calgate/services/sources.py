@@ -31,7 +31,9 @@ def check_source_input(body: SourceCreate) -> str:
     if auth_type in ("basic", "digest"):
         if body.token is not None:
             errors.append(
-                FieldError(f"authType {auth_type} takes username and password, not token", "#/token")
+                FieldError(
+                    f"authType {auth_type} takes username and password, not token", "#/token"
+                )
             )
         if body.username is None and body.password is not None:
             errors.append(FieldError(f"authType {auth_type} needs a username", "#/username"))

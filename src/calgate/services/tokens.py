@@ -14,7 +14,7 @@ from calgate.db.models import CalendarRow, TokenRow
 from calgate.domain.access import Grant, Role
 from calgate.errors import InvalidInput, NotFound
 
-SECRET_PREFIX = "cg_"
+SECRET_PREFIX = "cg_"  # noqa: S105  (a prefix, not a secret)
 
 
 def hash_secret(secret: str) -> str:

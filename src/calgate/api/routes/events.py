@@ -23,7 +23,9 @@ IfMatch = Annotated[str | None, Header(alias="If-Match")]
 IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match")]
 
 
-def _context(runtime: Runtime, grant: Grant, calendar_id: str, *, write: bool) -> events.CalendarContext:
+def _context(
+    runtime: Runtime, grant: Grant, calendar_id: str, *, write: bool
+) -> events.CalendarContext:
     with runtime.db.session() as session:
         calendar, source = get_visible(session, grant, calendar_id)
     if write:
@@ -53,12 +55,18 @@ def list_events(
     ctx = _context(runtime, grant, calendar_id, write=False)
     win = events.window(start, end, ctx.tz)
     items = events.list_events(ctx, win, expand=expand, max_items=runtime.settings.max_expansion)
-    return EventsPublic(items=items, start=format_utc(win.start), end=format_utc(win.end), expand=expand)
+    return EventsPublic(
+        items=items, start=format_utc(win.start), end=format_utc(win.end), expand=expand
+    )
 
 
 @router.post("", status_code=201, response_model=EventPublic)
 def create_event(
-    body: EventWrite, response: Response, runtime: RuntimeDep, grant: GrantDep, calendar_id: CalendarId
+    body: EventWrite,
+    response: Response,
+    runtime: RuntimeDep,
+    grant: GrantDep,
+    calendar_id: CalendarId,
 ) -> EventPublic:
     ctx = _context(runtime, grant, calendar_id, write=True)
     event = events.create_event(ctx, body)
@@ -68,7 +76,11 @@ def create_event(
 
 @router.get("/{event_id}", response_model=EventPublic)
 def get_event(
-    response: Response, runtime: RuntimeDep, grant: GrantDep, calendar_id: CalendarId, event_id: EventId
+    response: Response,
+    runtime: RuntimeDep,
+    grant: GrantDep,
+    calendar_id: CalendarId,
+    event_id: EventId,
 ) -> EventPublic:
     ctx = _context(runtime, grant, calendar_id, write=False)
     return _etag(response, events.get_event(ctx, event_id))

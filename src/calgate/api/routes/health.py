@@ -22,6 +22,10 @@ def health(runtime: RuntimeDep) -> JSONResponse:
         database = "unavailable"
     status = 200 if database == "ok" else 503
     return JSONResponse(
-        {"status": "ok" if status == 200 else "degraded", "version": __version__, "database": database},
+        {
+            "status": "ok" if status == 200 else "degraded",
+            "version": __version__,
+            "database": database,
+        },
         status_code=status,
     )

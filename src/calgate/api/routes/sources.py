@@ -18,11 +18,11 @@ def _public(runtime: Runtime, session: SessionDep, row: SourceRow) -> SourcePubl
     url = f"{runtime.settings.effective_public_url}/dav/" if row.kind == "embedded" else row.url
     return SourcePublic(
         id=row.id,
-        kind=row.kind,  # type: ignore[arg-type]
+        kind=row.kind,
         name=row.name,
         url=url,
         username=row.username,
-        auth_type=row.auth_type,  # type: ignore[arg-type]
+        auth_type=row.auth_type,
         created=row.created,
         capabilities=row.capabilities,
         calendars=cals,
@@ -40,15 +40,21 @@ def add_source(
 
 @router.get("", response_model=SourcesPublic)
 def list_sources(runtime: RuntimeDep, session: SessionDep, _a: AdminDep) -> SourcesPublic:
-    return SourcesPublic(items=[_public(runtime, session, r) for r in sources.list_sources(session)])
+    return SourcesPublic(
+        items=[_public(runtime, session, r) for r in sources.list_sources(session)]
+    )
 
 
 @router.get("/{source_id}", response_model=SourcePublic)
-def get_source(source_id: str, runtime: RuntimeDep, session: SessionDep, _a: AdminDep) -> SourcePublic:
+def get_source(
+    source_id: str, runtime: RuntimeDep, session: SessionDep, _a: AdminDep
+) -> SourcePublic:
     return _public(runtime, session, sources.get_source(session, source_id))
 
 
 @router.delete("/{source_id}", status_code=204)
-def remove_source(source_id: str, runtime: RuntimeDep, session: SessionDep, _a: AdminDep) -> Response:
+def remove_source(
+    source_id: str, runtime: RuntimeDep, session: SessionDep, _a: AdminDep
+) -> Response:
     sources.remove_source(session, runtime, source_id)
     return Response(status_code=204)
