@@ -74,6 +74,7 @@ def serve(
 
     settings = _settings(data_dir, host=host, port=port)
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     quiet_expected_warnings()
     runtime = Runtime(settings)
     report = runtime.start()
@@ -91,7 +92,9 @@ def serve(
             f"  Try: curl -H 'Authorization: Bearer {report.admin_token.secret}' "
             f"{base}/api/v1/calendars"
         )
-    elif settings.admin_token is None:
+    elif settings.admin_token is not None:
+        typer.echo("  Admin token: the one in CALGATE_ADMIN_TOKEN.")
+    else:
         typer.echo(
             "  Admin token: made on first start (not shown again); "
             "'calgate token create --role admin' makes another."

@@ -67,3 +67,10 @@ def test_unknown_calendar_is_404_problem(db_client):
     resp = db_client.get("/api/v1/calendars/nope")
     assert resp.status_code == 404
     assert resp.headers["content-type"] == "application/problem+json"
+
+
+def test_timestamps_are_utc_on_the_wire(db_client):
+    cal = db_client.get("/api/v1/calendars/default").json()
+    assert cal["created"].endswith("Z") and cal["updated"].endswith("Z")
+    token = db_client.get("/api/v1/tokens").json()["items"][0]
+    assert token["created"].endswith("Z")

@@ -245,3 +245,55 @@ def test_unknown_time_zone_is_422_with_pointer(client, calendar_id):
     resp = client.post(events_url(calendar_id), json={**EVENT, "timeZone": "Europe/Atlantis"})
     assert resp.status_code == 422
     assert any(e["pointer"] == "#/timeZone" for e in resp.json()["errors"])
+
+
+RICH = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//other//EN\r\n"
+    "BEGIN:VTIMEZONE\r\nTZID:W. Europe Standard Time\r\n"
+    "BEGIN:STANDARD\r\nDTSTART:16011028T030000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r\n"
+    "TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\n"
+    "BEGIN:DAYLIGHT\r\nDTSTART:16010325T020000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\n"
+    "TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
+    "BEGIN:VEVENT\r\nUID:rich-1@example.com\r\nDTSTAMP:20260101T000000Z\r\n"
+    "DTSTART;TZID=W. Europe Standard Time:20260512T090000\r\n"
+    "DTEND;TZID=W. Europe Standard Time:20260512T100000\r\n"
+    "SUMMARY:Outlook meeting\r\nX-MICROSOFT-CDO-BUSYSTATUS:BUSY\r\n"
+    "ATTACH;FMTTYPE=text/plain:https://files.example.com/agenda.txt\r\n"
+    "ATTENDEE;CN=Ann;X-CUSTOM=1:mailto:ann@example.com\r\n"
+    "BEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT10M\r\nDESCRIPTION:Soon\r\nX-WR-ALARMUID:a1\r\n"
+    "END:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+KEPT = [
+    "X-MICROSOFT-CDO-BUSYSTATUS:BUSY",
+    "ATTACH;FMTTYPE=text/plain:https://files.example.com/agenda.txt",
+    "X-CUSTOM=1",
+    "X-WR-ALARMUID:a1",
+    "DTSTART;TZID=W. Europe Standard Time:20260512T090000",
+]
+
+
+def _stored(raw, uid: str) -> str:
+    data = next(o.data for o in raw.events() if uid in o.data)
+    return data.replace("\r\n ", "").replace("\n ", "")  # unfold
+
+
+@pytest.mark.parametrize("method", ["patch", "put"])
+def test_edits_keep_what_calgate_does_not_model(client, calendar_id, raw, method):
+    raw.add_event(RICH)
+    items = client.get(
+        events_url(calendar_id), params={"start": "2026-05-01", "end": "2026-06-01"}
+    ).json()["items"]
+    ev = next(e for e in items if e["uid"] == "rich-1@example.com")
+    assert ev["start"] == "2026-05-12T09:00:00+02:00"
+    url = f"{events_url(calendar_id)}/{ev['id']}"
+    if method == "patch":
+        resp = client.patch(url, json={"title": "Renamed"}, headers={"If-Match": ev["etag"]})
+    else:
+        body = {k: ev[k] for k in ("start", "end", "timeZone", "attendees")}
+        resp = client.put(url, json={**body, "title": "Renamed"}, headers={"If-Match": ev["etag"]})
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["sequence"] == 1
+    stored = _stored(raw, "rich-1@example.com")
+    assert "SUMMARY:Renamed" in stored
+    for fragment in KEPT:
+        assert fragment in stored, (fragment, stored)

@@ -7,7 +7,7 @@ import re
 import time
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 import pytest
 from a2wsgi import WSGIMiddleware
 from caldav.davclient import DAVClient

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2 as httpx
 from caldav.davclient import DAVClient
 
 from calgate.embedded import EmbeddedStore

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 import pytest
 
 from calgate.domain.access import Grant

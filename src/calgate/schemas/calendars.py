@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import Field
 
-from calgate.schemas.base import ApiInput, ApiModel
+from calgate.schemas.base import ApiInput, ApiModel, UtcDateTime
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 
@@ -17,8 +15,8 @@ class CalendarPublic(ApiModel):
     time_zone: str
     source: str
     caldav_url: str = Field(description="Where a CalDAV client reaches this calendar.")
-    created: datetime
-    updated: datetime
+    created: UtcDateTime
+    updated: UtcDateTime
 
 
 class CalendarsPublic(ApiModel):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 
-from calgate.schemas.base import ApiInput, ApiModel
+from calgate.schemas.base import ApiInput, ApiModel, UtcDateTime
 from calgate.schemas.calendars import CalendarPublic
 
 AuthType = Literal["basic", "digest", "bearer"]
@@ -40,7 +39,7 @@ class SourcePublic(ApiModel):
     url: str
     username: str | None
     auth_type: AuthType
-    created: datetime
+    created: UtcDateTime
     capabilities: dict[str, Any]
     calendars: list[CalendarPublic]
 

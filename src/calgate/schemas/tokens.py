@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import Field
 
 from calgate.domain.access import Role
-from calgate.schemas.base import ApiInput, ApiModel
+from calgate.schemas.base import ApiInput, ApiModel, UtcDateTime
 
 
 class TokenCreate(ApiInput):
@@ -22,8 +20,8 @@ class TokenPublic(ApiModel):
     role: Role
     calendars: list[str] | None
     prefix: str = Field(description="The first characters of the secret, to recognise it.")
-    created: datetime
-    revoked: datetime | None = None
+    created: UtcDateTime
+    revoked: UtcDateTime | None = None
 
 
 class TokenCreated(TokenPublic):
