@@ -210,7 +210,7 @@ def source_add(
     runtime = _runtime(data_dir)
     try:
         with runtime.db.session() as session:
-            row = sources.add_source(session, runtime, body)
+            row = sources.get_source(session, sources.add_source(runtime, body))
             cals = [(c.id, c.name) for c in sources.source_calendars(session, row.id)]
             source_id = row.id
     except CalgateError as exc:

@@ -74,3 +74,27 @@ def test_timestamps_are_utc_on_the_wire(db_client):
     assert cal["created"].endswith("Z") and cal["updated"].endswith("Z")
     token = db_client.get("/api/v1/tokens").json()["items"][0]
     assert token["created"].endswith("Z")
+
+
+def test_concurrent_creations_with_one_name_get_distinct_ids(db_client):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def create(_):
+        return db_client.post("/api/v1/calendars", json={"name": "Room"})
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(create, range(8)))
+    assert [r.status_code for r in answers] == [201] * 8, [r.text for r in answers]
+    ids = sorted(r.json()["id"] for r in answers)
+    assert len(set(ids)) == 8 and "room" in ids
+
+
+def test_concurrent_creations_with_one_explicit_id_one_wins(db_client):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def create(_):
+        return db_client.post("/api/v1/calendars", json={"id": "same", "name": "Same"})
+
+    with ThreadPoolExecutor(6) as pool:
+        codes = sorted(r.status_code for r in pool.map(create, range(6)))
+    assert codes == [201] + [422] * 5

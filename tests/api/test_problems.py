@@ -176,3 +176,31 @@ def test_upstream_timeout_is_504(make_client, radicale_server):
     with broken_server("slow") as url:
         _point_calendar_at(client, cal_id, url)
         assert_problem(client.get(f"/api/v1/calendars/{cal_id}/events"), 504)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("title", "a\u0000b"), ("location", "bell\u0007"), ("description", "\ud800")],
+)
+def test_text_that_icalendar_cannot_hold_is_422(client, field, value):
+    import json
+
+    body = {"title": "ok", "start": "2026-05-01T10:00:00Z", field: value}
+    resp = client.post(
+        "/api/v1/calendars/default/events",
+        content=json.dumps(body).encode(),  # ASCII escapes carry a lone surrogate too
+        headers={"Content-Type": "application/json"},
+    )
+    problem = assert_problem(resp, 422)
+    assert problem["errors"][0]["pointer"] == f"#/{field}"
+
+
+def test_newlines_and_tabs_are_fine_in_text(client):
+    body = {"title": "a\tb", "start": "2026-05-01T10:00:00Z", "description": "line 1\nline 2"}
+    resp = client.post("/api/v1/calendars/default/events", json=body)
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["description"] == "line 1\nline 2"
+
+
+def test_calendar_name_with_nul_is_422(client):
+    assert_problem(client.post("/api/v1/calendars", json={"name": "a\u0000"}), 422)

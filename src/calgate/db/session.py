@@ -11,7 +11,10 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+
+from calgate.errors import Conflict
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -50,9 +53,13 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A unit of work: committed when the block ends cleanly, rolled back otherwise."""
-        with self._sessions() as session, session.begin():
-            yield session
+        """A unit of work: committed when the block ends cleanly, rolled back otherwise. A
+        uniqueness clash with a concurrent request becomes a :class:`Conflict`."""
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except IntegrityError as exc:
+            raise Conflict("a concurrent request changed the same data; try again") from exc
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -27,6 +27,7 @@ from pydantic.alias_generators import to_camel
 from calgate.domain.recurrence import normalize_by_day, validate_rrule
 from calgate.domain.timezones import is_aware, is_date, parse_duration, parse_time
 from calgate.errors import FieldError, InvalidInput
+from calgate.schemas.base import TextChecked
 
 Status = Literal["confirmed", "tentative", "cancelled"]
 Transparency = Literal["busy", "free"]
@@ -162,7 +163,7 @@ def _parsed(info: ValidationInfo, name: str) -> Any:
     return parse_time(raw) if isinstance(raw, str) else None
 
 
-class EventWrite(_Schema):
+class EventWrite(_Schema, TextChecked):
     """The body of POST and PUT (PATCH merges into this form).
 
     ``start`` is a date (all-day) or a date-time; a timed event without ``end`` or ``duration``

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from calgate.db.models import CalendarRow, SourceRow
 from calgate.domain.access import Grant, Role
 from calgate.domain.timezones import resolve_zone
-from calgate.errors import InvalidInput, NotFound, PermissionDenied, UpstreamError
+from calgate.errors import Conflict, InvalidInput, NotFound, PermissionDenied, UpstreamError
 from calgate.runtime import EMBEDDED_SOURCE_ID, Runtime
 from calgate.schemas.calendars import CalendarCreate, CalendarPublic, CalendarUpdate
 from calgate.services.slugs import slugify, unique_slug
+
+_CLAIM_ATTEMPTS = 5
 
 
 def to_public(runtime: Runtime, row: CalendarRow, source: SourceRow) -> CalendarPublic:
@@ -66,50 +68,82 @@ def update_calendar(
     return row, source
 
 
-def create_calendar(
-    session: Session, runtime: Runtime, grant: Grant, body: CalendarCreate
-) -> tuple[CalendarRow, SourceRow]:
-    require_role(grant, Role.admin, "creating a calendar")
-    source_id = body.source or EMBEDDED_SOURCE_ID
-    source = session.get(SourceRow, source_id)
-    if source is None:
-        raise InvalidInput.field("#/source", f"no source with id {source_id!r}")
-    tz = body.time_zone or runtime.settings.default_time_zone
-    resolve_zone(tz, pointer="#/timeZone")
-    if body.id is not None:
-        if session.get(CalendarRow, body.id) is not None:
-            raise InvalidInput.field("#/id", f"a calendar with id {body.id!r} already exists")
-        cal_id = body.id
-    else:
-        base = slugify(body.name, fallback="calendar")
-        cal_id = unique_slug(base, lambda c: session.get(CalendarRow, c) is not None)
+def _claim_id(runtime: Runtime, body: CalendarCreate, source: SourceRow, tz: str) -> CalendarRow:
+    """Insert the row first, in a transaction of its own, so two concurrent creations can never
+    take the same id (the loser of a race on a derived slug moves on to the next one)."""
+    for _ in range(_CLAIM_ATTEMPTS):
+        now = datetime.now(UTC)
+        try:
+            with runtime.db.session() as session:
+                if body.id is not None:
+                    cal_id = body.id
+                    if session.get(CalendarRow, cal_id) is not None:
+                        raise InvalidInput.field(
+                            "#/id", f"a calendar with id {cal_id!r} already exists"
+                        )
+                else:
+                    base = slugify(body.name, fallback="calendar")
+                    cal_id = unique_slug(base, lambda c: session.get(CalendarRow, c) is not None)
+                row = CalendarRow(
+                    id=cal_id,
+                    source_id=source.id,
+                    href=f"pending:{cal_id}",
+                    name=body.name,
+                    time_zone=tz,
+                    created=now,
+                    updated=now,
+                )
+                session.add(row)
+                session.flush()
+            return row
+        except Conflict:
+            if body.id is not None:
+                raise InvalidInput.field(
+                    "#/id", f"a calendar with id {body.id!r} already exists"
+                ) from None
+    raise Conflict("too many concurrent calendar creations with this name; try again")
+
+
+def _make_collection(runtime: Runtime, source: SourceRow, cal_id: str, name: str, tz: str) -> str:
     if source.kind == "embedded":
         store = runtime.embedded
         if store is None:
             raise InvalidInput.field("#/source", "the embedded store is disabled")
-        store.ensure_calendar(cal_id, name=body.name, time_zone=tz)
-        href = store.calendar_path(cal_id)
-    else:
-        try:
-            href = runtime.connection(source).make_calendar(
-                home_url=None, slug=cal_id, name=body.name, time_zone=tz
-            )
-        except UpstreamError as exc:
-            raise InvalidInput.field(
-                "#/source",
-                f"the CalDAV server of source {source.id!r} refused to create a calendar "
-                f"({exc.detail})",
-            ) from exc
-    now = datetime.now(UTC)
-    row = CalendarRow(
-        id=cal_id,
-        source_id=source.id,
-        href=href,
-        name=body.name,
-        time_zone=tz,
-        created=now,
-        updated=now,
-    )
-    session.add(row)
-    session.flush()
+        store.ensure_calendar(cal_id, name=name, time_zone=tz)
+        return store.calendar_path(cal_id)
+    try:
+        return runtime.connection(source).make_calendar(
+            home_url=None, slug=cal_id, name=name, time_zone=tz
+        )
+    except UpstreamError as exc:
+        raise InvalidInput.field(
+            "#/source",
+            f"the CalDAV server of source {source.id!r} refused to create a calendar "
+            f"({exc.detail})",
+        ) from exc
+
+
+def create_calendar(
+    runtime: Runtime, grant: Grant, body: CalendarCreate
+) -> tuple[CalendarRow, SourceRow]:
+    require_role(grant, Role.admin, "creating a calendar")
+    source_id = body.source or EMBEDDED_SOURCE_ID
+    with runtime.db.session() as session:
+        source = session.get(SourceRow, source_id)
+    if source is None:
+        raise InvalidInput.field("#/source", f"no source with id {source_id!r}")
+    tz = body.time_zone or runtime.settings.default_time_zone
+    resolve_zone(tz, pointer="#/timeZone")
+    row = _claim_id(runtime, body, source, tz)
+    try:
+        href = _make_collection(runtime, source, row.id, body.name, tz)
+    except Exception:
+        with runtime.db.session() as session:
+            session.execute(delete(CalendarRow).where(CalendarRow.id == row.id))
+        raise
+    with runtime.db.session() as session:
+        claimed = session.get(CalendarRow, row.id)
+        assert claimed is not None
+        claimed.href = href
+    row.href = href
     return row, source

@@ -10,11 +10,13 @@ from sqlalchemy.orm import Session
 
 from calgate.db.models import CalendarRow, SourceRow
 from calgate.domain.timezones import is_iana_zone
-from calgate.errors import FieldError, InvalidInput, NotFound
+from calgate.errors import Conflict, FieldError, InvalidInput, NotFound
 from calgate.runtime import Runtime
 from calgate.schemas.sources import SourceCreate
 from calgate.services.slugs import slugify, unique_slug
-from calgate.upstream import CalDAVConnection, Credentials
+from calgate.upstream import CalDAVConnection, Credentials, DiscoveredCalendar
+
+_STORE_ATTEMPTS = 5
 
 
 def check_source_input(body: SourceCreate) -> str:
@@ -42,8 +44,9 @@ def check_source_input(body: SourceCreate) -> str:
     return auth_type
 
 
-def add_source(session: Session, runtime: Runtime, body: SourceCreate) -> SourceRow:
-    """Discover first; store nothing unless the server answered with calendars."""
+def add_source(runtime: Runtime, body: SourceCreate) -> str:
+    """Discover first; store nothing unless the server answered with calendars. Returns the
+    new source's id."""
     auth_type = check_source_input(body)
     creds = Credentials(body.username, body.secret, auth_type)  # type: ignore[arg-type]
     conn = CalDAVConnection(body.url, creds, timeout=runtime.settings.upstream_timeout)
@@ -55,24 +58,43 @@ def add_source(session: Session, runtime: Runtime, body: SourceCreate) -> Source
         raise InvalidInput.field(
             "#/url", f"{body.url} is a CalDAV server, but no calendar with events was found there"
         )
+    sealed = runtime.box.seal(body.secret) if body.secret is not None else None
+    for _ in range(_STORE_ATTEMPTS):
+        try:
+            with runtime.db.session() as session:
+                return _store(session, runtime, body, auth_type, sealed, found)
+        except Conflict:
+            continue  # a concurrent request took a slug first: derive them again
+    raise Conflict("too many concurrent changes to sources; try again")
+
+
+def _store(
+    session: Session,
+    runtime: Runtime,
+    body: SourceCreate,
+    auth_type: str,
+    sealed: bytes | None,
+    found: list[DiscoveredCalendar],
+) -> str:
     host = urlsplit(body.url).hostname or "source"
     source_id = unique_slug(
         slugify(body.name or host, fallback="source"),
         lambda s: session.get(SourceRow, s) is not None,
     )
     now = datetime.now(UTC)
-    source = SourceRow(
-        id=source_id,
-        kind="caldav",
-        name=body.name or host,
-        url=body.url,
-        username=body.username,
-        auth_type=auth_type,
-        secret_encrypted=runtime.box.seal(body.secret) if body.secret is not None else None,
-        capabilities={},
-        created=now,
+    session.add(
+        SourceRow(
+            id=source_id,
+            kind="caldav",
+            name=body.name or host,
+            url=body.url,
+            username=body.username,
+            auth_type=auth_type,
+            secret_encrypted=sealed,
+            capabilities={},
+            created=now,
+        )
     )
-    session.add(source)
     session.flush()
     for cal in found:
         name = cal.name or urlsplit(cal.url).path.rstrip("/").rsplit("/", 1)[-1] or "calendar"
@@ -84,7 +106,7 @@ def add_source(session: Session, runtime: Runtime, body: SourceCreate) -> Source
         session.add(
             CalendarRow(
                 id=cal_id,
-                source_id=source.id,
+                source_id=source_id,
                 href=urljoin(body.url, cal.url),
                 name=name,
                 time_zone=tz or runtime.settings.default_time_zone,
@@ -93,7 +115,7 @@ def add_source(session: Session, runtime: Runtime, body: SourceCreate) -> Source
             )
         )
         session.flush()
-    return source
+    return source_id
 
 
 def list_sources(session: Session) -> list[SourceRow]:

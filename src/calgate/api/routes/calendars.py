@@ -27,13 +27,9 @@ def list_calendars(runtime: RuntimeDep, session: SessionDep, grant: GrantDep) ->
 
 @router.post("", status_code=201, response_model=CalendarPublic)
 def create_calendar(
-    body: CalendarCreate,
-    response: Response,
-    runtime: RuntimeDep,
-    session: SessionDep,
-    grant: GrantDep,
+    body: CalendarCreate, response: Response, runtime: RuntimeDep, grant: GrantDep
 ) -> CalendarPublic:
-    row, source = calendars.create_calendar(session, runtime, grant, body)
+    row, source = calendars.create_calendar(runtime, grant, body)
     response.headers["Location"] = f"/api/v1/calendars/{row.id}"
     return calendars.to_public(runtime, row, source)
 

@@ -33,7 +33,7 @@ def _public(runtime: Runtime, session: SessionDep, row: SourceRow) -> SourcePubl
 def add_source(
     body: SourceCreate, response: Response, runtime: RuntimeDep, session: SessionDep, _a: AdminDep
 ) -> SourcePublic:
-    row = sources.add_source(session, runtime, body)
+    row = sources.get_source(session, sources.add_source(runtime, body))
     response.headers["Location"] = f"/api/v1/sources/{row.id}"
     return _public(runtime, session, row)
 
