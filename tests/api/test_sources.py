@@ -108,3 +108,20 @@ def test_remove_source_forgets_its_calendars(db_client, radicale_server):
     ids = [c["id"] for c in db_client.get("/api/v1/calendars").json()["items"]]
     assert src["calendars"][0]["id"] not in ids
     assert db_client.delete("/api/v1/sources/embedded").status_code == 422
+
+
+def test_credentials_that_cannot_travel_in_a_header_are_422(db_client):
+    resp = db_client.post(
+        "/api/v1/sources",
+        json={
+            "url": "http://127.0.0.1:9/dav/",
+            "token": "t\u00f6ken\U0004b36b",
+            "authType": "bearer",
+        },
+    )
+    assert resp.status_code == 422 and resp.json()["errors"][0]["pointer"] == "#/token"
+    resp = db_client.post(
+        "/api/v1/sources",
+        json={"url": "http://127.0.0.1:9/dav/", "username": "ann", "password": "p\U0004b36b"},
+    )
+    assert resp.status_code == 422 and resp.json()["errors"][0]["pointer"] == "#/password"

@@ -39,9 +39,33 @@ def check_source_input(body: SourceCreate) -> str:
             )
         if body.username is None and body.password is not None:
             errors.append(FieldError(f"authType {auth_type} needs a username", "#/username"))
+    errors.extend(_header_safe(body, auth_type))
     if errors:
         raise InvalidInput("the source cannot be added as sent", errors)
     return auth_type
+
+
+def _header_safe(body: SourceCreate, auth_type: str) -> list[FieldError]:
+    """Credentials travel in an HTTP header: a bearer token is ASCII (RFC 6750 b64token); a
+    user name and password for basic or digest must be Latin-1, which the HTTP client sends."""
+    out = []
+    if auth_type == "bearer" and body.secret is not None:
+        pointer = "#/token" if body.token is not None else "#/password"
+        if not body.secret.isascii() or not body.secret.isprintable() or " " in body.secret:
+            out.append(FieldError("a bearer token must be printable ASCII without spaces", pointer))
+        return out
+    for name, value in (("username", body.username), ("password", body.secret)):
+        if value is None:
+            continue
+        try:
+            value.encode("latin-1")
+        except UnicodeEncodeError:
+            out.append(
+                FieldError(
+                    f"the {name} must use Latin-1 characters for {auth_type} auth", f"#/{name}"
+                )
+            )
+    return out
 
 
 def add_source(runtime: Runtime, body: SourceCreate) -> str:
