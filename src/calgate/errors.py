@@ -15,7 +15,9 @@ into this tree at the boundary that sees them, with ``raise ... from exc``.
     ├── UpstreamError                    502  the CalDAV server answered badly (``upstream_status``)
     │   ├── UpstreamUnreachable          503  connection refused, DNS failure (``Retry-After``)
     │   ├── UpstreamTimeout              504
-    │   └── UpstreamRejectedCredentials  502  401/403 from the server on an existing source
+    │   ├── UpstreamRejectedCredentials  502  401/403 from the server on an existing source
+    │   ├── SyncTokenRejected            502  RFC 6578 sync token refused: resync from scratch
+    │   └── SyncUnsupported              502  no sync-collection here: compare ctag/ETags instead
     └── SourceConnectFailed              422  adding a source: bad URL, unreachable, bad credentials
 """
 
@@ -139,6 +141,22 @@ class UpstreamTimeout(UpstreamError):
 class UpstreamRejectedCredentials(UpstreamError):
     title = "Upstream CalDAV server rejected the stored credentials"
     slug = "upstream-credentials-rejected"
+
+
+class SyncTokenRejected(UpstreamError):
+    """The server refused a sync token (RFC 6578 section 3.2, ``DAV:valid-sync-token``): the
+    caller drops it and syncs the whole collection again."""
+
+    title = "Upstream CalDAV server rejected the sync token"
+    slug = "upstream-sync-token-rejected"
+
+
+class SyncUnsupported(UpstreamError):
+    """The server has no RFC 6578 sync-collection REPORT (SabreDAV 1.8): the caller compares
+    ctag and ETags instead."""
+
+    title = "Upstream CalDAV server has no sync-collection"
+    slug = "upstream-sync-unsupported"
 
 
 class SourceConnectFailed(InvalidInput):

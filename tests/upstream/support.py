@@ -1,12 +1,14 @@
-"""Helpers for the upstream tests: ``connect()`` to a real server, and tiny HTTP servers in a
-thread for what real CalDAV servers will not do on demand (answer HTML, sleep, send broken XML,
-double-encode hrefs, record the headers they were sent)."""
+"""Helpers for the upstream tests: ``connect()`` to a real server, events to fill it with, and
+tiny HTTP servers in a thread for what real CalDAV servers will not do on demand (answer HTML,
+sleep, send broken XML, double-encode hrefs, record the requests they were sent)."""
 
 from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,11 +26,31 @@ def connect(
     return CalDAVConnection(url or server.url, creds, timeout=timeout)
 
 
+def event_ical(uid: str, summary: str = "Meeting") -> str:
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//calgate tests//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:{uid}\r\nDTSTAMP:20250101T000000Z\r\nDTSTART:20250110T100000Z\r\n"
+        f"DTEND:20250110T110000Z\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+
+def put_events(conn: CalDAVConnection, calendar: str, count: int) -> dict[str, str | None]:
+    """``count`` new events in ``calendar`` (a few PUTs at a time): href -> ETag of the PUT."""
+
+    def put(_: int) -> tuple[str, str | None]:
+        href = f"{calendar}{uuid.uuid4()}.ics"
+        return href, conn.put(href, event_ical(href.rsplit("/", 1)[1][:-4]), if_none_match=True)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(pool.map(put, range(count)))
+
+
 @dataclass
 class Seen:
     method: str
     path: str
     headers: dict[str, str]
+    body: str = ""
 
 
 @dataclass
@@ -62,9 +84,13 @@ def fake_server(respond: Responder) -> Iterator[FakeServer]:
                 self.close_connection = True
                 return
             length = int(self.headers.get("Content-Length") or 0)
-            if length:
-                self.rfile.read(length)
-            request = Seen(self.command, self.path, dict(self.headers.items()))
+            body = self.rfile.read(length) if length else b""
+            request = Seen(
+                self.command,
+                self.path,
+                dict(self.headers.items()),
+                body.decode("utf-8", "replace"),
+            )
             seen.append(request)
             reply = respond(request)
             if reply.delay:

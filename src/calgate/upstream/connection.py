@@ -8,30 +8,44 @@ thread gets its own ``DAVClient`` (and so its own HTTP session), made on first u
 
 from __future__ import annotations
 
-import re
 import threading
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
 from caldav.davclient import DAVClient
+from caldav.lib import error as dav_error
 
 from calgate.errors import CalgateError, Conflict, UpstreamError
-from calgate.upstream import davxml, discovery
-from calgate.upstream.davxml import DavResource
+from calgate.upstream import capabilities, davxml, discovery, sync
+from calgate.upstream.davxml import DavResource, crlf
 from calgate.upstream.errors import translated, upstream_error
 from calgate.upstream.hrefs import public_url, resolve_href, same_resource, without_user_info
-from calgate.upstream.models import Credentials, DiscoveredCalendar, RemoteObject
+from calgate.upstream.models import Credentials, DiscoveredCalendar, RemoteObject, SyncDelta
 from calgate.upstream.timezones import vtimezone_calendar
 
-XML = "application/xml; charset=utf-8"
+XML = davxml.CONTENT_TYPE
 ICAL = "text/calendar; charset=utf-8"
 USER_AGENT = "calgate (python-caldav)"
 
 
-def _crlf(text: str) -> str:
-    return re.sub(r"\r?\n", "\r\n", text)
+@dataclass(frozen=True)
+class Refusal:
+    """A 403 answer, which the caldav library raises instead of returning: shaped like its
+    response, body included, since a 403 may carry a precondition rather than mean "forbidden"
+    (RFC 4918 section 16; RFC 6578 section 3.2 ``DAV:valid-sync-token``)."""
+
+    status: int
+    raw: str
+    headers: dict[str, str] = field(default_factory=dict)
+    tree: Any = None
+
+
+def is_weak(etag: str) -> bool:
+    """A weak entity tag, ``W/"..."`` (RFC 9110 section 8.8.3; the prefix is case-sensitive)."""
+    return etag.startswith("W/")
 
 
 class CalDAVConnection:
@@ -107,9 +121,18 @@ class CalDAVConnection:
     def send(
         self, method: str, url: str, body: str = "", headers: dict[str, str] | None = None
     ) -> Any:
-        """One request; transport failures become domain errors, any status is returned."""
+        """One request; transport failures become domain errors, any status is returned (but
+        401, which means wrong credentials whatever was asked)."""
         with translated(url):
-            return self._client.request(url, method, body, headers or {})
+            try:
+                return self._client.request(url, method, body, headers or {})
+            except dav_error.AuthorizationError as exc:
+                if exc.status != 403:
+                    raise
+                body_of = exc.body
+                if isinstance(body_of, bytes):
+                    body_of = body_of.decode("utf-8", "replace")
+                return Refusal(403, body_of or "")
 
     def request(
         self, method: str, url: str, body: str = "", headers: dict[str, str] | None = None
@@ -119,6 +142,11 @@ class CalDAVConnection:
         if not 200 <= response.status < 300:
             raise upstream_error(url, status=response.status, body=response.raw)
         return response
+
+    def report(self, url: str, body: str, *, depth: int) -> Any:
+        """A REPORT to ``url``; any status comes back, as with ``send``."""
+        headers = {"Depth": str(depth), "Content-Type": XML}
+        return self.send("REPORT", self.resolve(url), body, headers)
 
     def propfind(self, url: str, props: list[str], *, depth: int) -> list[DavResource]:
         url = self.resolve(url)
@@ -138,12 +166,39 @@ class CalDAVConnection:
         return discovery.discover(self)
 
     def get(self, href: str) -> RemoteObject:
+        """The stored object and its ETag, strong whenever the server has a strong one.
+
+        The ETag is what an edit sends back in If-Match, where only strong tags count (RFC 9110
+        section 13.1.1). A content-coded answer may carry a weakened tag: Cyrus gzips larger
+        objects and then sends ``W/"x"`` for the object PUT, PROPFIND and REPORT call ``"x"``
+        (``quirks``: ``weak_etag_when_compressed``). So GET asks for the identity coding, the
+        representation those tags describe; a tag still weak is checked against the
+        ``DAV:getetag`` property (``_strong_etag``)."""
         url = self.resolve(href)
-        response = self.request("GET", url, headers={"Accept": "text/calendar"})
+        headers = {"Accept": "text/calendar", "Accept-Encoding": "identity"}
+        response = self.request("GET", url, headers=headers)
         ical = response.raw
         if "BEGIN:VCALENDAR" not in ical:
             raise UpstreamError(f"The CalDAV server did not return iCalendar data for {url}.")
-        return RemoteObject(href=url, etag=response.headers.get("ETag"), ical=_crlf(ical))
+        etag = response.headers.get("ETag")
+        if etag is not None and is_weak(etag):
+            etag = self._strong_etag(url, etag)
+        return RemoteObject(href=url, etag=etag, ical=crlf(ical))
+
+    def _strong_etag(self, url: str, weak: str) -> str:
+        """The strong tag the server lists as ``DAV:getetag`` for ``url`` when it weakly equals
+        ``weak`` (same opaque-tag, RFC 9110 section 8.8.3.2: the version just read); else
+        ``weak`` itself (the object changed in between, or the server has no strong tag), which
+        an If-Match then fails on, as it should."""
+        try:
+            found = self.propfind(url, [davxml.GETETAG], depth=0)
+        except CalgateError:
+            return weak
+        for r in found:
+            tag = r.text(davxml.GETETAG)
+            if r.ok and same_resource(r.href, url) and tag and not is_weak(tag):
+                return tag if tag == weak[2:] else weak
+        return weak
 
     def put(
         self, href: str, ical: str, *, if_match: str | None = None, if_none_match: bool = False
@@ -183,7 +238,7 @@ class CalDAVConnection:
         for r in resources:
             data = r.raw_text(davxml.CALENDAR_DATA)
             if r.ok and data and not same_resource(r.href, url):
-                out.append(RemoteObject(href=r.href, etag=r.text(davxml.GETETAG), ical=_crlf(data)))
+                out.append(RemoteObject(href=r.href, etag=r.text(davxml.GETETAG), ical=crlf(data)))
         return out
 
     def list_hrefs(self, calendar_url: str) -> dict[str, str | None]:
@@ -212,3 +267,27 @@ class CalDAVConnection:
         if not 200 <= response.status < 300:
             raise upstream_error(url, status=response.status, body=response.raw)
         return url
+
+    # -- what the index needs (see ``sync`` and ``capabilities``) -------------------------------
+
+    def sync_collection(self, calendar_url: str, token: str | None) -> SyncDelta:
+        """RFC 6578: what changed in the calendar since ``token`` (everything when None).
+        Raises ``SyncTokenRejected`` (sync again with None) and ``SyncUnsupported``."""
+        return sync.sync_collection(self, calendar_url, token)
+
+    def multiget(
+        self, calendar_url: str, hrefs: list[str], *, batch_size: int = sync.MULTIGET_BATCH
+    ) -> list[RemoteObject]:
+        """RFC 4791 section 7.9: these objects, ``batch_size`` per REPORT; missing ones are
+        left out."""
+        return sync.multiget(self, calendar_url, hrefs, batch_size=batch_size)
+
+    def ctag(self, calendar_url: str) -> str | None:
+        """A value that changes whenever the calendar's contents do: ``CS:getctag``, else the
+        ``DAV:sync-token`` property; None when the server has neither."""
+        return sync.ctag(self, calendar_url)
+
+    def probe_capabilities(self, calendar_url: str) -> dict[str, bool | str | list[str] | None]:
+        """What the server behind this calendar can do, found by asking (a handful of
+        requests); see ``capabilities.probe``."""
+        return capabilities.probe(self, calendar_url)

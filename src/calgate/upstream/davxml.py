@@ -7,6 +7,7 @@ a 404 propstat means "not set", and a 403 one (a protected property) is as good 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,7 +19,8 @@ from calgate.upstream.hrefs import resolve_href
 
 DAV = "{DAV:}"
 CALDAV = "{urn:ietf:params:xml:ns:caldav}"
-NSMAP = {"D": "DAV:", "C": "urn:ietf:params:xml:ns:caldav"}
+CALSERVER = "{http://calendarserver.org/ns/}"
+NSMAP = {"D": "DAV:", "C": "urn:ietf:params:xml:ns:caldav", "CS": "http://calendarserver.org/ns/"}
 
 RESOURCETYPE = DAV + "resourcetype"
 DISPLAYNAME = DAV + "displayname"
@@ -31,6 +33,18 @@ CALENDAR_TIMEZONE_ID = CALDAV + "calendar-timezone-id"  # RFC 7809
 CALENDAR_DATA = CALDAV + "calendar-data"
 COLLECTION = DAV + "collection"
 CALENDAR = CALDAV + "calendar"
+SYNC_TOKEN = DAV + "sync-token"  # RFC 6578 section 4
+GETCTAG = CALSERVER + "getctag"  # calendarserver.org, not an RFC: changes with every member
+SCHEDULE_INBOX_URL = CALDAV + "schedule-inbox-URL"  # RFC 6638 section 2.2
+
+
+CONTENT_TYPE = "application/xml; charset=utf-8"
+NUMBER_OF_MATCHES_WITHIN_LIMITS = DAV + "number-of-matches-within-limits"  # RFC 6578 3.6
+
+
+def crlf(text: str) -> str:
+    """iCalendar text with CRLF line ends (RFC 5545 section 3.1), however it travelled."""
+    return re.sub(r"\r?\n", "\r\n", text)
 
 
 class NotMultistatus(ValueError):
@@ -75,6 +89,58 @@ def calendar_query_body(start: datetime | None, end: datetime | None) -> str:
     return _serialize(root)
 
 
+def sync_collection_body(token: str | None, *, limit: int | None = None) -> str:
+    """RFC 6578 section 3.2: members changed since ``token`` (all of them when None), sync-level
+    1, with their ETags only. ``limit`` (section 3.7) asks for at most that many members; servers
+    differ in what they do with it (see ``quirks``), so calgate itself never sends one."""
+    root = etree.Element(DAV + "sync-collection", nsmap=NSMAP)
+    etree.SubElement(root, SYNC_TOKEN).text = token or None
+    etree.SubElement(root, DAV + "sync-level").text = "1"
+    if limit is not None:
+        limit_elem = etree.SubElement(root, DAV + "limit")
+        etree.SubElement(limit_elem, DAV + "nresults").text = str(limit)
+    etree.SubElement(etree.SubElement(root, DAV + "prop"), GETETAG)
+    return _serialize(root)
+
+
+def multiget_body(hrefs: Iterable[str]) -> str:
+    """RFC 4791 section 7.9: these objects, with ETag and calendar-data."""
+    root = etree.Element(CALDAV + "calendar-multiget", nsmap=NSMAP)
+    prop = etree.SubElement(root, DAV + "prop")
+    etree.SubElement(prop, GETETAG)
+    etree.SubElement(prop, CALENDAR_DATA)
+    for href in hrefs:
+        etree.SubElement(root, DAV + "href").text = href
+    return _serialize(root)
+
+
+def expand_query_body(start: datetime, end: datetime) -> str:
+    """RFC 4791 section 9.6.5: a calendar-query asking the server to expand recurrences."""
+    root = etree.Element(CALDAV + "calendar-query", nsmap=NSMAP)
+    prop = etree.SubElement(root, DAV + "prop")
+    etree.SubElement(prop, GETETAG)
+    expand = etree.SubElement(etree.SubElement(prop, CALENDAR_DATA), CALDAV + "expand")
+    expand.set("start", utc_stamp(start))
+    expand.set("end", utc_stamp(end))
+    vcalendar = etree.SubElement(etree.SubElement(root, CALDAV + "filter"), CALDAV + "comp-filter")
+    vcalendar.set("name", "VCALENDAR")
+    vevent = etree.SubElement(vcalendar, CALDAV + "comp-filter")
+    vevent.set("name", "VEVENT")
+    time_range = etree.SubElement(vevent, CALDAV + "time-range")
+    time_range.set("start", utc_stamp(start))
+    time_range.set("end", utc_stamp(end))
+    return _serialize(root)
+
+
+def free_busy_query_body(start: datetime, end: datetime) -> str:
+    """RFC 4791 section 7.10: busy time in a range."""
+    root = etree.Element(CALDAV + "free-busy-query", nsmap=NSMAP)
+    time_range = etree.SubElement(root, CALDAV + "time-range")
+    time_range.set("start", utc_stamp(start))
+    time_range.set("end", utc_stamp(end))
+    return _serialize(root)
+
+
 def mkcalendar_body(name: str, vtimezone_calendar: str | None) -> str:
     """RFC 4791 section 5.3.1: a calendar for VEVENTs, with a display name and time zone."""
     root = etree.Element(CALDAV + "mkcalendar", nsmap=NSMAP)
@@ -100,6 +166,7 @@ class DavResource:
     status: int
     base: str
     props: dict[str, Any] = field(default_factory=dict)
+    errors: set[str] = field(default_factory=set)  # DAV:error conditions of the response
 
     @property
     def ok(self) -> bool:
@@ -114,6 +181,11 @@ class DavResource:
     def raw_text(self, tag: str) -> str | None:
         elem = self.props.get(tag)
         return None if elem is None or elem.text is None else str(elem.text)
+
+    def calendar_data(self) -> str | None:
+        """The iCalendar text of a calendar-data property, CRLF line ends; None when absent."""
+        data = self.raw_text(CALENDAR_DATA)
+        return crlf(data) if data and data.strip() else None
 
     def hrefs(self, tag: str) -> list[str]:
         elem = self.props.get(tag)
@@ -145,10 +217,22 @@ class DavResource:
         return COLLECTION in self.child_tags(RESOURCETYPE)
 
 
-def parse_multistatus(tree: Any, base: str) -> list[DavResource]:
-    """The responses of a multistatus ``tree``; hrefs are resolved against ``base``."""
+def _require_multistatus(tree: Any) -> None:
     if tree is None or not isinstance(tree.tag, str) or tree.tag != DAV + "multistatus":
         raise NotMultistatus("not a DAV:multistatus document")
+
+
+def sync_token_of(tree: Any) -> str | None:
+    """The new sync token of a sync-collection reply (RFC 6578 section 6.2): a child of the
+    multistatus itself, not of any response."""
+    _require_multistatus(tree)
+    token = tree.findtext(SYNC_TOKEN)
+    return (token.strip() or None) if token is not None else None
+
+
+def parse_multistatus(tree: Any, base: str) -> list[DavResource]:
+    """The responses of a multistatus ``tree``; hrefs are resolved against ``base``."""
+    _require_multistatus(tree)
     out: list[DavResource] = []
     for response in tree.iterfind(DAV + "response"):
         href = response.findtext(DAV + "href")
@@ -160,6 +244,8 @@ def parse_multistatus(tree: Any, base: str) -> list[DavResource]:
             status=_status_code(status_text) if status_text else 200,
             base=base,
         )
+        for error in response.iterfind(DAV + "error"):
+            resource.errors.update(str(c.tag) for c in error if isinstance(c.tag, str))
         for propstat in response.iterfind(DAV + "propstat"):
             if not 200 <= _status_code(propstat.findtext(DAV + "status")) < 300:
                 continue

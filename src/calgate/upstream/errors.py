@@ -20,12 +20,14 @@ from calgate.errors import (
     NotFound,
     PreconditionFailed,
     SourceConnectFailed,
+    SyncTokenRejected,
+    SyncUnsupported,
     UpstreamError,
     UpstreamRejectedCredentials,
     UpstreamTimeout,
     UpstreamUnreachable,
 )
-from calgate.upstream.davxml import CALDAV, NotMultistatus
+from calgate.upstream.davxml import CALDAV, DAV, NotMultistatus
 from calgate.upstream.hrefs import host_of, public_url
 
 # DAV:error preconditions (RFC 4918 section 16) that decide the error whatever the status:
@@ -118,6 +120,45 @@ def upstream_error(
         )
     return UpstreamError(
         f"The CalDAV server answered the request for {where} with HTTP {status}.",
+        upstream_status=status,
+    )
+
+
+def sync_refused(
+    url: str, *, token: str | None, status: int, body: bytes | str | None
+) -> CalgateError:
+    """The domain error for a sync-collection REPORT (RFC 6578) answered with ``status``.
+
+    The token was refused when the server says so (``DAV:valid-sync-token``, whatever the
+    status: Radicale and Cyrus send 403, Xandikos 412, RFC 6578 section 3.2 403 or 409), or when
+    any other 4xx answers a non-empty token (Google-style 410 included), except 401/404/429,
+    which mean what they always mean. The REPORT is missing when the server says so
+    (``DAV:supported-report``: SabreDAV 1.8 sends it with 403), answers 405/501, or refuses an
+    initial sync with 400/403/409/415/422: a server that in truth refused access shows it at
+    the ctag/ETag fallback the caller turns to.
+    """
+    where = public_url(url)
+    conditions = set(dav_error.parse_preconditions(body))
+    if DAV + "valid-sync-token" in conditions:
+        return SyncTokenRejected(
+            f"The CalDAV server no longer accepts the sync token for {where}.",
+            upstream_status=status,
+        )
+    if DAV + "supported-report" in conditions or status in (405, 501):
+        return sync_unsupported(url, status)
+    if token and 400 <= status < 500 and status not in (401, 404, 429):
+        return SyncTokenRejected(
+            f"The CalDAV server refused the sync token for {where} (HTTP {status}).",
+            upstream_status=status,
+        )
+    if not token and status in (400, 403, 409, 415, 422):
+        return sync_unsupported(url, status)
+    return upstream_error(url, status=status, body=body)
+
+
+def sync_unsupported(url: str, status: int | None = None) -> SyncUnsupported:
+    return SyncUnsupported(
+        f"The CalDAV server has no sync-collection REPORT (RFC 6578) for {public_url(url)}.",
         upstream_status=status,
     )
 

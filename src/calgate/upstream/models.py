@@ -35,3 +35,15 @@ class RemoteObject:
     href: str  # absolute, normalized
     etag: str | None  # exactly as the server sent it, quotes included
     ical: str  # CRLF line endings
+
+
+@dataclass(frozen=True)
+class SyncDelta:
+    """What changed in a calendar since a sync token (RFC 6578): ``changed`` maps the href of
+    each new or changed object (absolute, normalized) to its ETag (None when the server did not
+    send one); ``deleted`` lists the hrefs of removed objects; ``token`` is the token to send
+    next time. After an initial sync (no token) ``changed`` holds every object."""
+
+    changed: dict[str, str | None]
+    deleted: list[str]
+    token: str
