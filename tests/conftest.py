@@ -17,8 +17,10 @@ from calgate.api.app import create_app
 from calgate.settings import Settings
 from tests.servers import (  # noqa: F401  (fixtures)
     caldav_server,
+    cyrus_server,
     radicale_server,
     require_or_skip,
+    sabredav_server,
     xandikos_server,
 )
 
@@ -63,7 +65,14 @@ def _reset_postgres(url: str) -> None:
 @pytest.fixture
 def make_settings(tmp_path: Path):
     def make(**overrides: object) -> Settings:
-        values: dict[str, object] = {"data_dir": tmp_path / "data", "admin_token": ADMIN_TOKEN}
+        # Every read syncs first (external edits are seen at once) and no background thread
+        # runs, unless a test asks otherwise.
+        values: dict[str, object] = {
+            "data_dir": tmp_path / "data",
+            "admin_token": ADMIN_TOKEN,
+            "index_max_age": 0,
+            "background_sync": False,
+        }
         values.update(overrides)
         return Settings(_env_file=None, **values)  # type: ignore[arg-type,call-arg]
 
@@ -102,10 +111,19 @@ def db_client(request, make_client) -> TestClient:
     return make_client(database_url=url)
 
 
-@pytest.fixture(params=["embedded", "xandikos", "radicale"])
+@pytest.fixture(
+    params=[
+        "embedded",
+        "xandikos",
+        "radicale",
+        pytest.param("cyrus", marks=pytest.mark.interop),
+        pytest.param("sabredav", marks=pytest.mark.interop),
+    ]
+)
 def calendar_id(request, client: TestClient) -> str:
     """A calendar on each CalDAV server of the contract suite, reached through calgate: the
-    embedded store, and Xandikos and a standalone Radicale connected as sources."""
+    embedded store, and Xandikos, a standalone Radicale, Cyrus and SabreDAV (the last two in
+    the interop tier) connected as sources."""
     if request.param == "embedded":
         return "default"
     server = request.getfixturevalue(f"{request.param}_server")
@@ -115,6 +133,7 @@ def calendar_id(request, client: TestClient) -> str:
             "url": server.calendar_url,
             "username": server.username,
             "password": server.password,
+            "authType": server.auth_type,
             "name": request.param,
         },
     )
@@ -127,9 +146,8 @@ def calendar_id(request, client: TestClient) -> str:
 
 
 def _empty_calendar(client: TestClient, cal_id: str) -> None:
-    resp = client.get(
-        f"/api/v1/calendars/{cal_id}/events", params={"start": "1970-01-01", "end": "2100-01-01"}
-    )
+    """Delete every event (the change feed without a token lists them all, at any date)."""
+    resp = client.get(f"/api/v1/calendars/{cal_id}/changes", params={"limit": 5000})
     assert resp.status_code == 200, resp.text
-    for item in resp.json()["items"]:
-        client.delete(f"/api/v1/calendars/{cal_id}/events/{item['id']}")
+    for change in resp.json()["changes"]:
+        client.delete(f"/api/v1/calendars/{cal_id}/events/{change['id']}")

@@ -247,6 +247,43 @@ def source_list(data_dir: DataDir = None) -> None:
 
 
 @app.command()
+def reindex(
+    calendar: Annotated[
+        list[str] | None, typer.Option("--calendar", help="A calendar id (repeat); none: all.")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Rebuild the local index from the CalDAV servers (the store of record): nothing is lost.
+    Change-feed tokens from before answer 410, so clients resync."""
+    from sqlalchemy import select
+
+    from calgate.db.models import CalendarRow, SourceRow
+
+    runtime = _runtime(data_dir)
+    try:
+        with runtime.db.session() as session:
+            query = select(CalendarRow, SourceRow).join(SourceRow).order_by(CalendarRow.id)
+            if calendar:
+                query = query.where(CalendarRow.id.in_(calendar))
+            pairs = [(c, s) for c, s in session.execute(query)]
+        if calendar and len(pairs) != len(set(calendar)):
+            found = {c.id for c, _ in pairs}
+            typer.echo(
+                f"error: unknown calendar(s): {', '.join(sorted(set(calendar) - found))}", err=True
+            )
+            raise typer.Exit(code=1)
+        for cal, source in pairs:
+            try:
+                report = runtime.indexer.rebuild(cal, source)
+            except CalgateError as exc:
+                typer.echo(f"{cal.id}: failed: {exc.detail}", err=True)
+                continue
+            typer.echo(f"{cal.id}: {report.fetched} events indexed ({report.mode})")
+    finally:
+        runtime.stop()
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)

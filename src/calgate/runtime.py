@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urljoin
 
 from calgate.crypto import SecretBox, load_secret_box
@@ -17,6 +18,9 @@ from calgate.db.models import CalendarRow, SourceRow
 from calgate.db.session import Database
 from calgate.domain.access import Grant
 from calgate.embedded.store import EmbeddedStore
+from calgate.errors import CalgateError
+from calgate.index import busy as index_busy
+from calgate.index.sync import Indexer
 from calgate.services import bootstrap, tokens
 from calgate.services.tokens import NewToken
 from calgate.settings import Settings
@@ -43,6 +47,9 @@ class Runtime:
         self._embedded_url: str | None = None
         self._connections: dict[str, CalDAVConnection] = {}
         self._lock = threading.Lock()
+        self.indexer = Indexer(self)
+        self._stop = threading.Event()
+        self._loop: threading.Thread | None = None
         self.started = False
 
     def __repr__(self) -> str:
@@ -69,10 +76,36 @@ class Runtime:
             new_admin = tokens.ensure_admin_token(
                 session, fixed_secret=fixed.get_secret_value() if fixed else None
             )
+        if self.settings.background_sync:
+            self._stop.clear()
+            self._loop = threading.Thread(target=self._keep_fresh, name="calgate-sync", daemon=True)
+            self._loop.start()
         self.started = True
         return StartReport(admin_token=new_admin)
 
+    def _keep_fresh(self) -> None:
+        """Background loop: sync the calendars read in the last ten minutes, so reads rarely
+        wait for a sync and changes by other clients show up within the interval."""
+        interval = max(self.settings.index_max_age, 1.0)
+        while not self._stop.wait(interval):
+            try:
+                for calendar, source in index_busy.recently_read(
+                    self, within=timedelta(minutes=10)
+                ):
+                    if self._stop.is_set():
+                        return
+                    try:
+                        self.indexer.sync(calendar, source, max_age=timedelta(seconds=interval))
+                    except CalgateError as exc:
+                        log.info("background sync of %s failed: %s", calendar.id, exc.detail)
+            except Exception:  # the loop must outlive any one bad round
+                log.exception("background sync round failed")
+
     def stop(self) -> None:
+        self._stop.set()
+        if self._loop is not None:
+            self._loop.join(timeout=10)
+            self._loop = None
         with self._lock:
             for conn in self._connections.values():
                 conn.close()

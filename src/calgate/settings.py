@@ -61,6 +61,18 @@ class Settings(BaseSettings):
         description="Most occurrences one `expand=true` listing may produce before it is refused "
         "with a 422.",
     )
+    index_max_age: float = Field(
+        5.0,
+        ge=0,
+        description="Seconds a calendar's index may be old before a read syncs it with the "
+        "server first; the background loop keeps recently read calendars this fresh.",
+    )
+    background_sync: bool = Field(
+        True, description="Keep recently read calendars in sync from a background thread."
+    )
+    max_window_days: int = Field(
+        366, gt=0, description="Longest time window one listing may ask for, in days."
+    )
     log_level: str = Field("INFO", description="Python log level of calgate's own loggers.")
 
     @field_validator("data_dir")

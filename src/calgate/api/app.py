@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 
 from calgate import __version__
 from calgate.api import problems
-from calgate.api.routes import calendars, events, health, sources, tokens
+from calgate.api.routes import calendars, changes, events, health, sources, tokens
 from calgate.runtime import Runtime
 from calgate.settings import Settings
 
@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
     app.state.runtime = runtime
     problems.install(app)
-    for module in (health, tokens, sources, calendars, events):
+    for module in (health, tokens, sources, calendars, events, changes):
         app.include_router(module.router)
 
     if runtime.embedded is not None:

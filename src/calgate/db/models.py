@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -63,3 +74,90 @@ class TokenRow(Base):
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     from_env: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CalendarSyncRow(Base):
+    """Where the index of one calendar stands. ``seq`` numbers every change the index records
+    (the change feed's position); ``epoch`` changes when the index is rebuilt, so old feed
+    tokens get 410; tombstones below ``floor`` have been purged."""
+
+    __tablename__ = "calendar_sync"
+
+    calendar_id: Mapped[str] = mapped_column(
+        ForeignKey("calendars.id", ondelete="CASCADE"), primary_key=True
+    )
+    sync_token: Mapped[str | None] = mapped_column(Text)
+    ctag: Mapped[str | None] = mapped_column(Text)
+    last_synced: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_read: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    epoch: Mapped[int] = mapped_column(Integer, default=1)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    floor: Mapped[int] = mapped_column(Integer, default=0)
+    # hrefs calgate wrote since sync_token: a delete and an identical re-create cancel out in
+    # an RFC 6578 delta, so the next sync checks these directly
+    touched: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class IndexedEventRow(Base):
+    """One calendar object as the index knows it: the raw iCalendar and ETag (the store of
+    record's words), fields to query on, and the API form ready to send. A deleted object
+    stays as a tombstone (``deleted``) for the change feed."""
+
+    __tablename__ = "indexed_events"
+    __table_args__ = (
+        UniqueConstraint("calendar_id", "event_id", name="uq_indexed_events_calendar_event"),
+        Index("ix_indexed_events_window", "calendar_id", "deleted", "first_start"),
+        Index("ix_indexed_events_seq", "calendar_id", "seq"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    calendar_id: Mapped[str] = mapped_column(ForeignKey("calendars.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(400))
+    href: Mapped[str] = mapped_column(String(2000))
+    uid: Mapped[str | None] = mapped_column(String(1000))
+    etag: Mapped[str | None] = mapped_column(String(400))
+    ical: Mapped[str | None] = mapped_column(Text)
+    public_json: Mapped[str | None] = mapped_column(Text)
+    search_text: Mapped[str | None] = mapped_column(Text)
+    categories: Mapped[str | None] = mapped_column(Text)
+    attendees: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str | None] = mapped_column(String(32))
+    first_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    recurring: Mapped[bool] = mapped_column(Boolean, default=False)
+    mat_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    mat_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    seq: Mapped[int] = mapped_column(Integer)
+    created_seq: Mapped[int] = mapped_column(Integer)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class OccurrenceRow(Base):
+    """Occurrences of a recurring event inside the materialized horizon, ready to send."""
+
+    __tablename__ = "occurrences"
+    __table_args__ = (Index("ix_occurrences_window", "calendar_id", "start", "end"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    calendar_id: Mapped[str] = mapped_column(ForeignKey("calendars.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(400), index=True)
+    start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    public_json: Mapped[str] = mapped_column(Text)
+
+
+class IdempotencyRow(Base):
+    """The first answer to a POST sent with an Idempotency-Key, kept for replays."""
+
+    __tablename__ = "idempotency_keys"
+
+    token_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    calendar_id: Mapped[str] = mapped_column(String(64))
+    body_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    response: Mapped[str] = mapped_column(Text)
+    headers: Mapped[dict] = mapped_column(JSON, default=dict)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 
 from calgate.schemas.base import ApiInput, ApiModel, UtcDateTime
@@ -15,6 +17,11 @@ class CalendarPublic(ApiModel):
     time_zone: str
     source: str
     caldav_url: str = Field(description="Where a CalDAV client reaches this calendar.")
+    capabilities: dict[str, Any] = Field(
+        default_factory=dict,
+        description="What the calendar's server supports and what calgate emulates (probed "
+        "when the source was connected).",
+    )
     created: UtcDateTime
     updated: UtcDateTime
 

@@ -57,3 +57,8 @@ def ensure_embedded_default(session: Session, runtime: Runtime) -> None:
     # The store of record may have been wiped while the database was kept: recreate it.
     if calendar.source_id == "embedded":
         store.ensure_calendar(DEFAULT_CALENDAR_ID, name=calendar.name, time_zone=calendar.time_zone)
+    source = session.get(SourceRow, "embedded")
+    if source is not None and not source.capabilities:
+        # Probed once, like any other source (the embedded store is a Radicale too).
+        url = runtime.calendar_url(calendar, source)
+        source.capabilities = runtime.connection(source).probe_capabilities(url)

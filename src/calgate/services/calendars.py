@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
@@ -15,7 +17,7 @@ from calgate.runtime import EMBEDDED_SOURCE_ID, Runtime
 from calgate.schemas.calendars import CalendarCreate, CalendarPublic, CalendarUpdate
 from calgate.services.slugs import slugify, unique_slug
 
-_CLAIM_ATTEMPTS = 5
+_CLAIM_ATTEMPTS = 25
 
 
 def to_public(runtime: Runtime, row: CalendarRow, source: SourceRow) -> CalendarPublic:
@@ -25,6 +27,7 @@ def to_public(runtime: Runtime, row: CalendarRow, source: SourceRow) -> Calendar
         time_zone=row.time_zone,
         source=source.id,
         caldav_url=runtime.public_calendar_url(row, source),
+        capabilities=source.capabilities,
         created=row.created,
         updated=row.updated,
     )
@@ -101,6 +104,7 @@ def _claim_id(runtime: Runtime, body: CalendarCreate, source: SourceRow, tz: str
                 raise InvalidInput.field(
                     "#/id", f"a calendar with id {body.id!r} already exists"
                 ) from None
+            time.sleep(random.uniform(0, 0.02))  # noqa: S311  (spreads racing retries)
     raise Conflict("too many concurrent calendar creations with this name; try again")
 
 

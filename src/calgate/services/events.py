@@ -8,6 +8,7 @@ is built from what was written and the server's new ETag.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -16,11 +17,13 @@ from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
+from sqlalchemy import select
 
-from calgate.db.models import CalendarRow, SourceRow
+from calgate.db.models import CalendarRow, IndexedEventRow, SourceRow
 from calgate.domain import ical_events as ical
 from calgate.domain.ids import id_from_resource_name, is_plain_id, resource_name_from_id
 from calgate.errors import InvalidInput, NotFound, PreconditionFailed
+from calgate.index import queries
 from calgate.runtime import Runtime
 from calgate.schemas.events import EventPublic, EventWrite
 from calgate.upstream import CalDAVConnection, RemoteObject
@@ -97,8 +100,16 @@ def parse_bound(value: str | None, *, name: str, tz: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(tz))
 
 
-def window(start: str | None, end: str | None, tz: str, *, today: date | None = None) -> Window:
-    """The listing window; default: the current month in the calendar's zone."""
+def window(
+    start: str | None,
+    end: str | None,
+    tz: str,
+    *,
+    max_days: int | None = None,
+    today: date | None = None,
+) -> Window:
+    """The listing window; default: the current month in the calendar's zone. Longer than
+    ``max_days`` is a 422 that names the limit."""
     lo = parse_bound(start, name="start", tz=tz)
     hi = parse_bound(end, name="end", tz=tz)
     zone = ZoneInfo(tz)
@@ -112,6 +123,10 @@ def window(start: str | None, end: str | None, tz: str, *, today: date | None = 
         hi = first_next if start is None else lo + timedelta(days=31)
     if hi <= lo:
         raise InvalidInput.field("end", "end must be after start")
+    if max_days is not None and hi - lo > timedelta(days=max_days):
+        raise InvalidInput.field(
+            "end", f"the window is longer than {max_days} days; ask for a shorter one"
+        )
     return Window(lo.astimezone(UTC), hi.astimezone(UTC))
 
 
@@ -126,6 +141,7 @@ def _parse_remote(obj: RemoteObject) -> Calendar | None:
 
 
 def get_event(ctx: CalendarContext, event_id: str) -> EventPublic:
+    """Straight from the server (edits read this way, to edit the current object)."""
     obj = ctx.conn.get(ctx.href_for(event_id))
     cal = _parse_remote(obj)
     if cal is None:
@@ -133,11 +149,40 @@ def get_event(ctx: CalendarContext, event_id: str) -> EventPublic:
     return ctx.public(cal, obj.href, obj.etag)
 
 
-def list_events(
+def get_indexed(ctx: CalendarContext, event_id: str) -> tuple[str, str | None]:
+    """(JSON text, ETag) of one event from the index, synced first when it is stale. An id the
+    index does not know yet is looked up on the server (another client may have just made it)."""
+    ctx.runtime.indexer.ensure_fresh(ctx.calendar, ctx.source)
+    with ctx.runtime.db.session() as session:
+        row = session.scalar(
+            select(IndexedEventRow).where(
+                IndexedEventRow.calendar_id == ctx.calendar.id,
+                IndexedEventRow.event_id == event_id,
+                IndexedEventRow.deleted.is_(False),
+            )
+        )
+        if row is not None and row.public_json is not None:
+            return row.public_json, row.etag
+    event = get_event(ctx, event_id)
+    return event.model_dump_json(by_alias=True), event.etag
+
+
+def list_indexed(
+    ctx: CalendarContext, query: queries.Query, *, page_token: str | None
+) -> queries.Page:
+    ctx.runtime.indexer.ensure_fresh(ctx.calendar, ctx.source)
+    with ctx.runtime.db.session() as session:
+        return queries.list_page(session, query, page_token=page_token)
+
+
+def list_from_server(
     ctx: CalendarContext, win: Window, *, expand: bool, max_items: int
 ) -> list[EventPublic]:
     items: list[EventPublic] = []
-    for obj in ctx.conn.query(ctx.url, start=win.start, end=win.end):
+    # The server reads dates and floating times in its own zone, which need not be the
+    # calendar's zone in calgate: ask for a day more on each side, then decide here.
+    pad = timedelta(days=1)
+    for obj in ctx.conn.query(ctx.url, start=win.start - pad, end=win.end + pad):
         cal = _parse_remote(obj)
         if cal is None:
             continue
@@ -184,21 +229,57 @@ def create_event(
     uid = event_id or str(uuid.uuid4())
     href = ctx.href_for(uid)
     cal = ical.build_calendar(body, uid=uid, default_tz=ctx.tz, now=_now())
-    etag = ctx.conn.put(href, _serialize(cal), if_none_match=True)
+    text = _serialize(cal)
+    etag = ctx.conn.put(href, text, if_none_match=True)
+    ctx.runtime.indexer.record_write(ctx.calendar, href=href, etag=etag, ical=text)
     return ctx.public(cal, href, etag)
 
 
+# An entity tag (RFC 9110 section 8.8.3): optional ``W/``, then a quoted opaque-tag, which may
+# hold commas, so a list is read tag by tag rather than split at commas.
+_ENTITY_TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*(?:,|$)')
+
+
 def _etag_matches(header: str, etag: str | None) -> bool:
-    """If-Match: ``*`` or a list of entity tags (strong comparison, RFC 9110 13.1.1)."""
-    tags = [t.strip() for t in header.split(",")]
-    return "*" in tags or (etag is not None and etag in tags)
+    """Whether an If-Match header holds for the object whose current ETag is ``etag``.
+
+    ``*`` matches any existing object. Otherwise RFC 9110 section 13.1.1 asks for the strong
+    comparison (section 8.8.3.2): a listed tag matches when neither it nor ``etag`` is weak and
+    their opaque-tags are equal. Weak comparison would be wrong here: If-Match is there to stop
+    lost updates, and a weak tag may stay the same across a change (one made from a timestamp,
+    say), so ``W/"x"`` in If-Match never matches, not even ``W/"x"``.
+
+    Servers that weaken tags do so for an encoded transfer (Cyrus: ``W/"x"`` on a gzipped GET
+    of the object PUT called ``"x"``). That is undone where it happens: ``CalDAVConnection.get``
+    asks for the identity coding and falls back to the strong ``DAV:getetag`` of the same
+    version, so ``etag`` is the tag calgate handed out from the PUT, the listing or the sync,
+    and calgate can edit its own objects. A server with no strong tag at all gets 412s rather
+    than a guess."""
+    if header.strip() == "*":
+        return True
+    if etag is None:
+        return False
+    current = _ENTITY_TAG.fullmatch(etag)
+    if current is None:  # a server's unquoted tag: only the very same text matches
+        return etag.strip() in (t.strip() for t in header.split(","))
+    if current.group(1):
+        return False
+    tags = _ENTITY_TAG.findall(header)
+    return any(not weak and opaque == current.group(2) for weak, opaque in tags)
 
 
 def _load_for_edit(
     ctx: CalendarContext, href: str, if_match: str | None
 ) -> tuple[Calendar, str | None]:
+    """The stored object (and its ETag, which the edit's own PUT sends as If-Match), once the
+    client's If-Match holds for it (``_etag_matches``)."""
     obj = ctx.conn.get(href)
     if if_match is not None and not _etag_matches(if_match, obj.etag):
+        if obj.etag is not None and obj.etag.startswith("W/"):
+            raise PreconditionFailed(
+                f"If-Match cannot be checked: the server gives this event only a weak ETag "
+                f"({obj.etag})"
+            )
         raise PreconditionFailed(
             f"the event changed since you read it (If-Match {if_match}, current ETag {obj.etag})"
         )
@@ -235,7 +316,7 @@ def replace_event(
     if if_none_match is not None and if_none_match.strip() == "*":
         raise PreconditionFailed(f"event {event_id!r} already exists (If-None-Match: *)")
     cal = ical.replace_event(cal, body, default_tz=ctx.tz, now=_now())
-    new_etag = ctx.conn.put(href, _serialize(cal), if_match=etag)
+    new_etag = _put_edit(ctx, href, cal, etag)
     return ctx.public(cal, href, new_etag), False
 
 
@@ -245,13 +326,34 @@ def patch_event(
     href = ctx.href_for(event_id)
     cal, etag = _load_for_edit(ctx, href, if_match)
     cal = ical.patch_event(cal, patch, default_tz=ctx.tz, now=_now())
-    new_etag = ctx.conn.put(href, _serialize(cal), if_match=etag)
+    new_etag = _put_edit(ctx, href, cal, etag)
     return ctx.public(cal, href, new_etag)
+
+
+def _put_edit(ctx: CalendarContext, href: str, cal: Calendar, etag: str | None) -> str | None:
+    """Write an edit conditionally. When the server says the object changed underneath (its own
+    412), the index is refreshed before the 412 goes back to the client."""
+    text = _serialize(cal)
+    try:
+        new_etag = ctx.conn.put(href, text, if_match=etag)
+    except PreconditionFailed:
+        ctx.runtime.indexer.sync(ctx.calendar, ctx.source)
+        raise
+    ctx.runtime.indexer.record_write(ctx.calendar, href=href, etag=new_etag, ical=text)
+    return new_etag
 
 
 def delete_event(ctx: CalendarContext, event_id: str, *, if_match: str | None) -> None:
     href = ctx.href_for(event_id)
-    if if_match is not None and "*" not in if_match:
-        ctx.conn.delete(href, if_match=if_match)
-    else:
-        ctx.conn.delete(href)
+    try:
+        if if_match is not None and "*" not in if_match:
+            ctx.conn.delete(href, if_match=if_match)
+        else:
+            ctx.conn.delete(href)
+    except PreconditionFailed:
+        ctx.runtime.indexer.sync(ctx.calendar, ctx.source)
+        raise
+    except NotFound:
+        ctx.runtime.indexer.record_delete(ctx.calendar, href=href)
+        raise
+    ctx.runtime.indexer.record_delete(ctx.calendar, href=href)

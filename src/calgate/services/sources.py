@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from sqlalchemy import select
@@ -76,6 +77,7 @@ def add_source(runtime: Runtime, body: SourceCreate) -> str:
     conn = CalDAVConnection(body.url, creds, timeout=runtime.settings.upstream_timeout)
     try:
         found = [c for c in conn.discover() if c.supports_events]
+        caps = conn.probe_capabilities(urljoin(body.url, found[0].url)) if found else {}
     finally:
         conn.close()
     if not found:
@@ -86,7 +88,7 @@ def add_source(runtime: Runtime, body: SourceCreate) -> str:
     for _ in range(_STORE_ATTEMPTS):
         try:
             with runtime.db.session() as session:
-                return _store(session, runtime, body, auth_type, sealed, found)
+                return _store(session, runtime, body, auth_type, sealed, found, caps)
         except Conflict:
             continue  # a concurrent request took a slug first: derive them again
     raise Conflict("too many concurrent changes to sources; try again")
@@ -99,6 +101,7 @@ def _store(
     auth_type: str,
     sealed: bytes | None,
     found: list[DiscoveredCalendar],
+    caps: dict[str, Any],
 ) -> str:
     host = urlsplit(body.url).hostname or "source"
     source_id = unique_slug(
@@ -115,7 +118,7 @@ def _store(
             username=body.username,
             auth_type=auth_type,
             secret_encrypted=sealed,
-            capabilities={},
+            capabilities=caps,
             created=now,
         )
     )

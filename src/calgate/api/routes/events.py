@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import json
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, Path, Query, Response
 
 from calgate.api.deps import GrantDep, RuntimeDep
 from calgate.domain.access import Grant, Role
 from calgate.domain.timezones import format_utc
+from calgate.index import queries
 from calgate.runtime import Runtime
 from calgate.schemas.calendars import SLUG_PATTERN
 from calgate.schemas.events import EventPublic, EventsPublic, EventWrite
-from calgate.services import events
+from calgate.services import events, idempotency
 from calgate.services.calendars import get_visible, require_role
+
+JSON = "application/json"
 
 router = APIRouter(prefix="/api/v1/calendars/{calendar_id}/events", tags=["events"])
 
@@ -51,39 +55,96 @@ def list_events(
     start: Annotated[str | None, Query(description="Window start (ISO date or date-time).")] = None,
     end: Annotated[str | None, Query(description="Window end, exclusive.")] = None,
     expand: Annotated[bool, Query(description="One item per occurrence.")] = False,
-) -> EventsPublic:
+    q: Annotated[
+        str | None, Query(max_length=200, description="Text in title, description or location.")
+    ] = None,
+    category: Annotated[str | None, Query(max_length=200)] = None,
+    status: Annotated[Literal["confirmed", "tentative", "cancelled"] | None, Query()] = None,
+    attendee: Annotated[
+        str | None, Query(max_length=320, description="An attendee's email.")
+    ] = None,
+    order_by: Annotated[
+        Literal["start", "created", "updated"],
+        Query(alias="orderBy", description="start (ascending), created or updated (newest first)."),
+    ] = "start",
+    limit: Annotated[int, Query(ge=1, le=2500)] = 250,
+    page_token: Annotated[str | None, Query(alias="pageToken", max_length=500)] = None,
+) -> Response:
     ctx = _context(runtime, grant, calendar_id, write=False)
-    win = events.window(start, end, ctx.tz)
-    items = events.list_events(ctx, win, expand=expand, max_items=runtime.settings.max_expansion)
-    return EventsPublic(
-        items=items, start=format_utc(win.start), end=format_utc(win.end), expand=expand
+    settings = runtime.settings
+    win = events.window(start, end, ctx.tz, max_days=settings.max_window_days)
+    query = queries.Query(
+        calendar_id=ctx.calendar.id,
+        start=win.start,
+        end=win.end,
+        expand=expand,
+        floating_tz=ctx.tz,
+        q=q,
+        category=category,
+        status=status,
+        attendee=attendee,
+        order_by=order_by,
+        limit=limit,
+        max_items=settings.max_expansion,
     )
+    page = events.list_indexed(ctx, query, page_token=page_token)
+    head = json.dumps(
+        {
+            "start": format_utc(win.start),
+            "end": format_utc(win.end),
+            "expand": expand,
+            "nextPageToken": page.next_page_token,
+        }
+    )
+    return Response('{"items":[' + ",".join(page.items) + "]," + head[1:], media_type=JSON)
 
 
 @router.post("", status_code=201, response_model=EventPublic)
 def create_event(
     body: EventWrite,
-    response: Response,
     runtime: RuntimeDep,
     grant: GrantDep,
     calendar_id: CalendarId,
-) -> EventPublic:
+    idempotency_key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", description="Retries with the same key replay."),
+    ] = None,
+) -> Response:
     ctx = _context(runtime, grant, calendar_id, write=True)
-    event = events.create_event(ctx, body)
-    response.headers["Location"] = _location(event)
-    return _etag(response, event)
+    if idempotency_key is None:
+        return _created(events.create_event(ctx, body))
+    ids = {"token_id": grant.token_id, "key": idempotency_key}
+    digest = idempotency.body_hash(calendar_id, body.model_dump(mode="json", exclude_unset=True))
+    stored = idempotency.claim(runtime, calendar_id=calendar_id, digest=digest, **ids)
+    if stored is not None:
+        headers = {**stored.headers, idempotency.REPLAY_HEADER: "true"}
+        return Response(stored.body, status_code=stored.status, media_type=JSON, headers=headers)
+    try:
+        response = _created(events.create_event(ctx, body))
+    except BaseException:
+        idempotency.release(runtime, **ids)
+        raise
+    answer = idempotency.Stored(201, bytes(response.body).decode(), dict(response.headers))
+    idempotency.finish(runtime, answer=answer, **ids)
+    return response
+
+
+def _created(event: EventPublic) -> Response:
+    headers = {"Location": _location(event)}
+    if event.etag:
+        headers["ETag"] = event.etag
+    return Response(
+        event.model_dump_json(by_alias=True), status_code=201, media_type=JSON, headers=headers
+    )
 
 
 @router.get("/{event_id}", response_model=EventPublic)
 def get_event(
-    response: Response,
-    runtime: RuntimeDep,
-    grant: GrantDep,
-    calendar_id: CalendarId,
-    event_id: EventId,
-) -> EventPublic:
+    runtime: RuntimeDep, grant: GrantDep, calendar_id: CalendarId, event_id: EventId
+) -> Response:
     ctx = _context(runtime, grant, calendar_id, write=False)
-    return _etag(response, events.get_event(ctx, event_id))
+    text, etag = events.get_indexed(ctx, event_id)
+    return Response(text, media_type=JSON, headers={"ETag": etag} if etag else None)
 
 
 @router.put("/{event_id}", response_model=EventPublic)

@@ -1,0 +1,51 @@
+"""/api/v1/calendars/{cal}/changes: the change feed (created, updated, deleted since a token)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel, Field
+
+from calgate.api.deps import GrantDep, RuntimeDep
+from calgate.index.changes import changes_since
+from calgate.schemas.calendars import SLUG_PATTERN
+from calgate.services.calendars import get_visible
+
+router = APIRouter(prefix="/api/v1/calendars/{calendar_id}", tags=["changes"])
+
+
+class ChangePublic(BaseModel):
+    type: str = Field(description="created, updated or deleted")
+    id: str
+    event: dict | None = Field(None, description="The event as GET returns it; null when deleted.")
+
+
+class ChangesPublic(BaseModel):
+    changes: list[ChangePublic]
+    token: str = Field(description="Opaque: send it as `since` next time.")
+    more: bool = Field(description="True when more changes wait: ask again with `token` at once.")
+
+
+@router.get("/changes", response_model=ChangesPublic)
+def list_changes(
+    runtime: RuntimeDep,
+    grant: GrantDep,
+    calendar_id: Annotated[str, Path(pattern=SLUG_PATTERN)],
+    since: Annotated[str | None, Query(max_length=500, description="A token from before.")] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+) -> Response:
+    """Without `since`: every event and a first token. With it: what changed since, deletions
+    as tombstones. An unknown or expired token is 410 Gone: start again without `since`."""
+    with runtime.db.session() as session:
+        calendar, source = get_visible(session, grant, calendar_id)
+    runtime.indexer.ensure_fresh(calendar, source)
+    with runtime.db.session() as session:
+        page = changes_since(session, calendar_id=calendar.id, since=since, limit=limit)
+    parts = []
+    for change in page.changes:
+        head = json.dumps({"type": change.kind, "id": change.event_id})[:-1]
+        parts.append(f'{head},"event":{change.event_json or "null"}}}')
+    tail = json.dumps({"token": page.token, "more": page.more})[1:]
+    return Response('{"changes":[' + ",".join(parts) + "]," + tail, media_type="application/json")

@@ -1,0 +1,245 @@
+"""Listings answered from the index: candidates by interval (each object's first start and
+last end, open-ended for endless rules), occurrences from the materialized table inside the
+horizon and expanded live outside it, filters, order and cursor pagination.
+
+Items are returned as the JSON text the index stored, so a month of occurrences is a database
+read and a string join, not thousands of objects built and validated again.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from calgate.db.models import IndexedEventRow, OccurrenceRow
+from calgate.domain import ical_events as ical
+from calgate.errors import FieldError, InvalidInput
+from calgate.index.materialize import SEP, occurrence_bounds, public_json
+
+OrderBy = Literal["start", "created", "updated"]
+_FAR_PAST = datetime(1, 1, 2, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Query:
+    calendar_id: str
+    start: datetime
+    end: datetime
+    expand: bool
+    floating_tz: str
+    q: str | None = None
+    category: str | None = None
+    status: str | None = None
+    attendee: str | None = None
+    order_by: OrderBy = "start"
+    limit: int = 250
+    max_items: int = 5000
+
+    def fingerprint(self) -> str:
+        parts = [
+            self.calendar_id,
+            self.start.isoformat(),
+            self.end.isoformat(),
+            str(self.expand),
+            self.q,
+            self.category,
+            self.status,
+            self.attendee,
+            self.order_by,
+        ]
+        return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[str]  # JSON texts
+    next_page_token: str | None
+
+
+@dataclass(frozen=True)
+class _Item:
+    start: datetime
+    created: datetime
+    updated: datetime
+    key: str
+    json: str
+
+
+def _overlap(start_col, end_col, start: datetime, end: datetime):
+    """RFC 4791 9.9: starts before the window ends, and ends after it starts (or, for a
+    zero-length item, starts inside it)."""
+    return and_(
+        start_col < end, or_(end_col > start, and_(end_col == start_col, start_col >= start))
+    )
+
+
+def _candidates(session: Session, query: Query) -> list[IndexedEventRow]:
+    row = IndexedEventRow
+    cond = [
+        row.calendar_id == query.calendar_id,
+        row.deleted.is_(False),
+        row.public_json.is_not(None),
+        or_(row.first_start.is_(None), row.first_start < query.end),
+        or_(
+            row.last_end.is_(None),
+            row.last_end > query.start,
+            and_(row.last_end == row.first_start, row.first_start >= query.start),
+        ),
+    ]
+    if query.q:
+        cond.append(row.search_text.contains(query.q.lower(), autoescape=True))
+    if query.category:
+        cond.append(row.categories.contains(SEP + query.category.lower() + SEP, autoescape=True))
+    if query.status:
+        cond.append(row.status == query.status)
+    if query.attendee:
+        email = query.attendee.lower().removeprefix("mailto:")
+        cond.append(row.attendees.contains(SEP + email + SEP, autoescape=True))
+    return list(session.scalars(select(row).where(*cond)))
+
+
+def _covered(row: IndexedEventRow, query: Query) -> bool:
+    return (
+        row.mat_from is not None
+        and row.mat_until is not None
+        and _aware(row.mat_from) <= query.start
+        and query.end <= _aware(row.mat_until)
+    )
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _stamps(row: IndexedEventRow) -> tuple[datetime, datetime]:
+    created = _aware(row.created) if row.created else _FAR_PAST
+    updated = _aware(row.updated) if row.updated else created
+    return created, updated
+
+
+def _too_many(limit: int) -> InvalidInput:
+    detail = f"More than {limit} occurrences in this time range; ask for a shorter range."
+    return InvalidInput(detail, [FieldError(detail, "end")], limit=limit)
+
+
+def _live(row: IndexedEventRow, query: Query, budget: int) -> list[tuple[datetime, str]]:
+    """Occurrences outside the materialized horizon: expand the stored object now."""
+    try:
+        cal = ical.parse_ical(row.ical or "")
+    except InvalidInput:
+        return []
+    events = ical.expand(
+        cal,
+        start=query.start,
+        end=query.end,
+        floating_tz=query.floating_tz,
+        event_id=row.event_id,
+        calendar_id=row.calendar_id,
+        etag=row.etag,
+        max_items=budget,
+    )
+    out = []
+    for occ in events:
+        bounds = occurrence_bounds(occ, query.floating_tz)
+        out.append((bounds[0] if bounds else query.start, public_json(occ)))
+    return out
+
+
+def _series_overlaps(session: Session, row: IndexedEventRow, query: Query) -> bool:
+    if _covered(row, query):
+        occ = OccurrenceRow
+        found = session.scalar(
+            select(occ.id)
+            .where(
+                occ.calendar_id == row.calendar_id,
+                occ.event_id == row.event_id,
+                _overlap(occ.start, occ.end, query.start, query.end),
+            )
+            .limit(1)
+        )
+        return found is not None
+    try:
+        cal = ical.parse_ical(row.ical or "")
+    except InvalidInput:
+        return False
+    return ical.overlaps(cal, start=query.start, end=query.end, floating_tz=query.floating_tz)
+
+
+def _collect(session: Session, query: Query) -> list[_Item]:
+    rows = _candidates(session, query)
+    items: list[_Item] = []
+    series_covered = [r for r in rows if r.recurring and _covered(r, query)]
+    if query.expand and series_covered:
+        by_id = {r.event_id: r for r in series_covered}
+        occ = OccurrenceRow
+        found = session.execute(
+            select(occ.event_id, occ.start, occ.public_json).where(
+                occ.calendar_id == query.calendar_id,
+                occ.event_id.in_(list(by_id)),
+                _overlap(occ.start, occ.end, query.start, query.end),
+            )
+        )
+        for event_id, start, text in found:
+            created, updated = _stamps(by_id[event_id])
+            items.append(_Item(_aware(start), created, updated, event_id, text))
+            if len(items) > query.max_items:
+                raise _too_many(query.max_items)
+    for row in rows:
+        created, updated = _stamps(row)
+        first = _aware(row.first_start) if row.first_start else query.start
+        if not row.recurring:
+            items.append(_Item(first, created, updated, row.event_id, row.public_json or "{}"))
+        elif not query.expand:
+            if _series_overlaps(session, row, query):
+                items.append(_Item(first, created, updated, row.event_id, row.public_json or "{}"))
+        elif not _covered(row, query):
+            budget = query.max_items - len(items)
+            for start, text in _live(row, query, budget):
+                items.append(_Item(start, created, updated, row.event_id, text))
+        if len(items) > query.max_items:
+            raise _too_many(query.max_items)
+    return items
+
+
+def _sorted(items: list[_Item], order_by: OrderBy) -> list[_Item]:
+    if order_by == "start":
+        return sorted(items, key=lambda i: (i.start, i.key))
+    if order_by == "created":
+        return sorted(items, key=lambda i: (i.created, i.start, i.key), reverse=True)
+    return sorted(items, key=lambda i: (i.updated, i.start, i.key), reverse=True)
+
+
+def encode_page_token(offset: int, query: Query) -> str:
+    raw = json.dumps({"o": offset, "f": query.fingerprint()}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_page_token(token: str, query: Query) -> int:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        offset, fingerprint = int(raw["o"]), raw["f"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidInput.field(
+            "nextPageToken", "this page token is not one calgate made"
+        ) from exc
+    if fingerprint != query.fingerprint() or offset < 0:
+        raise InvalidInput.field(
+            "nextPageToken", "this page token belongs to a listing with other parameters"
+        )
+    return offset
+
+
+def list_page(session: Session, query: Query, *, page_token: str | None) -> Page:
+    offset = decode_page_token(page_token, query) if page_token else 0
+    items = _sorted(_collect(session, query), query.order_by)
+    chunk = items[offset : offset + query.limit]
+    more = offset + query.limit < len(items)
+    token = encode_page_token(offset + query.limit, query) if more else None
+    return Page([i.json for i in chunk], token)

@@ -1,0 +1,150 @@
+"""Repository functions over the index tables (keyword-only, one concept each)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from calgate.db.models import CalendarSyncRow, IndexedEventRow, OccurrenceRow
+from calgate.index.materialize import Materialized
+
+
+def sync_state(session: Session, *, calendar_id: str, for_update: bool = False) -> CalendarSyncRow:
+    """The calendar's sync row, made on first use. ``for_update`` locks it (PostgreSQL) so two
+    processes never hand out the same change numbers."""
+    query = select(CalendarSyncRow).where(CalendarSyncRow.calendar_id == calendar_id)
+    if for_update:
+        query = query.with_for_update()
+    row = session.scalar(query)
+    if row is None:
+        row = CalendarSyncRow(calendar_id=calendar_id, epoch=1, seq=0, floor=0, touched=[])
+        session.add(row)
+        session.flush()
+    return row
+
+
+def known_etags(session: Session, *, calendar_id: str) -> dict[str, str | None]:
+    """href -> etag of every live (not deleted) object the index holds."""
+    query = select(IndexedEventRow.href, IndexedEventRow.etag).where(
+        IndexedEventRow.calendar_id == calendar_id, IndexedEventRow.deleted.is_(False)
+    )
+    return {href: etag for href, etag in session.execute(query)}
+
+
+def put_object(
+    session: Session,
+    state: CalendarSyncRow,
+    *,
+    event_id: str,
+    href: str,
+    etag: str | None,
+    ical: str,
+    fields: Materialized,
+) -> None:
+    state.seq += 1
+    row = session.scalar(
+        select(IndexedEventRow).where(
+            IndexedEventRow.calendar_id == state.calendar_id, IndexedEventRow.event_id == event_id
+        )
+    )
+    if row is None or row.deleted:
+        if row is None:
+            row = IndexedEventRow(calendar_id=state.calendar_id, event_id=event_id)
+            session.add(row)
+        row.created_seq = state.seq
+    row.href, row.etag, row.ical, row.deleted, row.seq = href, etag, ical, False, state.seq
+    for name in (
+        "uid",
+        "public_json",
+        "search_text",
+        "categories",
+        "attendees",
+        "status",
+        "first_start",
+        "last_end",
+        "recurring",
+        "created",
+        "updated",
+        "mat_from",
+        "mat_until",
+    ):
+        setattr(row, name, getattr(fields, name))
+    _drop_occurrences(session, calendar_id=state.calendar_id, event_id=event_id)
+    session.add_all(
+        OccurrenceRow(
+            calendar_id=state.calendar_id,
+            event_id=event_id,
+            start=o.start,
+            end=o.end,
+            public_json=o.public_json,
+        )
+        for o in fields.occurrences
+    )
+
+
+def delete_object(session: Session, state: CalendarSyncRow, *, event_id: str) -> bool:
+    """Leave a tombstone for the change feed; False when the index had no live object."""
+    row = session.scalar(
+        select(IndexedEventRow).where(
+            IndexedEventRow.calendar_id == state.calendar_id,
+            IndexedEventRow.event_id == event_id,
+            IndexedEventRow.deleted.is_(False),
+        )
+    )
+    if row is None:
+        return False
+    state.seq += 1
+    row.deleted, row.seq, row.ical, row.public_json, row.etag = True, state.seq, None, None, None
+    _drop_occurrences(session, calendar_id=state.calendar_id, event_id=event_id)
+    return True
+
+
+def _drop_occurrences(session: Session, *, calendar_id: str, event_id: str) -> None:
+    session.execute(
+        delete(OccurrenceRow).where(
+            OccurrenceRow.calendar_id == calendar_id, OccurrenceRow.event_id == event_id
+        )
+    )
+
+
+def mark_synced(
+    session: Session,
+    state: CalendarSyncRow,
+    *,
+    at: datetime,
+    sync_token: str | None,
+    ctag: str | None,
+    checked: set[str] | frozenset[str] = frozenset(),
+) -> None:
+    """Record a finished sync; ``checked`` are touched hrefs it verified (others may have
+    been touched by a write that ran meanwhile, and stay)."""
+    state.last_synced, state.sync_token, state.ctag = at, sync_token, ctag
+    state.touched = [h for h in (state.touched or []) if h not in checked]
+
+
+def touch(state: CalendarSyncRow, href: str) -> None:
+    if href not in (state.touched or []):
+        state.touched = [*(state.touched or []), href]
+
+
+def mark_read(session: Session, *, calendar_id: str, at: datetime) -> None:
+    session.execute(
+        update(CalendarSyncRow)
+        .where(CalendarSyncRow.calendar_id == calendar_id)
+        .values(last_read=at)
+    )
+
+
+def wipe(session: Session, *, calendar_id: str) -> CalendarSyncRow:
+    """Forget a calendar's index (``calgate reindex``): a new epoch, so change-feed tokens
+    from before answer 410 and clients resync."""
+    state = sync_state(session, calendar_id=calendar_id, for_update=True)
+    session.execute(delete(OccurrenceRow).where(OccurrenceRow.calendar_id == calendar_id))
+    session.execute(delete(IndexedEventRow).where(IndexedEventRow.calendar_id == calendar_id))
+    state.epoch += 1
+    state.floor = state.seq
+    state.sync_token = state.ctag = state.last_synced = None
+    state.touched = []
+    return state

@@ -1,0 +1,225 @@
+"""Keeping the index in step with each CalDAV server.
+
+RFC 6578 sync-collection where the server has it (only hrefs and ETags travel, then the changed
+objects are fetched with calendar-multiget in batches); ctag, then a PROPFIND of ETags, where it
+does not (SabreDAV 1.8). A sync token the server rejects means a full resync, never an error to
+the user. calgate's own writes go into the index at once (``record_write``), so a client reads
+what it just wrote without waiting for the next sync.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from calgate.db.models import CalendarRow, SourceRow
+from calgate.domain.ids import id_from_resource_name
+from calgate.errors import SyncTokenRejected, SyncUnsupported
+from calgate.index import store
+from calgate.index.materialize import Materialized, materialize
+from calgate.upstream import RemoteObject
+
+if TYPE_CHECKING:
+    from calgate.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def event_id_of(href: str) -> str:
+    return id_from_resource_name(href.rstrip("/").rsplit("/", 1)[-1])
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    mode: str  # "sync-collection", "etag", "fresh" (nothing asked), "ctag" (unchanged)
+    fetched: int = 0
+    deleted: int = 0
+    full: bool = False
+
+
+class Indexer:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def _lock(self, calendar_id: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(calendar_id, threading.Lock())
+
+    # -- reads -----------------------------------------------------------------------------
+    def ensure_fresh(self, calendar: CalendarRow, source: SourceRow) -> SyncReport:
+        """Sync when the last sync is older than the setting; note the read for the
+        background loop, which keeps recently read calendars fresh."""
+        now = datetime.now(UTC)
+        with self.runtime.db.session() as session:
+            state = store.sync_state(session, calendar_id=calendar.id)
+            last = state.last_synced
+            store.mark_read(session, calendar_id=calendar.id, at=now)
+        max_age = timedelta(seconds=self.runtime.settings.index_max_age)
+        if last is not None and now - _aware(last) < max_age:
+            return SyncReport("fresh")
+        return self.sync(calendar, source, max_age=max_age)
+
+    def sync(
+        self, calendar: CalendarRow, source: SourceRow, *, max_age: timedelta | None = None
+    ) -> SyncReport:
+        with self._lock(calendar.id):
+            if max_age is not None:  # another thread may have synced while this one waited
+                with self.runtime.db.session() as session:
+                    last = store.sync_state(session, calendar_id=calendar.id).last_synced
+                if last is not None and datetime.now(UTC) - _aware(last) < max_age:
+                    return SyncReport("fresh")
+            return self._sync(calendar, source)
+
+    def rebuild(self, calendar: CalendarRow, source: SourceRow) -> SyncReport:
+        """Drop the calendar's index and fill it again from the server (calgate reindex)."""
+        with self._lock(calendar.id):
+            with self.runtime.db.session() as session:
+                store.wipe(session, calendar_id=calendar.id)
+            return self._sync(calendar, source)
+
+    # -- the work ------------------------------------------------------------------------
+    def _sync(self, calendar: CalendarRow, source: SourceRow) -> SyncReport:
+        conn = self.runtime.connection(source)
+        url = self.runtime.calendar_url(calendar, source)
+        url = url if url.endswith("/") else url + "/"
+        with self.runtime.db.session() as session:
+            state = store.sync_state(session, calendar_id=calendar.id)
+            token, old_ctag = state.sync_token, state.ctag
+            touched = set(state.touched or [])
+            known = store.known_etags(session, calendar_id=calendar.id)
+        new_token: str | None = None
+        new_ctag: str | None = None
+        full = False
+        if source.capabilities.get("syncCollection") is not False:
+            try:
+                try:
+                    delta = conn.sync_collection(url, token)
+                except SyncTokenRejected:
+                    log.info("sync token of calendar %s rejected; resyncing fully", calendar.id)
+                    delta = conn.sync_collection(url, None)
+                    token = None
+                full = token is None
+                listing = delta.changed
+                deleted = [h for h in delta.deleted if h in known]
+                if full:
+                    deleted = [h for h in known if h not in listing]
+                changed = [h for h, etag in listing.items() if etag is None or known.get(h) != etag]
+                if not full:
+                    # calgate's own writes since the token: a delete and an identical re-create
+                    # cancel out in the delta, so check them directly.
+                    unseen = [h for h in touched if h not in listing and h not in delta.deleted]
+                    changed += unseen
+                new_token = delta.token
+                mode = "sync-collection"
+            except SyncUnsupported:
+                self._remember_no_sync(source)
+                source.capabilities = {**source.capabilities, "syncCollection": False}
+        if new_token is None:
+            new_ctag = conn.ctag(url)
+            if new_ctag is not None and new_ctag == old_ctag:
+                self._touch(calendar.id, token=None, ctag=new_ctag)
+                return SyncReport("ctag")
+            listing = conn.list_hrefs(url)
+            deleted = [h for h in known if h not in listing]
+            changed = [h for h, etag in listing.items() if etag is None or known.get(h) != etag]
+            full = True
+            mode = "etag"
+        fetched = conn.multiget(url, changed) if changed else []
+        if mode == "sync-collection" and not full:
+            # a touched href the server no longer has was deleted (after a re-create, maybe)
+            got = {obj.href for obj in fetched}
+            deleted += [h for h in touched if h in changed and h not in got and h in known]
+        self._apply(calendar, fetched, deleted, token=new_token, ctag=new_ctag, checked=touched)
+        return SyncReport(mode, fetched=len(fetched), deleted=len(deleted), full=full)
+
+    def _remember_no_sync(self, source: SourceRow) -> None:
+        with self.runtime.db.session() as session:
+            row = session.get(SourceRow, source.id)
+            if row is not None:
+                row.capabilities = {**row.capabilities, "syncCollection": False}
+
+    def _touch(self, calendar_id: str, *, token: str | None, ctag: str | None) -> None:
+        with self.runtime.db.session() as session:
+            state = store.sync_state(session, calendar_id=calendar_id, for_update=True)
+            store.mark_synced(session, state, at=datetime.now(UTC), sync_token=token, ctag=ctag)
+
+    def _materialize(self, calendar: CalendarRow, obj: RemoteObject) -> Materialized:
+        return materialize(
+            obj.ical,
+            event_id=event_id_of(obj.href),
+            calendar_id=calendar.id,
+            etag=obj.etag,
+            floating_tz=calendar.time_zone,
+            now=datetime.now(UTC),
+            max_occurrences=self.runtime.settings.max_expansion,
+        )
+
+    def _apply(
+        self,
+        calendar: CalendarRow,
+        fetched: list[RemoteObject],
+        deleted: list[str],
+        *,
+        token: str | None,
+        ctag: str | None,
+        checked: set[str],
+    ) -> None:
+        # CPU work (parsing, expansion) before the write transaction, which stays short.
+        ready = [(obj, self._materialize(calendar, obj)) for obj in fetched]
+        with self.runtime.db.session() as session:
+            state = store.sync_state(session, calendar_id=calendar.id, for_update=True)
+            for obj, fields in ready:
+                if fields.public_json is None:
+                    log.warning("indexing %s: not readable as iCalendar", obj.href)
+                store.put_object(
+                    session,
+                    state,
+                    event_id=event_id_of(obj.href),
+                    href=obj.href,
+                    etag=obj.etag,
+                    ical=obj.ical,
+                    fields=fields,
+                )
+            for href in deleted:
+                store.delete_object(session, state, event_id=event_id_of(href))
+            store.mark_synced(
+                session, state, at=datetime.now(UTC), sync_token=token, ctag=ctag, checked=checked
+            )
+
+    # -- calgate's own writes ------------------------------------------------------------
+    def record_write(
+        self, calendar: CalendarRow, *, href: str, etag: str | None, ical: str
+    ) -> None:
+        obj = RemoteObject(href=href, etag=etag, ical=ical)
+        fields = self._materialize(calendar, obj)
+        with self._lock(calendar.id), self.runtime.db.session() as session:
+            state = store.sync_state(session, calendar_id=calendar.id, for_update=True)
+            store.put_object(
+                session,
+                state,
+                event_id=event_id_of(href),
+                href=href,
+                etag=etag,
+                ical=ical,
+                fields=fields,
+            )
+            store.touch(state, href)
+
+    def record_delete(self, calendar: CalendarRow, *, href: str) -> None:
+        with self._lock(calendar.id), self.runtime.db.session() as session:
+            state = store.sync_state(session, calendar_id=calendar.id, for_update=True)
+            store.delete_object(session, state, event_id=event_id_of(href))
+            store.touch(state, href)
+
+    def forget(self, calendar_id: str) -> None:
+        with self._guard:
+            self._locks.pop(calendar_id, None)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
