@@ -32,7 +32,12 @@ def raw(client, calendar_id, request):
         url = runtime.embedded_base_url().rstrip("/") + store.calendar_path("default")
     else:
         server = request.getfixturevalue(f"{request.node.callspec.params['calendar_id']}_server")
-        dav = caldav.DAVClient(url=server.url, username=server.username, password=server.password)
+        dav = caldav.DAVClient(
+            url=server.url,
+            username=server.username,
+            password=server.password,
+            auth_type=server.auth_type,
+        )
         url = server.calendar_url
     yield dav.calendar(url=url)
     dav.close()
@@ -196,6 +201,18 @@ def test_stale_if_match_is_412_everywhere(client, calendar_id):
         assert resp.status_code == 412, resp.text
         assert resp.headers["content-type"] == "application/problem+json"
     assert client.get(url).json()["title"] == "v2"
+
+
+def test_rfc9110_13_1_1_if_match_uses_strong_comparison(client, calendar_id):
+    """A weak tag never matches, not even the current one marked weak; a list holding the
+    current tag does."""
+    ev = create(client, calendar_id).json()
+    url = f"{events_url(calendar_id)}/{ev['id']}"
+    weak = client.patch(url, json={"title": "v2"}, headers={"If-Match": f"W/{ev['etag']}"})
+    assert weak.status_code == 412, weak.text
+    listed = client.patch(url, json={"title": "v2"}, headers={"If-Match": f'"other", {ev["etag"]}'})
+    assert listed.status_code == 200, listed.text
+    assert listed.json()["title"] == "v2"
 
 
 def test_delete_is_204_then_404(client, calendar_id, raw):

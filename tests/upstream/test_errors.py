@@ -207,6 +207,35 @@ def test_relative_hrefs_resolve_against_the_request_url() -> None:
     assert obj.ical == "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
 
 
+def _weak_get(getetag: str):  # a server that weakens GET's ETag whatever the coding
+    def respond(request: Seen) -> Reply:
+        if request.method == "GET":
+            return Reply(200, b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", {"ETag": 'W/"7"'})
+        return multistatus(dav_response(request.path, f"<d:getetag>{getetag}</d:getetag>"))
+
+    return respond
+
+
+def test_rfc9110_8_8_3_get_asks_for_identity_and_strengthens_a_weak_etag() -> None:
+    with fake_server(_weak_get('"7"')) as server, connection(server.url) as conn:
+        obj = conn.get(server.url + "cal/e1.ics")
+    assert obj.etag == '"7"'  # the DAV:getetag of the version just read
+    get, propfind = server.seen
+    assert get.headers["Accept-Encoding"] == "identity"
+    assert (propfind.method, propfind.headers["Depth"]) == ("PROPFIND", "0")
+
+
+@pytest.mark.parametrize("getetag", ['"8"', 'W/"7"'])
+def test_rfc9110_8_8_3_a_weak_etag_stays_weak_unless_the_server_has_its_strong_twin(
+    getetag: str,
+) -> None:
+    """Changed in between ("8"), or no strong tag at all: the weak one stays, and an If-Match
+    built on it fails (strong comparison) rather than overwrite what was not read."""
+    with fake_server(_weak_get(getetag)) as server, connection(server.url) as conn:
+        obj = conn.get(server.url + "cal/e1.ics")
+    assert obj.etag == 'W/"7"'
+
+
 def test_rfc4791_5_3_4_put_without_etag_asks_for_it() -> None:
     def respond(request: Seen) -> Reply:
         if request.method == "PUT":

@@ -341,6 +341,9 @@ class EventsPublic(_Schema):
     start: str | None = None
     end: str | None = None
     expand: bool = False
+    next_page_token: str | None = Field(
+        None, description="Send as pageToken, with the same parameters, for the next page."
+    )
 
 
 def _pointer(loc: tuple[int | str, ...]) -> str:
