@@ -18,7 +18,8 @@ into this tree at the boundary that sees them, with ``raise ... from exc``.
     │   ├── UpstreamRejectedCredentials  502  401/403 from the server on an existing source
     │   ├── SyncTokenRejected            502  RFC 6578 sync token refused: resync from scratch
     │   └── SyncUnsupported              502  no sync-collection here: compare ctag/ETags instead
-    └── SourceConnectFailed              422  adding a source: bad URL, unreachable, bad credentials
+    ├── SourceConnectFailed              422  adding a source: bad URL, unreachable, bad credentials
+    └── UpstreamRefusedEvent             422  the server refused the event's data (RFC 4791 5.3.2.1)
 """
 
 from __future__ import annotations
@@ -157,6 +158,14 @@ class SyncUnsupported(UpstreamError):
 
     title = "Upstream CalDAV server has no sync-collection"
     slug = "upstream-sync-unsupported"
+
+
+class UpstreamRefusedEvent(InvalidInput):
+    """The server refused the event as data (an RFC 4791 precondition such as
+    ``valid-calendar-data``): the request, not calgate or the server, has to change."""
+
+    title = "The CalDAV server refused this event"
+    slug = "upstream-refused-event"
 
 
 class SourceConnectFailed(InvalidInput):

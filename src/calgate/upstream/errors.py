@@ -23,6 +23,7 @@ from calgate.errors import (
     SyncTokenRejected,
     SyncUnsupported,
     UpstreamError,
+    UpstreamRefusedEvent,
     UpstreamRejectedCredentials,
     UpstreamTimeout,
     UpstreamUnreachable,
@@ -37,6 +38,21 @@ _CONFLICTS = {
     CALDAV + "no-uid-conflict": "Another event in this calendar already has the same UID.",
     CALDAV + "unique-scheduling-object-resource": "Another event already has the same UID.",
     "{DAV:}resource-must-be-null": "Something already exists at {where}.",
+}
+
+# RFC 4791 section 5.3.2.1 preconditions on the data of a PUT: the event, not the server or the
+# credentials, is what has to change (Cyrus answers 403 valid-calendar-data for an event that
+# does not end after it starts).
+_REFUSED_DATA = {
+    CALDAV + "valid-calendar-data": "it is not valid iCalendar data for this server",
+    CALDAV + "valid-calendar-object-resource": "it breaks the server's rules for calendar objects",
+    CALDAV + "supported-calendar-component": "this calendar does not take this kind of component",
+    CALDAV + "supported-calendar-data": "this calendar does not take this media type",
+    CALDAV + "max-resource-size": "the event is larger than the server allows",
+    CALDAV + "min-date-time": "it starts earlier than the server allows",
+    CALDAV + "max-date-time": "it ends later than the server allows",
+    CALDAV + "max-instances": "it has more occurrences than the server allows",
+    CALDAV + "max-attendees-per-instance": "it has more attendees than the server allows",
 }
 
 # Exceptions that mean "the conversation with the server failed"; anything else is a bug.
@@ -102,6 +118,13 @@ def upstream_error(
     for condition in dav_error.parse_preconditions(body):
         if condition in _CONFLICTS:
             return Conflict(_CONFLICTS[condition].format(where=where))
+        if condition in _REFUSED_DATA:
+            name = condition.rpartition("}")[2]
+            detail = (
+                f"The CalDAV server refused the event ({name}: {_REFUSED_DATA[condition]}; "
+                f"HTTP {status})."
+            )
+            return UpstreamRefusedEvent(detail, upstreamStatus=status, precondition=name)
     if status == 401:
         return UpstreamRejectedCredentials(
             f"The CalDAV server at {host} rejected the user name or password (HTTP 401).",
