@@ -223,3 +223,27 @@ def test_background_loop_keeps_a_read_calendar_fresh(make_client, radicale_serve
                 return
         time.sleep(0.2)
     pytest.fail("the background loop did not index the external change within 10 s")
+
+
+def test_expansion_larger_than_the_limit_is_422_naming_it(make_client):
+    client = make_client(max_expansion=50)
+    client.post(
+        events_url("default"),
+        json={
+            "title": "dense",
+            "start": "2026-05-01T00:00:00Z",
+            "duration": "PT5M",
+            "rrule": "FREQ=HOURLY",
+        },
+    )
+    resp = client.get(
+        events_url("default"),
+        params={"start": "2026-05-01", "end": "2026-05-10", "expand": "true"},
+    )
+    assert resp.status_code == 422, resp.text
+    assert "50" in resp.json()["detail"]
+    ok = client.get(
+        events_url("default"),
+        params={"start": "2026-05-01T00:00:00Z", "end": "2026-05-01T12:00:00Z", "expand": "true"},
+    )
+    assert ok.status_code == 200 and len(ok.json()["items"]) == 12
