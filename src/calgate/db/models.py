@@ -138,11 +138,15 @@ class OccurrenceRow(Base):
     """Occurrences of a recurring event inside the materialized horizon, ready to send."""
 
     __tablename__ = "occurrences"
-    __table_args__ = (Index("ix_occurrences_window", "calendar_id", "start", "end"),)
+    __table_args__ = (
+        Index("ix_occurrences_window", "calendar_id", "start", "end"),
+        # per-object replace and delete: without it SQLite scans a calendar's occurrences
+        Index("ix_occurrences_event", "calendar_id", "event_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     calendar_id: Mapped[str] = mapped_column(ForeignKey("calendars.id", ondelete="CASCADE"))
-    event_id: Mapped[str] = mapped_column(String(400), index=True)
+    event_id: Mapped[str] = mapped_column(String(400))
     start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     public_json: Mapped[str] = mapped_column(Text)

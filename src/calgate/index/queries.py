@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from calgate.db.models import IndexedEventRow, OccurrenceRow
 from calgate.domain import ical_events as ical
@@ -102,7 +102,8 @@ def _candidates(session: Session, query: Query) -> list[IndexedEventRow]:
     if query.attendee:
         email = query.attendee.lower().removeprefix("mailto:")
         cond.append(row.attendees.contains(SEP + email + SEP, autoescape=True))
-    return list(session.scalars(select(row).where(*cond)))
+    # The raw iCalendar is only needed to expand outside the horizon: load it then, lazily.
+    return list(session.scalars(select(row).options(defer(row.ical)).where(*cond)))
 
 
 def _covered(row: IndexedEventRow, query: Query) -> bool:
@@ -176,6 +177,21 @@ def _collect(session: Session, query: Query) -> list[_Item]:
     rows = _candidates(session, query)
     items: list[_Item] = []
     series_covered = [r for r in rows if r.recurring and _covered(r, query)]
+    overlapping: set[str] = set()
+    if not query.expand and series_covered:
+        # one query for every covered series, not one each
+        occ = OccurrenceRow
+        overlapping = set(
+            session.scalars(
+                select(occ.event_id)
+                .where(
+                    occ.calendar_id == query.calendar_id,
+                    occ.event_id.in_([r.event_id for r in series_covered]),
+                    _overlap(occ.start, occ.end, query.start, query.end),
+                )
+                .distinct()
+            )
+        )
     if query.expand and series_covered:
         by_id = {r.event_id: r for r in series_covered}
         occ = OccurrenceRow
@@ -197,13 +213,16 @@ def _collect(session: Session, query: Query) -> list[_Item]:
         if not row.recurring:
             items.append(_Item(first, created, updated, row.event_id, row.public_json or "{}"))
         elif not query.expand:
-            if _series_overlaps(session, row, query):
+            covered = _covered(row, query)
+            if (covered and row.event_id in overlapping) or (
+                not covered and _series_overlaps(session, row, query)
+            ):
                 items.append(_Item(first, created, updated, row.event_id, row.public_json or "{}"))
         elif not _covered(row, query):
             budget = query.max_items - len(items)
             for start, text in _live(row, query, budget):
                 items.append(_Item(start, created, updated, row.event_id, text))
-        if len(items) > query.max_items:
+        if query.expand and len(items) > query.max_items:
             raise _too_many(query.max_items)
     return items
 

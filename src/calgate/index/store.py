@@ -49,6 +49,7 @@ def put_object(
             IndexedEventRow.calendar_id == state.calendar_id, IndexedEventRow.event_id == event_id
         )
     )
+    had_occurrences = row is not None and row.recurring
     if row is None or row.deleted:
         if row is None:
             row = IndexedEventRow(calendar_id=state.calendar_id, event_id=event_id)
@@ -71,7 +72,8 @@ def put_object(
         "mat_until",
     ):
         setattr(row, name, getattr(fields, name))
-    _drop_occurrences(session, calendar_id=state.calendar_id, event_id=event_id)
+    if had_occurrences:
+        _drop_occurrences(session, calendar_id=state.calendar_id, event_id=event_id)
     session.add_all(
         OccurrenceRow(
             calendar_id=state.calendar_id,

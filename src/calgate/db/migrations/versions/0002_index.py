@@ -83,7 +83,7 @@ def upgrade() -> None:
         sa.Column("public_json", sa.Text, nullable=False),
     )
     op.create_index("ix_occurrences_window", "occurrences", ["calendar_id", "start", "end"])
-    op.create_index("ix_occurrences_event_id", "occurrences", ["event_id"])
+    op.create_index("ix_occurrences_event", "occurrences", ["calendar_id", "event_id"])
     op.create_table(
         "idempotency_keys",
         sa.Column("token_id", sa.String(32), primary_key=True),
