@@ -25,11 +25,21 @@ def sync_state(session: Session, *, calendar_id: str, for_update: bool = False) 
     return row
 
 
-def known_etags(session: Session, *, calendar_id: str) -> dict[str, str | None]:
-    """href -> etag of every live (not deleted) object the index holds."""
+def known_etags(
+    session: Session, *, calendar_id: str, hrefs: set[str] | None = None
+) -> dict[str, str | None]:
+    """href -> etag of the live (not deleted) objects the index holds: all of them, or only
+    those among ``hrefs`` (an incremental sync needs no more than its delta names)."""
     query = select(IndexedEventRow.href, IndexedEventRow.etag).where(
         IndexedEventRow.calendar_id == calendar_id, IndexedEventRow.deleted.is_(False)
     )
+    if hrefs is not None:
+        found: dict[str, str | None] = {}
+        chunk = sorted(hrefs)
+        for i in range(0, len(chunk), 500):
+            part = query.where(IndexedEventRow.href.in_(chunk[i : i + 500]))
+            found.update({href: etag for href, etag in session.execute(part)})
+        return found
     return {href: etag for href, etag in session.execute(query)}
 
 

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+_READ_NOTE_EVERY = timedelta(seconds=60)
+
 
 def event_id_of(href: str) -> str:
     return id_from_resource_name(href.rstrip("/").rsplit("/", 1)[-1])
@@ -58,7 +60,9 @@ class Indexer:
         with self.runtime.db.session() as session:
             state = store.sync_state(session, calendar_id=calendar.id)
             last = state.last_synced
-            store.mark_read(session, calendar_id=calendar.id, at=now)
+            # the background loop only needs "read in the last ten minutes": write it rarely
+            if state.last_read is None or now - _aware(state.last_read) > _READ_NOTE_EVERY:
+                store.mark_read(session, calendar_id=calendar.id, at=now)
         max_age = timedelta(seconds=self.runtime.settings.index_max_age)
         if last is not None and now - _aware(last) < max_age:
             return SyncReport("fresh")
@@ -91,7 +95,6 @@ class Indexer:
             state = store.sync_state(session, calendar_id=calendar.id)
             token, old_ctag = state.sync_token, state.ctag
             touched = set(state.touched or [])
-            known = store.known_etags(session, calendar_id=calendar.id)
         new_token: str | None = None
         new_ctag: str | None = None
         full = False
@@ -105,6 +108,9 @@ class Indexer:
                     token = None
                 full = token is None
                 listing = delta.changed
+                # an incremental sync reads only what its delta names from the index
+                names = None if full else set(listing) | set(delta.deleted) | touched
+                known = self._known(calendar.id, names)
                 deleted = [h for h in delta.deleted if h in known]
                 if full:
                     deleted = [h for h in known if h not in listing]
@@ -125,6 +131,7 @@ class Indexer:
                 self._touch(calendar.id, token=None, ctag=new_ctag)
                 return SyncReport("ctag")
             listing = conn.list_hrefs(url)
+            known = self._known(calendar.id, None)
             deleted = [h for h in known if h not in listing]
             changed = [h for h, etag in listing.items() if etag is None or known.get(h) != etag]
             full = True
@@ -136,6 +143,10 @@ class Indexer:
             deleted += [h for h in touched if h in changed and h not in got and h in known]
         self._apply(calendar, fetched, deleted, token=new_token, ctag=new_ctag, checked=touched)
         return SyncReport(mode, fetched=len(fetched), deleted=len(deleted), full=full)
+
+    def _known(self, calendar_id: str, hrefs: set[str] | None) -> dict[str, str | None]:
+        with self.runtime.db.session() as session:
+            return store.known_etags(session, calendar_id=calendar_id, hrefs=hrefs)
 
     def _remember_no_sync(self, source: SourceRow) -> None:
         with self.runtime.db.session() as session:
