@@ -202,7 +202,10 @@ def _series_overlaps(session: Session, row: Any, query: Query) -> bool:
 def _collect(session: Session, query: Query) -> list[_Item]:
     rows = _candidates(session, query)
     items: list[_Item] = []
-    series_covered = [r for r in rows if r.recurring and _covered(r, query)]
+    # once per row, not once per occurrence (thousands of datetime copies otherwise)
+    stamps = {r.event_id: _stamps(r) for r in rows}
+    covered_ids = {r.event_id for r in rows if r.recurring and _covered(r, query)}
+    series_covered = [r for r in rows if r.event_id in covered_ids]
     overlapping: set[str] = set()
     if not query.expand and series_covered:
         # one query for every covered series, not one each
@@ -229,22 +232,22 @@ def _collect(session: Session, query: Query) -> list[_Item]:
             )
         )
         for event_id, start, text in found:
-            created, updated = _stamps(by_id[event_id])
+            created, updated = stamps[event_id]
             items.append(_Item(_aware(start), created, updated, event_id, text))
             if len(items) > query.max_items:
                 raise _too_many(query.max_items)
     for row in rows:
-        created, updated = _stamps(row)
+        created, updated = stamps[row.event_id]
         first = _aware(row.first_start) if row.first_start else query.start
         if not row.recurring:
             items.append(_Item(first, created, updated, row.event_id, row.public_json or "{}"))
         elif not query.expand:
-            covered = _covered(row, query)
+            covered = row.event_id in covered_ids
             if (covered and row.event_id in overlapping) or (
                 not covered and _series_overlaps(session, row, query)
             ):
                 items.append(_Item(first, created, updated, row.event_id, row.public_json or "{}"))
-        elif not _covered(row, query):
+        elif row.event_id not in covered_ids:
             budget = query.max_items - len(items)
             for start, text in _live(session, row, query, budget):
                 items.append(_Item(start, created, updated, row.event_id, text))
