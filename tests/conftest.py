@@ -34,6 +34,20 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def connect_source(client: TestClient, server, **extra: object) -> str:
+    """Connect a test server as a source through the API; the id of its first calendar."""
+    body = {
+        "url": server.calendar_url,
+        "username": server.username,
+        "password": server.password,
+        "authType": server.auth_type,
+        **extra,
+    }
+    resp = client.post("/api/v1/sources", json=body)
+    assert resp.status_code == 201, resp.text
+    return resp.json()["calendars"][0]["id"]
+
+
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A fresh database on the local PostgreSQL for this test session, dropped afterwards."""
@@ -127,18 +141,7 @@ def calendar_id(request, client: TestClient) -> str:
     if request.param == "embedded":
         return "default"
     server = request.getfixturevalue(f"{request.param}_server")
-    resp = client.post(
-        "/api/v1/sources",
-        json={
-            "url": server.calendar_url,
-            "username": server.username,
-            "password": server.password,
-            "authType": server.auth_type,
-            "name": request.param,
-        },
-    )
-    assert resp.status_code == 201, resp.text
-    cal_id = resp.json()["calendars"][0]["id"]
+    cal_id = connect_source(client, server, name=request.param)
     # Each test gets an empty calendar: clear what earlier tests left on the shared server.
     client.patch(f"/api/v1/calendars/{cal_id}", json={"timeZone": "UTC"})
     _empty_calendar(client, cal_id)

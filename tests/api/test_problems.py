@@ -10,6 +10,8 @@ from contextlib import contextmanager
 
 import pytest
 
+from tests.conftest import connect_source
+
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 
 
@@ -134,16 +136,7 @@ def _point_calendar_at(client, cal_id: str, url: str) -> None:
 
 @pytest.fixture
 def connected(client, radicale_server):
-    resp = client.post(
-        "/api/v1/sources",
-        json={
-            "url": radicale_server.calendar_url,
-            "username": radicale_server.username,
-            "password": radicale_server.password,
-        },
-    )
-    assert resp.status_code == 201, resp.text
-    return resp.json()["calendars"][0]["id"]
+    return connect_source(client, radicale_server)
 
 
 def test_upstream_5xx_is_502_with_upstream_status(client, connected):
@@ -164,15 +157,7 @@ def test_upstream_unreachable_is_503_with_retry_after(client, connected):
 
 def test_upstream_timeout_is_504(make_client, radicale_server):
     client = make_client(upstream_timeout=1)
-    resp = client.post(
-        "/api/v1/sources",
-        json={
-            "url": radicale_server.calendar_url,
-            "username": radicale_server.username,
-            "password": radicale_server.password,
-        },
-    )
-    cal_id = resp.json()["calendars"][0]["id"]
+    cal_id = connect_source(client, radicale_server)
     with broken_server("slow") as url:
         _point_calendar_at(client, cal_id, url)
         assert_problem(client.get(f"/api/v1/calendars/{cal_id}/events"), 504)

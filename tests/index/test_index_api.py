@@ -12,6 +12,7 @@ import pytest
 
 from calgate.services import events as event_service
 from tests.api.test_events_contract import events_url
+from tests.conftest import connect_source
 
 
 def _ical(uid: str, start: str, end: str, *, summary: str = "x", extra: str = "") -> str:
@@ -192,15 +193,7 @@ def test_background_loop_keeps_a_read_calendar_fresh(make_client, radicale_serve
     from calgate.db.models import IndexedEventRow
 
     client = make_client(index_max_age=1, background_sync=True)
-    resp = client.post(
-        "/api/v1/sources",
-        json={
-            "url": radicale_server.calendar_url,
-            "username": radicale_server.username,
-            "password": radicale_server.password,
-        },
-    )
-    cal = resp.json()["calendars"][0]["id"]
+    cal = connect_source(client, radicale_server)
     _list(client, cal)  # a read marks the calendar busy
     import caldav
 
