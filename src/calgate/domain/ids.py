@@ -27,6 +27,11 @@ def id_from_resource_name(name: str) -> str:
     return "~" + base64.urlsafe_b64encode(name.encode()).decode().rstrip("=")
 
 
+def id_from_href(href: str) -> str:
+    """The event id of a calendar object URL (its last path segment)."""
+    return id_from_resource_name(href.rstrip("/").rsplit("/", 1)[-1])
+
+
 def resource_name_from_id(event_id: str) -> str | None:
     """The resource name for an id, or None when the id cannot be one of ours."""
     if event_id.startswith("~"):

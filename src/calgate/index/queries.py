@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from calgate.db.models import IndexedEventRow, OccurrenceRow
 from calgate.domain import ical_events as ical
+from calgate.domain.timezones import instant
 from calgate.errors import FieldError, InvalidInput
 from calgate.index.materialize import SEP, occurrence_bounds, public_json
 
@@ -136,18 +137,14 @@ def _covered(row: Any, query: Query) -> bool:
     return (
         row.mat_from is not None
         and row.mat_until is not None
-        and _aware(row.mat_from) <= query.start
-        and query.end <= _aware(row.mat_until)
+        and instant(row.mat_from, UTC) <= query.start
+        and query.end <= instant(row.mat_until, UTC)
     )
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 def _stamps(row: Any) -> tuple[datetime, datetime]:
-    created = _aware(row.created) if row.created else _FAR_PAST
-    updated = _aware(row.updated) if row.updated else created
+    created = instant(row.created, UTC) if row.created else _FAR_PAST
+    updated = instant(row.updated, UTC) if row.updated else created
     return created, updated
 
 
@@ -233,12 +230,12 @@ def _collect(session: Session, query: Query) -> list[_Item]:
         )
         for event_id, start, text in found:
             created, updated = stamps[event_id]
-            items.append(_Item(_aware(start), created, updated, event_id, text))
+            items.append(_Item(instant(start, UTC), created, updated, event_id, text))
             if len(items) > query.max_items:
                 raise _too_many(query.max_items)
     for row in rows:
         created, updated = stamps[row.event_id]
-        first = _aware(row.first_start) if row.first_start else query.start
+        first = instant(row.first_start, UTC) if row.first_start else query.start
         if not row.recurring:
             items.append(_Item(first, created, updated, row.event_id, row.public_json or "{}"))
         elif not query.expand:

@@ -16,7 +16,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from calgate.db.models import CalendarRow, SourceRow
-from calgate.domain.ids import id_from_resource_name
+from calgate.domain.ids import id_from_href
+from calgate.domain.timezones import instant
 from calgate.errors import SyncTokenRejected, SyncUnsupported
 from calgate.index import store
 from calgate.index.materialize import Materialized, materialize
@@ -28,10 +29,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _READ_NOTE_EVERY = timedelta(seconds=60)
-
-
-def event_id_of(href: str) -> str:
-    return id_from_resource_name(href.rstrip("/").rsplit("/", 1)[-1])
 
 
 @dataclass(frozen=True)
@@ -61,10 +58,10 @@ class Indexer:
             state = store.sync_state(session, calendar_id=calendar.id)
             last = state.last_synced
             # the background loop only needs "read in the last ten minutes": write it rarely
-            if state.last_read is None or now - _aware(state.last_read) > _READ_NOTE_EVERY:
+            if state.last_read is None or now - instant(state.last_read, UTC) > _READ_NOTE_EVERY:
                 store.mark_read(session, calendar_id=calendar.id, at=now)
         max_age = timedelta(seconds=self.runtime.settings.index_max_age)
-        if last is not None and now - _aware(last) < max_age:
+        if last is not None and now - instant(last, UTC) < max_age:
             return SyncReport("fresh")
         return self.sync(calendar, source, max_age=max_age)
 
@@ -75,7 +72,7 @@ class Indexer:
             if max_age is not None:  # another thread may have synced while this one waited
                 with self.runtime.db.session() as session:
                     last = store.sync_state(session, calendar_id=calendar.id).last_synced
-                if last is not None and datetime.now(UTC) - _aware(last) < max_age:
+                if last is not None and datetime.now(UTC) - instant(last, UTC) < max_age:
                     return SyncReport("fresh")
             return self._sync(calendar, source)
 
@@ -162,7 +159,7 @@ class Indexer:
     def _materialize(self, calendar: CalendarRow, obj: RemoteObject) -> Materialized:
         return materialize(
             obj.ical,
-            event_id=event_id_of(obj.href),
+            event_id=id_from_href(obj.href),
             calendar_id=calendar.id,
             etag=obj.etag,
             floating_tz=calendar.time_zone,
@@ -190,14 +187,14 @@ class Indexer:
                 store.put_object(
                     session,
                     state,
-                    event_id=event_id_of(obj.href),
+                    event_id=id_from_href(obj.href),
                     href=obj.href,
                     etag=obj.etag,
                     ical=obj.ical,
                     fields=fields,
                 )
             for href in deleted:
-                store.delete_object(session, state, event_id=event_id_of(href))
+                store.delete_object(session, state, event_id=id_from_href(href))
             store.mark_synced(
                 session, state, at=datetime.now(UTC), sync_token=token, ctag=ctag, checked=checked
             )
@@ -213,7 +210,7 @@ class Indexer:
             store.put_object(
                 session,
                 state,
-                event_id=event_id_of(href),
+                event_id=id_from_href(href),
                 href=href,
                 etag=etag,
                 ical=ical,
@@ -224,13 +221,9 @@ class Indexer:
     def record_delete(self, calendar: CalendarRow, *, href: str) -> None:
         with self._lock(calendar.id), self.runtime.db.session() as session:
             state = store.sync_state(session, calendar_id=calendar.id, for_update=True)
-            store.delete_object(session, state, event_id=event_id_of(href))
+            store.delete_object(session, state, event_id=id_from_href(href))
             store.touch(state, href)
 
     def forget(self, calendar_id: str) -> None:
         with self._guard:
             self._locks.pop(calendar_id, None)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

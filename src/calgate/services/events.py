@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from calgate.db.models import CalendarRow, IndexedEventRow, SourceRow
 from calgate.domain import ical_events as ical
-from calgate.domain.ids import id_from_resource_name, is_plain_id, resource_name_from_id
+from calgate.domain.ids import id_from_href, is_plain_id, resource_name_from_id
 from calgate.errors import InvalidInput, NotFound, PreconditionFailed
 from calgate.index import queries
 from calgate.runtime import Runtime
@@ -67,15 +67,11 @@ class CalendarContext:
     def public(self, cal: Calendar, href: str, etag: str | None) -> EventPublic:
         return ical.event_to_public(
             cal,
-            event_id=event_id_of(href),
+            event_id=id_from_href(href),
             calendar_id=self.calendar.id,
             etag=etag,
             floating_tz=self.tz,
         )
-
-
-def event_id_of(href: str) -> str:
-    return id_from_resource_name(href.rstrip("/").rsplit("/", 1)[-1])
 
 
 def _now() -> datetime:
@@ -186,7 +182,7 @@ def list_from_server(
         cal = _parse_remote(obj)
         if cal is None:
             continue
-        event_id = event_id_of(obj.href)
+        event_id = id_from_href(obj.href)
         if expand:
             items.extend(
                 ical.expand(
