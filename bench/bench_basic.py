@@ -29,6 +29,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import caldav
 import httpx2 as httpx
@@ -78,9 +79,25 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_calgate(data_dir: Path) -> tuple[uvicorn.Server, Runtime, str]:
+def wait_health(base: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"calgate at {base} did not come up")
+
+
+def start_calgate(data_dir: Path, **overrides: Any) -> tuple[uvicorn.Server, Runtime, str]:
+    """calgate for real: uvicorn on a loopback port, the embedded store in ``data_dir``;
+    ``overrides`` are settings (bench_index.py sets index_max_age)."""
     port = free_port()
-    settings = Settings(_env_file=None, data_dir=data_dir, admin_token=TOKEN, port=port)  # type: ignore[call-arg]
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, data_dir=data_dir, admin_token=TOKEN, port=port, **overrides
+    )
     runtime = Runtime(settings)
     runtime.start()
     config = uvicorn.Config(
@@ -89,12 +106,7 @@ def start_calgate(data_dir: Path) -> tuple[uvicorn.Server, Runtime, str]:
     server = uvicorn.Server(config)
     threading.Thread(target=server.run, daemon=True).start()
     base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.05)
+    wait_health(base)
     return server, runtime, base
 
 

@@ -27,12 +27,10 @@ import os
 import platform
 import pstats
 import shlex
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -44,16 +42,15 @@ from zoneinfo import ZoneInfo
 
 import caldav
 import httpx2 as httpx
-import uvicorn
 from radicale import config as rconfig
 from radicale import item as ritem
 from radicale import storage as rstorage
 from sqlalchemy import create_engine, insert, select
 
 sys.path.insert(0, str(Path(__file__).parent))
+from bench_basic import TOKEN, free_port, start_calgate, wait_health
 from index_data import MONTH, Obj, dataset
 
-from calgate.api.app import create_app
 from calgate.db.models import (
     CalendarRow,
     CalendarSyncRow,
@@ -69,7 +66,6 @@ from calgate.schemas.events import EventWrite
 from calgate.services import events
 from calgate.settings import Settings
 
-TOKEN = "cg_bench-admin-token-0123456789abcdef"
 ROOT = Path(__file__).resolve().parent.parent
 MAX_AGE = 3600.0
 
@@ -85,24 +81,6 @@ def median_ms(fn: Callable[[], object], repeat: int, *, warm: bool = True) -> fl
     if warm:
         fn()
     return statistics.median(timed(fn)[0] for _ in range(repeat))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_health(base: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"calgate at {base} did not come up")
 
 
 def proc_status(pid: int | str = "self") -> dict[str, int]:
@@ -133,23 +111,6 @@ def machine() -> str:
         f"{platform.machine()}, {os.cpu_count()} cores ({model}), {mem / 1024:.0f} GB RAM, "
         f"Linux {platform.release()}, Python {platform.python_version()}"
     )
-
-
-def start_calgate(data_dir: Path) -> tuple[uvicorn.Server, Runtime, str]:
-    port = free_port()
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, data_dir=data_dir, admin_token=TOKEN, port=port, index_max_age=MAX_AGE
-    )
-    runtime = Runtime(settings)
-    runtime.start()
-    config = uvicorn.Config(
-        create_app(runtime=runtime), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    threading.Thread(target=server.run, daemon=True).start()
-    base = f"http://127.0.0.1:{port}"
-    wait_health(base)
-    return server, runtime, base
 
 
 def fill_store(folder: Path, calendar_path: str, objs: list[Obj]) -> None:
@@ -286,7 +247,7 @@ def profile_top(fn: Callable[[], object], n: int = 16) -> str:
 # -- the benchmark ---------------------------------------------------------------------------
 def run_main(args: argparse.Namespace, tmp: Path) -> tuple[list[Goal], dict[str, Any]]:
     facts: dict[str, Any] = {}
-    server, runtime, base = start_calgate(tmp / "data")
+    server, runtime, base = start_calgate(tmp / "data", index_max_age=MAX_AGE)
     store = runtime.embedded
     assert store is not None
     cal_path = store.calendar_path("default")
