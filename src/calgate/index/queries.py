@@ -176,19 +176,9 @@ def _live(session: Session, row: Any, query: Query, budget: int) -> list[tuple[d
     return out
 
 
-def _series_overlaps(session: Session, row: Any, query: Query) -> bool:
-    if _covered(row, query):
-        occ = OccurrenceRow
-        found = session.scalar(
-            select(occ.id)
-            .where(
-                occ.calendar_id == row.calendar_id,
-                occ.event_id == row.event_id,
-                _overlap(occ.start, occ.end, query.start, query.end),
-            )
-            .limit(1)
-        )
-        return found is not None
+def _live_overlaps(session: Session, row: Any, query: Query) -> bool:
+    """A series outside its materialized horizon: whether any occurrence overlaps, live.
+    (Covered series are answered for all at once in ``_collect``.)"""
     try:
         cal = ical.parse_ical(_ical_of(session, row))
     except InvalidInput:
@@ -241,7 +231,7 @@ def _collect(session: Session, query: Query) -> list[_Item]:
         elif not query.expand:
             covered = row.event_id in covered_ids
             if (covered and row.event_id in overlapping) or (
-                not covered and _series_overlaps(session, row, query)
+                not covered and _live_overlaps(session, row, query)
             ):
                 items.append(_Item(first, created, updated, row.event_id, row.public_json or "{}"))
         elif row.event_id not in covered_ids:
