@@ -95,6 +95,21 @@ class _Query:
         except Exception:
             self.query = None
 
+    def after(self, low: datetime) -> Iterator[Component]:
+        """Occurrences ending after ``low``, lazily, in start order."""
+        done = 0
+        while self.query is not None:
+            try:
+                for index, occ in enumerate(self.query.after(low)):
+                    if index >= done:  # after a fall-back, skip what was already given
+                        done += 1
+                        yield occ
+                return
+            except Exception:
+                if not self.strict:
+                    return
+                self._fall_back()
+
     def between(self, low: datetime, high: datetime) -> list[Component]:
         if self.query is None:
             return []
@@ -155,12 +170,31 @@ def _occurrences(cal: Calendar, start: datetime, end: datetime, ftz: tzinfo) -> 
         low = high
 
 
+def iter_occurrences(cal: Calendar, *, after: datetime, floating_tz: str) -> Iterator[Component]:
+    """Every occurrence of ``cal`` ending after ``after``, lazily, in start order (a copy of
+    the VEVENT per occurrence, with DTSTART/DTEND moved and RECURRENCE-ID set). Callers bound
+    the walk (a count or an end); an endless rule yields forever."""
+    ftz = floating_zone(floating_tz)
+    yield from _Query(cal).after(_aware(after).astimezone(ftz))
+
+
 def _recurring_uids(cal: Calendar) -> set[str | None]:
     uids: set[str | None] = set()
     for event in events_of(cal):
         if "RRULE" in event or "RDATE" in event or "RECURRENCE-ID" in event:
             uids.add(text_of(event, "UID"))
     return uids
+
+
+def override_keys(cal: Calendar, ftz: tzinfo) -> set[tuple[str | None, datetime]]:
+    """(UID, RECURRENCE-ID instant) of every stored override, to tell modified occurrences
+    from generated ones (recurring-ical-events gives both a RECURRENCE-ID)."""
+    keys: set[tuple[str | None, datetime]] = set()
+    for event in events_of(cal):
+        rid = time_of(first(event, "RECURRENCE-ID"))
+        if rid is not None:
+            keys.add((text_of(event, "UID"), instant(rid, ftz)))
+    return keys
 
 
 def expand(
@@ -179,6 +213,7 @@ def expand(
     recurrence rule. More than ``max_items`` raises :class:`InvalidInput`."""
     ftz = floating_zone(floating_tz)
     recurring = _recurring_uids(cal)
+    overridden = override_keys(cal, ftz)
     found: list[tuple[datetime, str, EventPublic]] = []
     for occ in _occurrences(cal, start, end, ftz):
         if len(found) >= max_items:
@@ -187,8 +222,9 @@ def expand(
             )
             raise InvalidInput(detail, [FieldError(detail, "end")], limit=max_items)
         rid = time_of(first(occ, "RECURRENCE-ID"))
+        uid = text_of(occ, "UID")
         recurrence_id = None
-        if rid is not None and text_of(occ, "UID") in recurring:
+        if rid is not None and uid in recurring:
             recurrence_id = format_public(rid)
         public = public_of(
             read_event(occ, ftz),
@@ -197,6 +233,7 @@ def expand(
             etag=etag,
             recurrence_id=recurrence_id,
             series_fields=False,
+            modified=rid is not None and (uid, instant(rid, ftz)) in overridden,
         )
         occ_start = time_of(first(occ, "DTSTART"))
         order = instant(occ_start, ftz) if occ_start is not None else _aware(start)
@@ -211,4 +248,4 @@ def overlaps(cal: Calendar, *, start: datetime, end: datetime, floating_tz: str)
     return any(True for _ in _occurrences(cal, start, end, ftz))
 
 
-__all__ = ["expand", "overlaps"]
+__all__ = ["expand", "iter_occurrences", "overlaps", "override_keys"]

@@ -87,6 +87,7 @@ def public_of(
     etag: str | None,
     recurrence_id: str | None = None,
     series_fields: bool = True,
+    modified: bool = False,
 ) -> EventPublic:
     """The :class:`EventPublic` of one read VEVENT. ``series_fields=False`` leaves out the
     recurrence rule (for expanded occurrences)."""
@@ -109,6 +110,7 @@ def public_of(
         "updated": _timestamp(event, "LAST-MODIFIED", "DTSTAMP"),
         "sequence": _sequence(event),
         "recurrence_id": recurrence_id,
+        "modified": modified,
         "title": text_of(event, "SUMMARY"),
         "description": text_of(event, "DESCRIPTION"),
         "location": text_of(event, "LOCATION"),
@@ -166,6 +168,7 @@ def event_to_public(
         calendar_id=calendar_id,
         etag=etag,
         recurrence_id=recurrence_id,
+        modified=recurrence_id is not None,
     )
 
 

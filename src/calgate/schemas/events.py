@@ -273,7 +273,8 @@ class EventPublic(_Schema):
 
     ``end`` is always given (computed from ``duration`` when the server stored one);
     ``recurrenceId`` is null for a series or a single event and the original start of an
-    expanded occurrence; ``rrule`` is the raw rule of every recurring event.
+    expanded occurrence; ``modified`` says whether that occurrence has a stored override
+    (RECURRENCE-ID); ``rrule`` is the raw rule of every recurring event.
     """
 
     model_config = ConfigDict(
@@ -291,6 +292,7 @@ class EventPublic(_Schema):
     updated: str | None = None
     sequence: int = 0
     recurrence_id: str | None = None
+    modified: bool = False
     title: str | None = None
     description: str | None = None
     location: str | None = None
