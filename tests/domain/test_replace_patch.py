@@ -127,7 +127,7 @@ def test_round_trip_build_public_put_is_a_no_op() -> None:
         start="2026-03-23T09:00:00",
         timeZone=BERLIN,
         title="Standup",
-        recurrence={"frequency": "weekly", "byDay": ["mo", "-1fr"], "until": "2026-06-30"},
+        recurrence={"frequency": "monthly", "byDay": ["mo", "-1fr"], "until": "2026-06-30"},
         excludedDates=["2026-04-06"],
         alerts=[{"trigger": "-PT15M"}, {"trigger": "-P1D", "action": "email"}],
         attendees=[{"email": "ann@example.com", "role": "chair", "rsvp": False}],

@@ -24,14 +24,15 @@ from calgate.domain.ical_read import (
     model_or_none,
     organizer_of,
     priority_of,
+    rdates_of,
     read_event,
 )
 from calgate.domain.recurrence import (
+    check_rrule,
     convert_until,
     rrule_from_recurrence,
     rrule_key,
     split_rrule,
-    validate_rrule,
 )
 from calgate.domain.timezones import (
     FLOATING,
@@ -90,7 +91,7 @@ def public_of(
     modified: bool = False,
 ) -> EventPublic:
     """The :class:`EventPublic` of one read VEVENT. ``series_fields=False`` leaves out the
-    recurrence rule (for expanded occurrences)."""
+    recurrence rule, EXDATEs and RDATEs (for expanded occurrences)."""
     event = read.component
     times = read.times
     zone = times.zone
@@ -141,6 +142,7 @@ def public_of(
         "recurrence": recurrence,
         "rrule": read.rrule if series_fields else None,
         "excluded_dates": [public_time(x) for x in exdates_of(event)] if series_fields else [],
+        "recurrence_dates": [public_time(x) for x in rdates_of(event)] if series_fields else [],
     }
     try:
         return EventPublic.model_validate(data)
@@ -251,6 +253,9 @@ def writable_of(read: ReadEvent) -> dict[str, Any]:
     exdates = exdates_of(event)
     if exdates:
         out["excludedDates"] = [local_time(x, zone) for x in exdates]
+    rdates = rdates_of(event)
+    if rdates:
+        out["recurrenceDates"] = [local_time(x, zone) for x in rdates]
     return out
 
 
@@ -269,8 +274,10 @@ def _camel(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _rrule_valid(text: str) -> bool:
+    """Whether a stored rule may go into the writable form: one a client could not send is
+    left out, and the writer keeps it (a PATCH must not fail on what a server stored)."""
     try:
-        validate_rrule(text)
+        check_rrule(text)
     except ValueError:
         return False
     return True

@@ -8,7 +8,9 @@ What odd data becomes:
   event lasts one day; an end before the start is shown as the start;
 - a TZID without VTIMEZONE: resolved when it names an IANA (or Windows) zone, else the times are
   shown as local times with ``timeZone`` the TZID string (computations read them as floating);
-- a broken or unmodelled RRULE: ``rrule`` raw, ``recurrence`` null;
+- a broken or unmodelled RRULE, or one a client could not send (RFC 5545 3.3.10 forbids the
+  combination): ``rrule`` raw, ``recurrence`` null;
+- an RDATE with PERIOD values: each period shown by its start;
 - unknown STATUS / CLASS / TRANSP / ROLE / PARTSTAT values, broken PRIORITY: null;
 - missing UID / DTSTAMP / DTSTART: null.
 """
@@ -16,7 +18,7 @@ What odd data becomes:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from icalendar import Component
@@ -257,6 +259,32 @@ def exdates_of(event: Component) -> list[Time]:
     return out
 
 
+def rdate_start(item: Any) -> Time | None:
+    """When one RDATE value occurs: the date / date-time, or the start of a PERIOD."""
+    try:
+        value = item.dt
+    except Exception:
+        return None
+    if isinstance(value, tuple):
+        value = value[0] if value else None
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0)
+    return value if isinstance(value, date) else None
+
+
+def rdates_of(event: Component) -> list[Time]:
+    """The RDATE values (a PERIOD by its start), in stored order; broken ones left out."""
+    out: list[Time] = []
+    for prop in props(event, "RDATE"):
+        if isinstance(prop, vBroken):
+            continue
+        for item in getattr(prop, "dts", []) or []:
+            value = rdate_start(item)
+            if value is not None:
+                out.append(value)
+    return out
+
+
 def rrule_text_of(event: Component) -> str | None:
     """The first RRULE as text (re-serialised when parsed, raw when broken)."""
     prop = first(event, "RRULE")
@@ -335,6 +363,8 @@ __all__ = [
     "model_or_none",
     "organizer_of",
     "priority_of",
+    "rdate_start",
+    "rdates_of",
     "read_event",
     "read_times",
     "rrule_text_of",

@@ -25,7 +25,7 @@ from typing import Any
 from icalendar import Alarm, Calendar, Component, Event, vCalAddress, vDDDLists
 from icalendar.cal.timezone import Timezone
 from icalendar.parser import Parameters
-from icalendar.prop import vRecur
+from icalendar.prop import vBroken, vRecur
 
 from calgate.domain.ical_parse import first, floating_zone, master_event, props, text_of, time_of
 from calgate.domain.ical_read import (
@@ -45,20 +45,23 @@ from calgate.domain.ical_read import (
     exdates_of,
     organizer_of,
     priority_of,
+    rdate_start,
     read_event,
     showable_attendee,
 )
-from calgate.domain.recurrence import rrule_key, time_key, validate_rrule
+from calgate.domain.recurrence import check_rrule, rrule_key, time_key
 from calgate.domain.timezones import UTC, EventZone, Time, is_aware, is_date
 from calgate.domain.write_times import (
     PRODID,
     DesiredTimes,
     alert_key,
+    check_rule_times,
     desired_rrule,
     desired_times,
     end_key,
     exdate_value,
     start_key,
+    stored_date_key,
     time_prop,
 )
 from calgate.errors import Conflict
@@ -127,6 +130,7 @@ class _Editor:
         self._attendees()
         self._rrule(times)
         self._exdates(times)
+        self._rdates(times)
         self._alerts(times)
         return self.changed
 
@@ -261,7 +265,16 @@ class _Editor:
             if current is not None and _valid_rrule(current):
                 self._remove("RRULE")
             return
-        if current is not None and rrule_key(current, times.zone) == rrule_key(wanted, times.zone):
+        same = current is not None and rrule_key(current, times.zone) == rrule_key(
+            wanted, times.zone
+        )
+        stored = self.read.times
+        # A stored rule is only checked against the start when the rule or the start changes:
+        # an edit of the title must not fail on what another client stored.
+        if not same or start_key(stored.start, stored.zone) != start_key(times.start, times.zone):
+            raw = self.body.rrule is not None
+            check_rule_times(wanted, times, raw=raw, default_tz=self.default_tz)
+        if same:
             return
         self._set("RRULE", [vRecur.from_ical(wanted)])
 
@@ -278,13 +291,52 @@ class _Editor:
         if not wanted:
             return
         ordered = sorted({time_key(x, times.zone): x for x in wanted}.items())
-        values = [x for _, x in ordered]
-        exdate = vDDDLists(values)
-        if isinstance(values[0], datetime) and times.zone.tzid and times.zone.label != "UTC":
-            exdate.params["TZID"] = times.zone.tzid
-        elif is_date(values[0]):
-            exdate.params["VALUE"] = "DATE"
-        self.event.add("EXDATE", exdate)
+        self.event.add("EXDATE", _date_list([x for _, x in ordered], times))
+
+    def _rdates(self, times: DesiredTimes) -> None:
+        """RDATE from ``recurrenceDates``. Stored values whose time is still wanted are kept as
+        they are (a PERIOD with its end, its TZID), so a PUT of the read form changes nothing."""
+        wanted: dict[tuple[Any, ...], Time] = {}
+        for i, text in enumerate(self.body.recurrence_dates):
+            value = exdate_value(text, times, f"#/recurrenceDates/{i}")
+            wanted.setdefault(time_key(value, times.zone), value)
+        stored = props(self.event, "RDATE")
+        readable = [
+            (prop, [(item, rdate_start(item)) for item in getattr(prop, "dts", None) or []])
+            for prop in stored
+            if not isinstance(prop, vBroken)
+        ]
+        current = {
+            stored_date_key(start, times)
+            for _, items in readable
+            for _, start in items
+            if start is not None
+        }
+        if current == set(wanted):
+            return
+        kept: list[Any] = [p for p in stored if isinstance(p, vBroken)]  # unreadable: kept
+        covered: set[tuple[Any, ...]] = set()
+        for prop, items in readable:
+            keep = []
+            for item, start in items:
+                key = stored_date_key(start, times) if start is not None else None
+                if key is None or (key in wanted and key not in covered):
+                    keep.append(item)
+                    if key is not None:
+                        covered.add(key)
+            if len(keep) == len(items):
+                kept.append(prop)
+            elif keep:
+                part = vDDDLists([item.dt for item in keep])
+                part.params = Parameters(dict(prop.params))
+                kept.append(part)
+        new = [value for key, value in sorted(wanted.items()) if key not in covered]
+        if new:
+            kept.append(_date_list(new, times))
+        self.event.pop("RDATE", None)
+        for prop in kept:
+            self.event.add("RDATE", prop)
+        self.changed = True
 
     # alarms
     def _alerts(self, times: DesiredTimes) -> None:
@@ -335,9 +387,21 @@ def _new_address(email: str) -> vCalAddress:
     return vCalAddress(email if _SCHEME.match(email) else f"mailto:{email}")
 
 
+def _date_list(values: list[Time], times: DesiredTimes) -> vDDDLists:
+    """One EXDATE / RDATE property for values of the start's type in the event's zone."""
+    prop = vDDDLists(values)
+    if isinstance(values[0], datetime) and times.zone.tzid and times.zone.label != "UTC":
+        prop.params["TZID"] = times.zone.tzid
+    elif is_date(values[0]):
+        prop.params["VALUE"] = "DATE"
+    return prop
+
+
 def _valid_rrule(text: str) -> bool:
+    """Whether the body's absent ``rrule`` removes a stored rule: a rule a client could not
+    send is not in the writable form, so it is kept (see ``writable_of``)."""
     try:
-        validate_rrule(text)
+        check_rrule(text)
     except ValueError:
         return False
     return True

@@ -2,6 +2,10 @@
 
 ``{"frequency": "monthly", "byDay": ["-1fr"]}`` is ``FREQ=MONTHLY;BYDAY=-1FR``. Rules that use
 parts the object does not model (BYSECOND, RSCALE, X- parts) are kept as raw ``rrule`` text.
+
+Two levels of checking: :func:`validate_rrule` only asks whether a rule can be computed (it is
+used on what servers hand back, which must stay readable); :func:`check_rrule` and
+:func:`combination_error` apply RFC 5545 3.3.10 to what a client sends, naming the part.
 """
 
 from __future__ import annotations
@@ -33,6 +37,45 @@ INT_LIST_PARTS = (
 _MODELED = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "WKST"} | {p for _, p in INT_LIST_PARTS}
 _RFC5545 = _MODELED | {"BYSECOND"}
 
+# The rule parts of RFC 5545 3.3.10, in its order (the BYxxx parts in the order they apply).
+RULE_PARTS = (
+    "FREQ",
+    "UNTIL",
+    "COUNT",
+    "INTERVAL",
+    "BYSECOND",
+    "BYMINUTE",
+    "BYHOUR",
+    "BYDAY",
+    "BYMONTHDAY",
+    "BYYEARDAY",
+    "BYWEEKNO",
+    "BYMONTH",
+    "BYSETPOS",
+    "WKST",
+)
+_BY_PARTS = frozenset(p for p in RULE_PARTS if p.startswith("BY") and p != "BYSETPOS")
+# part: (lowest, highest, whether 0 is allowed)
+_INT_RANGES = {
+    "BYSECOND": (0, 60, True),
+    "BYMINUTE": (0, 59, True),
+    "BYHOUR": (0, 23, True),
+    "BYMONTHDAY": (-31, 31, False),
+    "BYYEARDAY": (-366, 366, False),
+    "BYWEEKNO": (-53, 53, False),
+    "BYMONTH": (1, 12, True),
+    "BYSETPOS": (-366, 366, False),
+}
+_DAY_NAMES = {
+    "mo": "Monday",
+    "tu": "Tuesday",
+    "we": "Wednesday",
+    "th": "Thursday",
+    "fr": "Friday",
+    "sa": "Saturday",
+    "su": "Sunday",
+}
+
 
 def normalize_by_day(value: str) -> str:
     """``-1FR`` / ``+2tu`` / ``mo`` -> ``-1fr`` / ``2tu`` / ``mo``; ValueError when invalid."""
@@ -62,9 +105,11 @@ def split_rrule(text: str) -> dict[str, str]:
         key, sep, value = item.partition("=")
         key = key.strip().upper()
         if not sep or not key or not value.strip():
-            raise ValueError(f"{item!r} is not a NAME=VALUE rule part")
+            raise ValueError(f"{item!r} is not a NAME=VALUE rule part like FREQ=WEEKLY")
         if key in parts:
-            raise ValueError(f"the rule part {key} appears twice")
+            raise ValueError(
+                f"the rule part {key} appears twice: send it once, values comma-separated"
+            )
         parts[key] = value.strip()
     return parts
 
@@ -95,6 +140,124 @@ def validate_rrule(text: str) -> str:
     return body[len("RRULE:") :] if body.upper().startswith("RRULE:") else body
 
 
+# Date-level parts that make a SECONDLY rule walk every second of the days they rule out
+# (see calgate.domain.dense): refused on input, left unexpanded when stored.
+SPARSE_SECONDLY = frozenset({"BYMONTH", "BYWEEKNO", "BYYEARDAY", "BYMONTHDAY", "BYDAY"})
+
+
+def combination_error(part: str, values: list[str], freq: str, others: set[str]) -> str | None:
+    """What RFC 5545 3.3.10 says against rule part ``part`` (its ``values`` as RRULE text) in a
+    rule of frequency ``freq`` that also has the parts ``others``; None when it is allowed."""
+    freq = freq.upper()
+    if part == "UNTIL" and "COUNT" in others:
+        return "COUNT and UNTIL cannot be used together: send one of them"
+    if part == "BYDAY":
+        ordinal = next((v for v in values if v[:1] in "+-" or v[:1].isdigit()), None)
+        if ordinal is not None:
+            day = ordinal.lstrip("+-0123456789")
+            if freq not in ("MONTHLY", "YEARLY"):
+                return (
+                    f"BYDAY ordinals like {ordinal} are only allowed with FREQ=MONTHLY or "
+                    f"YEARLY: send {day} for every {_DAY_NAMES.get(day.lower(), day)}, "
+                    "or change the frequency"
+                )
+            if freq == "YEARLY" and "BYWEEKNO" in others:
+                return (
+                    f"BYDAY ordinals like {ordinal} cannot be combined with BYWEEKNO: send plain "
+                    f"weekdays like {day}"
+                )
+    if freq == "SECONDLY" and part in SPARSE_SECONDLY:
+        return (
+            f"FREQ=SECONDLY limited by {part} walks every second of the excluded days and "
+            "cannot be expanded in reasonable time: use FREQ=MINUTELY or a coarser frequency"
+        )
+    if part == "BYMONTHDAY" and freq == "WEEKLY":
+        return (
+            "BYMONTHDAY is not allowed with FREQ=WEEKLY: pick weekdays with BYDAY, "
+            "or use FREQ=MONTHLY for days of the month"
+        )
+    if part == "BYYEARDAY" and freq in ("DAILY", "WEEKLY", "MONTHLY"):
+        return f"BYYEARDAY is not allowed with FREQ={freq}: use FREQ=YEARLY"
+    if part == "BYWEEKNO" and freq != "YEARLY":
+        return f"BYWEEKNO is only allowed with FREQ=YEARLY, not FREQ={freq}"
+    if part == "BYSETPOS" and not others & _BY_PARTS:
+        return (
+            "BYSETPOS picks from the occurrences another BYxxx part makes: add one "
+            "(like BYDAY=MO,TU,WE,TH,FR with BYSETPOS=-1 for the last workday), or drop BYSETPOS"
+        )
+    return None
+
+
+def _value_error(part: str, value: str) -> str | None:
+    """What is wrong with the value of one rule part, in words that say what to send."""
+    if part == "FREQ":
+        if value.lower() not in FREQUENCIES:
+            names = ", ".join(f.upper() for f in FREQUENCIES)
+            return f"FREQ={value} is not a frequency: use one of {names}"
+    elif part in ("INTERVAL", "COUNT"):
+        if not (value.isdigit() and int(value) >= 1):
+            return f"{part}={value} must be a positive whole number, like {part}=2"
+    elif part == "UNTIL":
+        try:
+            _parse_until(value)
+        except ValueError:
+            return (
+                f"UNTIL={value} is not a date (20261231) or a date-time (20261231T235959Z): "
+                "write it without dashes or colons"
+            )
+    elif part == "WKST":
+        if value.lower() not in WEEKDAYS:
+            return f"WKST={value} must be a weekday: MO, TU, WE, TH, FR, SA or SU"
+    elif part == "BYDAY":
+        for item in value.split(","):
+            if not BY_DAY.fullmatch(item.strip()):
+                return f"BYDAY={value}: {item!r} is not a weekday like MO, 2TU or -1FR"
+            try:
+                normalize_by_day(item)
+            except ValueError:
+                return f"BYDAY={value}: in {item!r} the ordinal must be 1 to 53 or -53 to -1"
+    elif part in _INT_RANGES:
+        low, high, zero = _INT_RANGES[part]
+        for item in value.split(","):
+            text = item.strip()
+            number = int(text) if re.fullmatch(r"[+-]?\d{1,4}", text) else None
+            if number is None or not low <= number <= high or (number == 0 and not zero):
+                allowed = f"{low} to {high}" + ("" if zero else ", but not 0")
+                return f"{part}={value}: {item!r} is not allowed; use whole numbers from {allowed}"
+    return None
+
+
+def check_rrule(text: str) -> str:
+    """Check an RRULE a client sends against RFC 5545 3.3.10 and return it without the
+    ``RRULE:`` prefix; ValueError whose message names the part to fix.
+
+    Stricter than :func:`validate_rrule`: what a server hands back is never checked with it
+    (a stored rule that breaks these rules is shown as raw ``rrule`` and kept on edits).
+    """
+    parts = split_rrule(text)
+    if "FREQ" not in parts:
+        raise ValueError("an RRULE needs FREQ, like FREQ=WEEKLY")
+    unknown = [p for p in parts if p not in RULE_PARTS]
+    if unknown:
+        raise ValueError(
+            f"the rule part{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} "
+            f"{'are' if len(unknown) > 1 else 'is'} not supported: use only "
+            + ", ".join(RULE_PARTS)
+        )
+    ordered = [p for p in RULE_PARTS if p in parts]
+    for part in ordered:
+        problem = _value_error(part, parts[part])
+        if problem is not None:
+            raise ValueError(problem)
+    freq = parts["FREQ"]
+    for part in ordered:
+        values = [v.strip().upper() for v in parts[part].split(",")]
+        problem = combination_error(part, values, freq, set(parts) - {part})
+        if problem is not None:
+            raise ValueError(problem)
+    return validate_rrule(text)
+
+
 def _parse_until(text: str) -> Time:
     value = text.strip().upper()
     if re.fullmatch(r"\d{8}", value):
@@ -105,6 +268,11 @@ def _parse_until(text: str) -> Time:
     d, t, z = match.groups()
     naive = datetime(int(d[:4]), int(d[4:6]), int(d[6:8]), int(t[:2]), int(t[2:4]), int(t[4:6]))
     return naive.replace(tzinfo=_UTC) if z else naive
+
+
+def parse_until(text: str) -> Time:
+    """An RRULE's UNTIL value: a date, a UTC date-time (aware) or a local one (naive)."""
+    return _parse_until(text)
 
 
 def until_text(value: Time) -> str:
@@ -248,9 +416,14 @@ __all__ = [
     "BY_DAY",
     "FREQUENCIES",
     "INT_LIST_PARTS",
+    "RULE_PARTS",
+    "SPARSE_SECONDLY",
     "WEEKDAYS",
+    "check_rrule",
+    "combination_error",
     "convert_until",
     "normalize_by_day",
+    "parse_until",
     "parse_until_input",
     "recurrence_from_rrule",
     "rrule_from_recurrence",

@@ -5,8 +5,12 @@
   ``start`` with neither is in the calendar's default zone, unless ``floating``. A date is an
   all-day event. A ``timeZone`` equal to the stored one keeps the stored TZID and VTIMEZONE
   (``W. Europe Standard Time`` stays while the body says ``Europe/Berlin``).
-- ``end`` (and ``excludedDates``, ``until``, absolute alert triggers) is read in the event's
-  zone when local. ``end`` must be after ``start``.
+- ``end`` (and ``excludedDates``, ``recurrenceDates``, ``until``, absolute alert triggers) is
+  read in the event's zone when local. ``end`` must be after ``start``.
+- ``excludedDates`` and ``recurrenceDates`` take the value type of ``start``: a date in a
+  timed event means that day at the start's time, a date-time in an all-day event its day.
+- A rule's UNTIL must not be before ``start``; a raw ``rrule``'s UNTIL must have the value type
+  RFC 5545 3.3.10 asks for (a date for all-day, UTC for a zoned start, local for floating).
 - A timed event without ``end`` or ``duration`` lasts one hour, an all-day event one day;
   hours of a duration are elapsed time, days are calendar days (RFC 5545 3.3.6).
 """
@@ -20,7 +24,14 @@ from typing import Any
 from icalendar import vDDDTypes
 
 from calgate.domain.ical_parse import floating_zone
-from calgate.domain.recurrence import convert_until, rrule_from_recurrence, time_key
+from calgate.domain.recurrence import (
+    convert_until,
+    parse_until,
+    rrule_from_recurrence,
+    split_rrule,
+    time_key,
+    until_text,
+)
 from calgate.domain.timezones import (
     FLOATING,
     UTC,
@@ -28,6 +39,7 @@ from calgate.domain.timezones import (
     EventZone,
     Time,
     add_duration,
+    format_public,
     iana_zone,
     instant,
     is_aware,
@@ -164,7 +176,62 @@ def desired_rrule(body: EventWrite, times: DesiredTimes) -> str | None:
     return rrule_from_recurrence(rec, until)
 
 
+def check_rule_times(rule: str, times: DesiredTimes, *, raw: bool, default_tz: str) -> None:
+    """The checks of a rule's UNTIL that need the start (RFC 5545 3.3.10): :class:`InvalidInput`
+    at ``#/rrule`` (``raw``) or ``#/recurrence/until``. The ``recurrence`` object's ``until``
+    was converted to the right value type already; a raw rule is written as sent, so its
+    UNTIL must have that type."""
+    pointer = "#/rrule" if raw else "#/recurrence/until"
+    try:
+        text = split_rrule(rule).get("UNTIL")
+        until = parse_until(text) if text is not None else None
+    except ValueError:
+        return  # the rule's own validation reports it
+    if text is None or until is None:
+        return
+    start, zone = times.start, times.zone
+    if raw:
+        problem = _until_type_problem(text, until, start, zone)
+        if problem is not None:
+            raise bad(pointer, problem)
+    if isinstance(start, datetime) != isinstance(until, datetime):
+        return  # not reached (converted or refused above); no order between the two
+    if isinstance(start, datetime):
+        assert isinstance(until, datetime)
+        before = _order(until, zone, default_tz) < _order(start, zone, default_tz)
+    else:
+        before = until < start
+    if before:
+        name = f"UNTIL={text}" if raw else "until"
+        raise bad(
+            pointer,
+            f"{name} is before the start ({format_public(start)}), so the series would never "
+            "occur: send an end of the series on or after the start, or leave it out",
+        )
+
+
+def _until_type_problem(text: str, until: Time, start: Time, zone: EventZone) -> str | None:
+    if not isinstance(start, datetime):
+        if isinstance(until, datetime):
+            return f"UNTIL={text} must be a date like {until:%Y%m%d}, because the event is all-day"
+        return None
+    if not isinstance(until, datetime):
+        example = f"{until:%Y%m%d}T235959" + ("" if zone.floating else "Z")
+        return f"UNTIL={text} must be a date-time like {example}, because start has a time"
+    if zone.floating and is_aware(until):
+        return (
+            f"UNTIL={text} must be a local time without Z, like {until:%Y%m%dT%H%M%S}, "
+            "because the event is floating"
+        )
+    if not zone.floating and not is_aware(until):
+        example = until_text(zone.localize(until)) if zone.tz is not None else f"{text}Z"
+        return f"UNTIL={text} must be in UTC because start has a time zone: send UNTIL={example}"
+    return None
+
+
 def exdate_value(text: str, times: DesiredTimes, pointer: str) -> Time:
+    """A sent EXDATE or RDATE value with the value type of the start (see the module
+    docstring), in the event's zone."""
     value = parse_time(text)
     start = times.start
     if not isinstance(start, datetime):
@@ -174,6 +241,22 @@ def exdate_value(text: str, times: DesiredTimes, pointer: str) -> Time:
     if not isinstance(value, datetime):
         value = datetime.combine(value, times.zone.wall_clock(start).time())
     return _into_zone(value, times.zone, pointer)
+
+
+def stored_date_key(value: Time, times: DesiredTimes) -> tuple[Any, ...]:
+    """The key of a stored EXDATE / RDATE value as :func:`exdate_value` would make it from its
+    written-back form, so a stored value of another type than the start (another client's)
+    equals what a PUT of the read form sends. Never raises."""
+    start = times.start
+    try:
+        if not isinstance(start, datetime):
+            if isinstance(value, datetime):
+                value = times.zone.wall_clock(value).date() if times.zone.tz else value.date()
+        elif not isinstance(value, datetime):
+            value = datetime.combine(value, times.zone.wall_clock(start).time())
+    except (ValueError, OverflowError):
+        pass
+    return time_key(value, times.zone)
 
 
 def alert_key(alert: Alert, times: DesiredTimes, default_tz: str) -> tuple[Any, ...]:
@@ -197,10 +280,12 @@ __all__ = [
     "DesiredTimes",
     "alert_key",
     "bad",
+    "check_rule_times",
     "desired_rrule",
     "desired_times",
     "end_key",
     "exdate_value",
     "start_key",
+    "stored_date_key",
     "time_prop",
 ]

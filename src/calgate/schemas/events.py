@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from calgate.domain.recurrence import normalize_by_day, validate_rrule
+from calgate.domain.recurrence import check_rrule, combination_error, normalize_by_day
 from calgate.domain.timezones import is_aware, is_date, parse_duration, parse_time
 from calgate.errors import FieldError, InvalidInput
 from calgate.schemas.base import TextChecked
@@ -134,28 +134,67 @@ class Alert(_Schema):
 
 
 class Recurrence(_Schema):
-    """An RRULE as an object; ``byDay`` entries like ``mo``, ``2tu``, ``-1fr``."""
+    """An RRULE as an object; ``byDay`` entries like ``mo``, ``2tu``, ``-1fr``.
+
+    The fields are in the order RFC 5545 3.3.10 applies the parts: a validator sees only the
+    fields before its own, so each check of a combination sees the parts it depends on, and an
+    error about a pair points at its later part (``byDay`` for ordinals with ``byWeekNo``).
+    """
 
     frequency: Annotated[Frequency, BeforeValidator(_lower)]
     interval: Annotated[int, Field(ge=1)] | None = None
-    by_day: list[ByDay] = []
-    by_month_day: list[MonthDay] = []
     by_month: list[Month] = []
-    by_year_day: list[YearDay] = []
     by_week_no: list[WeekNo] = []
-    by_set_position: list[YearDay] = []
+    by_year_day: list[YearDay] = []
+    by_month_day: list[MonthDay] = []
+    by_day: list[ByDay] = []
     by_hour: list[Hour] = []
     by_minute: list[Minute] = []
+    by_set_position: list[YearDay] = []
     week_start: LowerWeekday | None = None
     count: Annotated[int, Field(ge=1)] | None = None
     until: IsoTime | None = None
+
+    @field_validator("by_week_no", "by_year_day", "by_month_day", "by_day", "by_set_position")
+    @classmethod
+    def _part_allowed(cls, value: list[Any], info: ValidationInfo) -> list[Any]:
+        frequency = info.data.get("frequency")
+        if not value or frequency is None:
+            return value
+        others = {part for name, part in _RULE_PART_OF.items() if info.data.get(name)}
+        part = _RULE_PART_OF[str(info.field_name)]
+        problem = combination_error(part, [str(v).upper() for v in value], frequency, others)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
     @field_validator("until")
     @classmethod
     def _until_without_count(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None and info.data.get("count") is not None:
-            raise ValueError("count and until cannot be used together")
+            raise ValueError("count and until cannot be used together: send one of them")
         return value
+
+
+# Field name -> RRULE part, for the combination rules shared with raw rules.
+_RULE_PART_OF = {
+    "by_month": "BYMONTH",
+    "by_week_no": "BYWEEKNO",
+    "by_year_day": "BYYEARDAY",
+    "by_month_day": "BYMONTHDAY",
+    "by_day": "BYDAY",
+    "by_hour": "BYHOUR",
+    "by_minute": "BYMINUTE",
+    "by_set_position": "BYSETPOS",
+}
+
+
+def _rrule_sendable(text: str) -> bool:
+    try:
+        check_rrule(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _parsed(info: ValidationInfo, name: str) -> Any:
@@ -191,6 +230,7 @@ class EventWrite(_Schema, TextChecked):
     recurrence: Recurrence | None = None
     rrule: str | None = None
     excluded_dates: list[IsoTime] = []
+    recurrence_dates: list[IsoTime] = []
 
     @field_validator("end")
     @classmethod
@@ -251,7 +291,7 @@ class EventWrite(_Schema, TextChecked):
             return None
         if info.data.get("recurrence") is not None:
             raise ValueError("send either recurrence or rrule, not both")
-        return validate_rrule(value)
+        return check_rrule(value)
 
     @field_validator("attendees")
     @classmethod
@@ -274,7 +314,9 @@ class EventPublic(_Schema):
     ``end`` is always given (computed from ``duration`` when the server stored one);
     ``recurrenceId`` is null for a series or a single event and the original start of an
     expanded occurrence; ``modified`` says whether that occurrence has a stored override
-    (RECURRENCE-ID); ``rrule`` is the raw rule of every recurring event.
+    (RECURRENCE-ID); ``rrule`` is the raw rule of every recurring event. ``excludedDates`` and
+    ``recurrenceDates`` (EXDATE, RDATE; an RDATE period by its start) are those of the series,
+    empty on expanded occurrences.
     """
 
     model_config = ConfigDict(
@@ -314,6 +356,7 @@ class EventPublic(_Schema):
     recurrence: Recurrence | None = None
     rrule: str | None = None
     excluded_dates: list[str] = []
+    recurrence_dates: list[str] = []
 
     def to_write(self) -> EventWrite:
         """The writable part, ready for PUT: putting it back changes nothing."""
@@ -323,7 +366,10 @@ class EventPublic(_Schema):
         elif not self.all_day and self.end is not None and self.end == self.start:
             data.pop("end", None)
             data["duration"] = "PT0S"
-        if self.recurrence is not None:
+        if self.recurrence is not None or (
+            self.rrule is not None and not _rrule_sendable(self.rrule)
+        ):
+            # A stored rule a client could not send is kept by a PUT that leaves it out.
             data.pop("rrule", None)
         if not self.all_day:
             data.pop("all_day", None)
@@ -346,6 +392,19 @@ class EventsPublic(_Schema):
     next_page_token: str | None = Field(
         None, description="Send as pageToken, with the same parameters, for the next page."
     )
+
+
+class EventInstancesPublic(_Schema):
+    """The occurrences of one series: ``truncated`` when more follow (ask again with
+    ``pageToken``)."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True
+    )
+
+    items: list[EventPublic]
+    truncated: bool = False
+    next_page_token: str | None = None
 
 
 def _pointer(loc: tuple[int | str, ...]) -> str:
@@ -378,6 +437,7 @@ __all__ = [
     "Alert",
     "AlertAction",
     "Attendee",
+    "EventInstancesPublic",
     "EventPublic",
     "EventWrite",
     "EventsPublic",
