@@ -20,7 +20,16 @@ from icalendar import Calendar, Component
 from icalendar.prop import vBroken
 from recurring_ical_events import CalendarQuery
 
-from calgate.domain.ical_parse import events_of, first, floating_zone, props, text_of, time_of
+from calgate.domain.dense import rebased
+from calgate.domain.ical_parse import (
+    empty_like,
+    events_of,
+    first,
+    floating_zone,
+    props,
+    text_of,
+    time_of,
+)
 from calgate.domain.ical_public import public_of
 from calgate.domain.ical_read import read_event
 from calgate.domain.recurrence import validate_rrule
@@ -41,9 +50,7 @@ def _aware(value: datetime) -> datetime:
 def _sanitised(cal: Calendar) -> Calendar:
     """A copy without what makes recurrence math fail: broken time properties, invalid
     RRULEs (the event then counts once), VEVENTs without a usable DTSTART."""
-    copy = Calendar()
-    for name, value in cal.items():
-        copy[name] = value
+    copy = empty_like(cal)
     for comp in cal.subcomponents:
         if getattr(comp, "name", None) != "VEVENT":
             copy.add_component(comp)
@@ -134,6 +141,11 @@ def _overlaps(occ: Component, start: datetime, end: datetime, ftz: tzinfo) -> bo
     return s < end and e > start
 
 
+def overlaps_window(occ: Component, start: datetime, end: datetime, ftz: tzinfo) -> bool:
+    """Whether one occurrence overlaps [start, end) (the rule in the module docstring)."""
+    return _overlaps(occ, start, end, ftz)
+
+
 def _key(occ: Component, ftz: tzinfo) -> tuple[Any, ...]:
     rid = time_of(first(occ, "RECURRENCE-ID"))
     start = time_of(first(occ, "DTSTART"))
@@ -147,7 +159,7 @@ def _key(occ: Component, ftz: tzinfo) -> tuple[Any, ...]:
 def _occurrences(cal: Calendar, start: datetime, end: datetime, ftz: tzinfo) -> Iterator[Component]:
     """Overlapping occurrences, window by window (roughly by start), each once."""
     start, end = _aware(start), _aware(end)
-    query = _Query(cal)
+    query = _Query(rebased(cal, start, ftz))
     seen: set[tuple[Any, ...]] = set()
     window = _FIRST_WINDOW
     low = start
@@ -175,7 +187,8 @@ def iter_occurrences(cal: Calendar, *, after: datetime, floating_tz: str) -> Ite
     the VEVENT per occurrence, with DTSTART/DTEND moved and RECURRENCE-ID set). Callers bound
     the walk (a count or an end); an endless rule yields forever."""
     ftz = floating_zone(floating_tz)
-    yield from _Query(cal).after(_aware(after).astimezone(ftz))
+    low = _aware(after)
+    yield from _Query(rebased(cal, low, ftz)).after(low.astimezone(ftz))
 
 
 def _recurring_uids(cal: Calendar) -> set[str | None]:
@@ -248,4 +261,4 @@ def overlaps(cal: Calendar, *, start: datetime, end: datetime, floating_tz: str)
     return any(True for _ in _occurrences(cal, start, end, ftz))
 
 
-__all__ = ["expand", "iter_occurrences", "overlaps", "override_keys"]
+__all__ = ["expand", "iter_occurrences", "overlaps", "overlaps_window", "override_keys"]

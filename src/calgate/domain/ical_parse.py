@@ -125,6 +125,14 @@ def tzid_of(prop: Any) -> str | None:
     return str(tzid) if tzid else None
 
 
+def empty_like(cal: Calendar) -> Calendar:
+    """A VCALENDAR with ``cal``'s properties and no components (for filtered copies)."""
+    copy = Calendar()
+    for name, value in cal.items():
+        copy[name] = value
+    return copy
+
+
 def events_of(cal: Component) -> list[Component]:
     return [c for c in cal.subcomponents if getattr(c, "name", None) == "VEVENT"]
 
@@ -156,6 +164,7 @@ def floating_zone(name: str) -> tzinfo:
 
 
 __all__ = [
+    "empty_like",
     "events_of",
     "first",
     "floating_zone",
