@@ -47,11 +47,25 @@ def _kind(text: Any) -> str | None:
         return None
 
 
+def _moved_end(start: Any, end: Any, new_start: Any) -> str | None:
+    """The stored ``end`` moved along with a new ``start`` (same length, wall-clock), when
+    all three are local times or all three are dates; else None."""
+    try:
+        old, stop, new = (parse_time(v) for v in (start, end, new_start))
+    except (TypeError, ValueError):
+        return None
+    kinds = {(type(v), getattr(v, "tzinfo", None) is None) for v in (old, stop, new)}
+    if len(kinds) != 1 or (isinstance(new, datetime) and new.tzinfo is not None):
+        return None
+    return (new + (stop - old)).isoformat()
+
+
 def merged_body(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     """The writable form after a PATCH, with the obvious companions of a change dropped:
     a new ``timeZone`` ends ``floating`` (and the reverse), a new ``end`` drops the stored
     ``duration`` (and the reverse), ``recurrence`` replaces ``rrule`` (and the reverse), a
-    ``start`` of the other kind (date / date-time) drops ``allDay`` and the stored end."""
+    ``start`` of the other kind (date / date-time) drops ``allDay`` and the stored end, and a
+    new ``start`` alone moves the stored ``end`` along (the event keeps its length)."""
     base = dict(base)
     patch = _camel_keys(patch)
 
@@ -75,6 +89,10 @@ def merged_body(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
             if patch.get("timeZone") is None and _kind(patch["start"]) == "date":
                 base.pop("timeZone", None)
                 base.pop("floating", None)
+    if sets("start") and "end" not in patch and "duration" not in patch and "end" in base:
+        moved = _moved_end(base.get("start"), base["end"], patch["start"])
+        if moved is not None:
+            base["end"] = moved
     if "alerts" in patch and patch["alerts"] is None:
         patch["alerts"] = []
     merged = merge_patch(base, patch)

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from calgate.db.models import CalendarRow, IndexedEventRow, SourceRow
 from calgate.domain import ical_events as ical
+from calgate.domain import series_edit
 from calgate.domain.ids import id_from_href, is_plain_id, resource_name_from_id
 from calgate.errors import InvalidInput, NotFound, PreconditionFailed
 from calgate.index import queries
@@ -311,7 +312,10 @@ def replace_event(
         return create_event(ctx, body, event_id=event_id), True
     if if_none_match is not None and if_none_match.strip() == "*":
         raise PreconditionFailed(f"event {event_id!r} already exists (If-None-Match: *)")
-    cal = ical.replace_event(cal, body, default_tz=ctx.tz, now=_now())
+    if _is_series(cal):
+        cal = series_edit.edit_all(cal, body=body, default_tz=ctx.tz, now=_now())
+    else:
+        cal = ical.replace_event(cal, body, default_tz=ctx.tz, now=_now())
     new_etag = _put_edit(ctx, href, cal, etag)
     return ctx.public(cal, href, new_etag), False
 
@@ -321,9 +325,23 @@ def patch_event(
 ) -> EventPublic:
     href = ctx.href_for(event_id)
     cal, etag = _load_for_edit(ctx, href, if_match)
-    cal = ical.patch_event(cal, patch, default_tz=ctx.tz, now=_now())
+    if _is_series(cal):
+        cal = series_edit.edit_all(cal, patch=patch, default_tz=ctx.tz, now=_now())
+    else:
+        cal = ical.patch_event(cal, patch, default_tz=ctx.tz, now=_now())
     new_etag = _put_edit(ctx, href, cal, etag)
     return ctx.public(cal, href, new_etag)
+
+
+def _is_series(cal: Calendar) -> bool:
+    """A master with overrides or EXDATEs: an edit of it must carry them along
+    (:func:`calgate.domain.series_edit.edit_all`)."""
+    master = ical.master_event(cal)
+    if master is None or "RECURRENCE-ID" in master:
+        return False
+    return "EXDATE" in master or any(
+        "RECURRENCE-ID" in e for e in ical.events_of(cal) if e is not master
+    )
 
 
 def _put_edit(ctx: CalendarContext, href: str, cal: Calendar, etag: str | None) -> str | None:

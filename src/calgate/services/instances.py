@@ -1,0 +1,219 @@
+"""Occurrences of one series: list, get one (by recurrence id or number), edit one, delete one,
+and the series-wide ranges (``thisAndFollowing``, ``all``).
+
+Reads come from the index (synced first when stale), falling back to the server for an event
+the index does not know yet. Edits read the object from the server and write it back with
+If-Match, like every edit (see :mod:`calgate.services.events`).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from icalendar import Calendar
+from sqlalchemy import select
+
+from calgate.db.models import IndexedEventRow
+from calgate.domain import ical_events as ical
+from calgate.domain import instance_edit, series_edit
+from calgate.domain.instances import (
+    InstancePage,
+    Where,
+    instance_at,
+    list_instances,
+    nth_instance,
+)
+from calgate.domain.timezones import format_public
+from calgate.errors import InvalidInput, NotFound
+from calgate.schemas.events import EventPublic, EventWrite
+from calgate.services.events import (
+    CalendarContext,
+    _load_for_edit,
+    _now,
+    _parse_remote,
+    _put_edit,
+    _serialize,
+    delete_event,
+)
+
+log = logging.getLogger(__name__)
+
+Range = Literal["this", "thisAndFollowing", "all"]
+
+
+def _read(ctx: CalendarContext, event_id: str) -> tuple[Calendar, str | None]:
+    ctx.runtime.indexer.ensure_fresh(ctx.calendar, ctx.source)
+    with ctx.runtime.db.session() as session:
+        row = session.execute(
+            select(IndexedEventRow.ical, IndexedEventRow.etag).where(
+                IndexedEventRow.calendar_id == ctx.calendar.id,
+                IndexedEventRow.event_id == event_id,
+                IndexedEventRow.deleted.is_(False),
+            )
+        ).first()
+    if row is not None and row.ical:
+        try:
+            return ical.parse_ical(row.ical), row.etag
+        except InvalidInput:
+            log.warning("indexed copy of %s is not iCalendar; reading the server", event_id)
+    obj = ctx.conn.get(ctx.href_for(event_id))
+    cal = _parse_remote(obj)
+    if cal is None:
+        raise NotFound(f"event {event_id!r} exists but cannot be read as iCalendar")
+    return cal, obj.etag
+
+
+def _where(ctx: CalendarContext, event_id: str, etag: str | None) -> Where:
+    return Where(event_id=event_id, calendar_id=ctx.calendar.id, etag=etag)
+
+
+def list_for(
+    ctx: CalendarContext,
+    event_id: str,
+    *,
+    start: datetime | None,
+    end: datetime | None,
+    limit: int,
+    page_token: str | None,
+) -> InstancePage:
+    cal, etag = _read(ctx, event_id)
+    return list_instances(
+        cal,
+        start=start,
+        end=end,
+        limit=limit,
+        page_token=page_token,
+        floating_tz=ctx.tz,
+        where=_where(ctx, event_id, etag),
+    )
+
+
+def get_one(ctx: CalendarContext, event_id: str, recurrence_id: str) -> EventPublic:
+    cal, etag = _read(ctx, event_id)
+    return instance_at(cal, recurrence_id, floating_tz=ctx.tz, where=_where(ctx, event_id, etag))
+
+
+def get_nth(ctx: CalendarContext, event_id: str, n: int) -> EventPublic:
+    cal, etag = _read(ctx, event_id)
+    max_n = ctx.runtime.settings.max_expansion
+    return nth_instance(cal, n, floating_tz=ctx.tz, where=_where(ctx, event_id, etag), max_n=max_n)
+
+
+def _occurrence_answer(
+    ctx: CalendarContext, event_id: str, cal: Calendar, rid_text: str, etag: str | None
+) -> EventPublic:
+    return instance_at(cal, rid_text, floating_tz=ctx.tz, where=_where(ctx, event_id, etag))
+
+
+def edit_one(
+    ctx: CalendarContext,
+    event_id: str,
+    recurrence_id: str,
+    *,
+    body: EventWrite | None = None,
+    patch: dict[str, Any] | None = None,
+    if_match: str | None,
+) -> EventPublic:
+    """PUT/PATCH of one occurrence: an override in the same object."""
+    href = ctx.href_for(event_id)
+    cal, etag = _load_for_edit(ctx, href, if_match)
+    cal, rid, changed = instance_edit.edit_occurrence(
+        cal, recurrence_id, body=body, patch=patch, default_tz=ctx.tz, now=_now()
+    )
+    if changed:
+        etag = _put_edit(ctx, href, cal, etag)
+    return _occurrence_answer(ctx, event_id, cal, format_public(rid), etag)
+
+
+def delete_one(
+    ctx: CalendarContext, event_id: str, recurrence_id: str, *, if_match: str | None
+) -> None:
+    """Exclude one occurrence; the whole object goes when nothing is left of it."""
+    href = ctx.href_for(event_id)
+    cal, etag = _load_for_edit(ctx, href, if_match)
+    remaining, _ = instance_edit.delete_occurrence(
+        cal, recurrence_id, default_tz=ctx.tz, now=_now()
+    )
+    if remaining is None:
+        delete_event(ctx, event_id, if_match=etag)
+        return
+    _put_edit(ctx, href, remaining, etag)
+
+
+def _create_split(ctx: CalendarContext, new_cal: Calendar) -> tuple[str, str | None]:
+    """PUT the new series (If-None-Match: *) under an id made from its UID: (href, etag)."""
+    new_id = str(ical.uid_of(new_cal) or uuid.uuid4())
+    href = ctx.href_for(new_id)
+    text = _serialize(new_cal)
+    etag = ctx.conn.put(href, text, if_none_match=True)
+    ctx.runtime.indexer.record_write(ctx.calendar, href=href, etag=etag, ical=text)
+    return href, etag
+
+
+def edit_following(
+    ctx: CalendarContext,
+    event_id: str,
+    recurrence_id: str,
+    *,
+    patch: dict[str, Any],
+    if_match: str | None,
+) -> tuple[EventPublic, bool]:
+    """Split the series at an occurrence and apply ``patch`` to the new part. Returns (the
+    series that now holds the occurrence, whether it is a new event). Splitting at the first
+    occurrence edits the whole series instead."""
+    href = ctx.href_for(event_id)
+    cal, etag = _load_for_edit(ctx, href, if_match)
+    split = series_edit.split_series(
+        cal, recurrence_id, patch, default_tz=ctx.tz, now=_now(), new_uid=str(uuid.uuid4())
+    )
+    if split.new is None:
+        new_etag = _put_edit(ctx, href, split.old, etag)
+        return ctx.public(split.old, href, new_etag), False
+    new_href, new_etag = _create_split(ctx, split.new)
+    try:
+        _put_edit(ctx, href, split.old, etag)
+    except BaseException:
+        # The old series changed underneath (or the server failed): take the new part back,
+        # so the calendar is as it was before the request.
+        try:
+            ctx.conn.delete(new_href)
+        finally:
+            ctx.runtime.indexer.record_delete(ctx.calendar, href=new_href)
+        raise
+    return ctx.public(split.new, new_href, new_etag), True
+
+
+def delete_following(
+    ctx: CalendarContext, event_id: str, recurrence_id: str, *, if_match: str | None
+) -> None:
+    href = ctx.href_for(event_id)
+    cal, etag = _load_for_edit(ctx, href, if_match)
+    remaining = series_edit.end_series_before(cal, recurrence_id, default_tz=ctx.tz, now=_now())
+    if remaining is None:
+        delete_event(ctx, event_id, if_match=etag)
+        return
+    _put_edit(ctx, href, remaining, etag)
+
+
+def check_range(value: str | None) -> Range:
+    if value in (None, "", "this"):
+        return "this"
+    if value in ("thisAndFollowing", "all"):
+        return value  # type: ignore[return-value]
+    raise InvalidInput.field("range", "range is one of this, thisAndFollowing, all")
+
+
+__all__ = [
+    "Range",
+    "check_range",
+    "delete_following",
+    "delete_one",
+    "edit_following",
+    "edit_one",
+    "get_nth",
+    "get_one",
+    "list_for",
+]
