@@ -96,6 +96,8 @@ class CalendarSyncRow(Base):
     # hrefs calgate wrote since sync_token: a delete and an identical re-create cancel out in
     # an RFC 6578 delta, so the next sync checks these directly
     touched: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # the materialized form the rows were built with (calgate.index.materialize.FORMAT)
+    index_format: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class IndexedEventRow(Base):

@@ -8,7 +8,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from calgate.db.models import CalendarSyncRow, IndexedEventRow, OccurrenceRow
-from calgate.index.materialize import Materialized
+from calgate.index.materialize import FORMAT, Materialized
 
 
 def sync_state(session: Session, *, calendar_id: str, for_update: bool = False) -> CalendarSyncRow:
@@ -19,7 +19,9 @@ def sync_state(session: Session, *, calendar_id: str, for_update: bool = False) 
         query = query.with_for_update()
     row = session.scalar(query)
     if row is None:
-        row = CalendarSyncRow(calendar_id=calendar_id, epoch=1, seq=0, floor=0, touched=[])
+        row = CalendarSyncRow(
+            calendar_id=calendar_id, epoch=1, seq=0, floor=0, touched=[], index_format=FORMAT
+        )
         session.add(row)
         session.flush()
     return row
@@ -159,4 +161,30 @@ def wipe(session: Session, *, calendar_id: str) -> CalendarSyncRow:
     state.floor = state.seq
     state.sync_token = state.ctag = state.last_synced = None
     state.touched = []
+    state.index_format = FORMAT
     return state
+
+
+def stale_rows(
+    session: Session, *, calendar_id: str, after_id: int, limit: int
+) -> list[tuple[int, str, str, str | None, str]]:
+    """(row id, event id, href, etag, iCalendar) of live rows, in id order from ``after_id``:
+    the batches a format upgrade re-materializes."""
+    query = (
+        select(
+            IndexedEventRow.id,
+            IndexedEventRow.event_id,
+            IndexedEventRow.href,
+            IndexedEventRow.etag,
+            IndexedEventRow.ical,
+        )
+        .where(
+            IndexedEventRow.calendar_id == calendar_id,
+            IndexedEventRow.deleted.is_(False),
+            IndexedEventRow.id > after_id,
+            IndexedEventRow.ical.is_not(None),
+        )
+        .order_by(IndexedEventRow.id)
+        .limit(limit)
+    )
+    return [(r.id, r.event_id, r.href, r.etag, r.ical) for r in session.execute(query)]

@@ -20,7 +20,7 @@ from calgate.domain.ids import id_from_href
 from calgate.domain.timezones import instant
 from calgate.errors import SyncTokenRejected, SyncUnsupported
 from calgate.index import store
-from calgate.index.materialize import Materialized, materialize
+from calgate.index.materialize import FORMAT, Materialized, materialize
 from calgate.upstream import RemoteObject
 
 if TYPE_CHECKING:
@@ -84,7 +84,58 @@ class Indexer:
             return self._sync(calendar, source)
 
     # -- the work ------------------------------------------------------------------------
+    def _upgrade_format(self, calendar: CalendarRow) -> int:
+        """Re-materialize rows built with an older FORMAT from their stored iCalendar (each
+        a change in the feed: its JSON changed). Returns how many were redone."""
+        with self.runtime.db.session() as session:
+            if store.sync_state(session, calendar_id=calendar.id).index_format == FORMAT:
+                return 0
+        done, after = 0, 0
+        while True:
+            with self.runtime.db.session() as session:
+                batch = store.stale_rows(
+                    session, calendar_id=calendar.id, after_id=after, limit=200
+                )
+            if not batch:
+                break
+            after = batch[-1][0]
+            ready = [
+                (
+                    event_id,
+                    href,
+                    etag,
+                    text,
+                    self._materialize(calendar, RemoteObject(href=href, etag=etag, ical=text)),
+                )
+                for _, event_id, href, etag, text in batch
+            ]
+            with self.runtime.db.session() as session:
+                state = store.sync_state(session, calendar_id=calendar.id, for_update=True)
+                for event_id, href, etag, text, fields in ready:
+                    store.put_object(
+                        session,
+                        state,
+                        event_id=event_id,
+                        href=href,
+                        etag=etag,
+                        ical=text,
+                        fields=fields,
+                    )
+            done += len(batch)
+        with self.runtime.db.session() as session:
+            store.sync_state(
+                session, calendar_id=calendar.id, for_update=True
+            ).index_format = FORMAT
+        log.info(
+            "index of calendar %s: %d objects re-materialized (format %d)",
+            calendar.id,
+            done,
+            FORMAT,
+        )
+        return done
+
     def _sync(self, calendar: CalendarRow, source: SourceRow) -> SyncReport:
+        self._upgrade_format(calendar)
         conn = self.runtime.connection(source)
         url = self.runtime.calendar_url(calendar, source)
         url = url if url.endswith("/") else url + "/"
