@@ -396,3 +396,47 @@ def test_company_calendar_delete_modes_map_onto_calgate(client, calendar_id, raw
     assert override(cal, 2) is None
     days = [i["start"][8:10] for i in instances(client, calendar_id, series["id"])["items"]]
     assert "02" not in days and len(days) == 9
+
+
+def test_delete_range_in_the_body_and_if_match_on_occurrences(client, calendar_id):
+    series = create(client, calendar_id)
+    path = url(calendar_id, series["id"], "instances", rid(4))
+    stale = client.patch(path, headers={"If-Match": '"not-the-etag"'}, json={"title": "x"})
+    assert stale.status_code == 412, stale.text
+    current = client.get(url(calendar_id, series["id"])).headers["etag"]
+    resp = client.request(
+        "DELETE", path, json={"range": "thisAndFollowing"}, headers={"If-Match": current}
+    )
+    assert resp.status_code == 204, resp.text
+    assert len(instances(client, calendar_id, series["id"])["items"]) == 3
+
+
+def test_a_split_whose_second_write_fails_leaves_the_calendar_as_it_was(
+    client, calendar_id, raw, monkeypatch
+):
+    """Another client changes the series between calgate's read and its write: the server
+    answers 412 to the shortened old series, and the new series calgate made is taken back."""
+    from calgate.services import instances as service
+
+    series = create(client, calendar_id)
+    real_put = service._put_edit
+
+    def changed_underneath(ctx, href, cal, etag):
+        obj = next(o for o in raw.events() if series["uid"] in o.data)
+        obj.data = obj.data.replace("SUMMARY:Stand-up", "SUMMARY:Renamed elsewhere")
+        obj.save()
+        return real_put(ctx, href, cal, etag)
+
+    monkeypatch.setattr(service, "_put_edit", changed_underneath)
+    resp = client.patch(
+        url(calendar_id, series["id"], "instances", rid(6)),
+        params={"range": "thisAndFollowing"},
+        json={"title": "new"},
+    )
+    assert resp.status_code == 412, resp.text
+    objects = check_well_formed(raw)
+    assert list(objects) == [series["uid"]]
+    assert str(master(objects[series["uid"]])["SUMMARY"]) == "Renamed elsewhere"
+    assert len(instances(client, calendar_id, series["id"])["items"]) == 10
+    listed = client.get(url(calendar_id), params={"start": "2026-06-01", "end": "2026-07-01"})
+    assert [i["id"] for i in listed.json()["items"]] == [series["id"]]
