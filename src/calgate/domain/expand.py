@@ -33,6 +33,7 @@ from calgate.domain.ical_parse import (
 from calgate.domain.ical_public import public_of
 from calgate.domain.ical_read import read_event
 from calgate.domain.recurrence import validate_rrule
+from calgate.domain.rrule_fixes import with_rule_fixes
 from calgate.domain.timezones import UTC, format_public, instant
 from calgate.errors import FieldError, InvalidInput
 from calgate.schemas.events import EventPublic
@@ -88,10 +89,10 @@ class _Query:
     bad series skipped (odd server data must not break a listing)."""
 
     def __init__(self, cal: Calendar) -> None:
-        self.cal = cal
+        self.cal = with_rule_fixes(cal)
         self.strict = True
         try:
-            self.query: Any = CalendarQuery(cal)
+            self.query: Any = CalendarQuery(self.cal)
         except Exception:
             self._fall_back()
 

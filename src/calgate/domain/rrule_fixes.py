@@ -1,0 +1,133 @@
+"""Recurrence sets repaired where the libraries depart from RFC 5545 (pure, no I/O).
+
+recurring-ical-events expands RRULEs with python-dateutil. In two places dateutil disagrees with
+RFC 5545 3.3.10 (found with libical's test vectors, see tests/oracles), and a rewrite of the
+rule gives exactly the RFC's recurrence set:
+
+- A DATE DTSTART with BYHOUR, BYMINUTE or BYSECOND: the RFC says these parts "MUST be ignored";
+  dateutil applies them to midnight and so drops the days whose midnight does not match.
+- FREQ=WEEKLY with BYSETPOS: the RFC applies BYSETPOS to the set of each week, which "starts at
+  the beginning of the interval" (WKST); dateutil's first set starts on DTSTART's weekday, so
+  the first week picks the wrong days (dateutil issue #1398). When a week's set is the BYDAY
+  weekdays at one time of day, BYSETPOS names fixed weekdays and the rule becomes a BYDAY list
+  of them. With several times a day (BYHOUR=9,17 ...) the rule is left to dateutil.
+
+And one value of EXDATE or RDATE that cannot be read (``EXDATE;VALUE=DATE:``) makes
+recurring-ical-events fail, after which calgate's fall-back drops every EXDATE of the event:
+the unreadable values are dropped here instead, so the readable ones still apply (found with
+calcard's files).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from icalendar import Calendar, Component
+from icalendar.prop import vBroken, vRecur
+
+from calgate.domain.ical_parse import empty_like, first, props, time_of
+
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_TIME_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
+# Parts that make a WEEKLY rule's set differ from week to week (only BYMONTH is valid there).
+_VARYING = ("BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO")
+_DATE_LISTS = ("EXDATE", "RDATE")
+
+
+def _weekly_set_days(rule: vRecur) -> list[str] | None:
+    """The weekdays a WEEKLY rule's BYSETPOS picks from each week, in week order; None when
+    the rule is not such a rule or its weekly set is not just its BYDAY weekdays."""
+    if [str(f).upper() for f in rule.get("FREQ", [])] != ["WEEKLY"]:
+        return None
+    if "BYSETPOS" not in rule or "BYDAY" not in rule or any(p in rule for p in _VARYING):
+        return None
+    if any(len(rule.get(part, [])) > 1 for part in _TIME_PARTS):
+        return None
+    days = {str(day).upper() for day in rule["BYDAY"]}
+    wkst = str(rule.get("WKST", ["MO"])[0]).upper()
+    if not days <= set(_WEEKDAYS) or wkst not in _WEEKDAYS:
+        return None  # ordinal weekdays are invalid in a WEEKLY rule: leave it as it is
+    offset = _WEEKDAYS.index(wkst)
+    week = sorted(days, key=lambda day: (_WEEKDAYS.index(day) - offset) % 7)
+    picked: set[str] = set()
+    for value in rule["BYSETPOS"]:
+        try:
+            position = int(value)
+        except (TypeError, ValueError):
+            return None
+        if 1 <= position <= len(week):
+            picked.add(week[position - 1])
+        elif -len(week) <= position <= -1:
+            picked.add(week[position])
+    if not picked:
+        return None  # an empty set in every week: dateutil gives none either
+    return [day for day in week if day in picked]
+
+
+def fixed_rule(rule: vRecur, start: date | datetime) -> vRecur | None:
+    """``rule`` rewritten for an event starting at ``start``; None when it needs no change."""
+    fixed = vRecur(rule)
+    changed = False
+    if not isinstance(start, datetime):
+        for part in _TIME_PARTS:
+            if part in fixed:
+                del fixed[part]
+                changed = True
+    days = _weekly_set_days(fixed)
+    if days is not None:
+        fixed["BYDAY"] = days
+        del fixed["BYSETPOS"]
+        changed = True
+    return fixed if changed else None
+
+
+def _fixed_rules(event: Component) -> list[vRecur] | None:
+    start = time_of(first(event, "DTSTART"))
+    rules = props(event, "RRULE")
+    if start is None or not rules or not all(isinstance(r, vRecur) for r in rules):
+        return None  # a broken RRULE is the sanitiser's business (calgate.domain.expand)
+    fixed = [fixed_rule(rule, start) for rule in rules]
+    if all(rule is None for rule in fixed):
+        return None
+    return [old if new is None else new for old, new in zip(rules, fixed, strict=True)]
+
+
+def _fixed_event(event: Component) -> Component | None:
+    rules = _fixed_rules(event)
+    dates = {
+        name: [v for v in props(event, name) if not isinstance(v, vBroken)]
+        for name in _DATE_LISTS
+        if any(isinstance(v, vBroken) for v in props(event, name))
+    }
+    replaced: dict[str, list[Any]] = {**dates, **({"RRULE": rules} if rules else {})}
+    if not replaced:
+        return None
+    copy = event.copy()
+    for sub in event.subcomponents:
+        copy.add_component(sub)
+    for name, values in replaced.items():
+        copy.pop(name)
+        for value in values:
+            copy.add(name, value)
+    return copy
+
+
+def with_rule_fixes(cal: Calendar) -> Calendar:
+    """``cal``, or a copy with the VEVENTs repaired (see the module docstring). Occurrences
+    carry no RRULE, RDATE or EXDATE, so the repair shows only in which occurrences there are."""
+    changes: dict[int, Component] = {}
+    for comp in cal.subcomponents:
+        if getattr(comp, "name", None) == "VEVENT":
+            fixed = _fixed_event(comp)
+            if fixed is not None:
+                changes[id(comp)] = fixed
+    if not changes:
+        return cal
+    copy = empty_like(cal)
+    for comp in cal.subcomponents:
+        copy.add_component(changes.get(id(comp), comp))
+    return copy
+
+
+__all__ = ["fixed_rule", "with_rule_fixes"]
