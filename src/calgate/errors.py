@@ -12,6 +12,8 @@ into this tree at the boundary that sees them, with ``raise ... from exc``.
     ├── NotFound                         404  (also: outside the token's scope)
     ├── Conflict                         409
     ├── PreconditionFailed               412  (If-Match / If-None-Match)
+    ├── NotAcceptable                    406  no representation the Accept header allows
+    ├── UnsupportedMediaType             415  a request body calgate does not read
     ├── UpstreamError                    502  the CalDAV server answered badly (``upstream_status``)
     │   ├── UpstreamUnreachable          503  connection refused, DNS failure (``Retry-After``)
     │   ├── UpstreamTimeout              504
@@ -106,6 +108,18 @@ class PreconditionFailed(CalgateError):
     status = 412
     title = "Precondition failed"
     slug = "precondition-failed"
+
+
+class NotAcceptable(CalgateError):
+    status = 406
+    title = "Not acceptable"
+    slug = "not-acceptable"
+
+
+class UnsupportedMediaType(CalgateError):
+    status = 415
+    title = "Unsupported media type"
+    slug = "unsupported-media-type"
 
 
 class UpstreamError(CalgateError):

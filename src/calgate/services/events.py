@@ -288,6 +288,21 @@ def _load_for_edit(
     return cal, obj.etag
 
 
+def check_put_create(event_id: str, if_match: str | None) -> None:
+    """A PUT to an absent id creates, unless If-Match expected an event or the id is odd."""
+    if if_match is not None:
+        raise PreconditionFailed(f"If-Match was sent but event {event_id!r} does not exist")
+    if not is_plain_id(event_id):
+        raise InvalidInput.field(
+            "id", "a new event's id must be 1-200 letters, digits, '-', '_' or '.'"
+        )
+
+
+def check_put_replace(event_id: str, if_none_match: str | None) -> None:
+    if if_none_match is not None and if_none_match.strip() == "*":
+        raise PreconditionFailed(f"event {event_id!r} already exists (If-None-Match: *)")
+
+
 def replace_event(
     ctx: CalendarContext,
     event_id: str,
@@ -301,17 +316,9 @@ def replace_event(
     try:
         cal, etag = _load_for_edit(ctx, href, if_match)
     except NotFound:
-        if if_match is not None:
-            raise PreconditionFailed(
-                f"If-Match was sent but event {event_id!r} does not exist"
-            ) from None
-        if not is_plain_id(event_id):
-            raise InvalidInput.field(
-                "id", "a new event's id must be 1-200 letters, digits, '-', '_' or '.'"
-            ) from None
+        check_put_create(event_id, if_match)
         return create_event(ctx, body, event_id=event_id), True
-    if if_none_match is not None and if_none_match.strip() == "*":
-        raise PreconditionFailed(f"event {event_id!r} already exists (If-None-Match: *)")
+    check_put_replace(event_id, if_none_match)
     if _is_series(cal):
         cal = series_edit.edit_all(cal, body=body, default_tz=ctx.tz, now=_now())
     else:
@@ -344,10 +351,13 @@ def _is_series(cal: Calendar) -> bool:
     )
 
 
-def _put_edit(ctx: CalendarContext, href: str, cal: Calendar, etag: str | None) -> str | None:
-    """Write an edit conditionally. When the server says the object changed underneath (its own
-    412), the index is refreshed before the 412 goes back to the client."""
-    text = _serialize(cal)
+def _put_edit(
+    ctx: CalendarContext, href: str, cal: Calendar, etag: str | None, *, text: str | None = None
+) -> str | None:
+    """Write an edit conditionally (``text``: exactly this, else ``cal`` serialized). When the
+    server says the object changed underneath (its own 412), the index is refreshed before the
+    412 goes back to the client."""
+    text = text if text is not None else _serialize(cal)
     try:
         new_etag = ctx.conn.put(href, text, if_match=etag)
     except PreconditionFailed:

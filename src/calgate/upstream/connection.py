@@ -165,7 +165,7 @@ class CalDAVConnection:
     def discover(self) -> list[DiscoveredCalendar]:
         return discovery.discover(self)
 
-    def get(self, href: str) -> RemoteObject:
+    def get(self, href: str, *, as_stored: bool = False) -> RemoteObject:
         """The stored object and its ETag, strong whenever the server has a strong one.
 
         The ETag is what an edit sends back in If-Match, where only strong tags count (RFC 9110
@@ -183,7 +183,8 @@ class CalDAVConnection:
         etag = response.headers.get("ETag")
         if etag is not None and is_weak(etag):
             etag = self._strong_etag(url, etag)
-        return RemoteObject(href=url, etag=etag, ical=crlf(ical))
+        # as_stored: the text exactly as the server sent it (GET with Accept: text/calendar)
+        return RemoteObject(href=url, etag=etag, ical=ical if as_stored else crlf(ical))
 
     def _strong_etag(self, url: str, weak: str) -> str:
         """The strong tag the server lists as ``DAV:getetag`` for ``url`` when it weakly equals

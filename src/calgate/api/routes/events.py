@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Header, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
+from calgate.api import negotiation
 from calgate.api.deps import GrantDep, RuntimeDep
 from calgate.domain.access import Grant, Role
 from calgate.domain.timezones import format_utc
@@ -14,11 +17,20 @@ from calgate.errors import InvalidInput
 from calgate.index import queries
 from calgate.runtime import Runtime
 from calgate.schemas.calendars import SLUG_PATTERN
-from calgate.schemas.events import EventInstancesPublic, EventPublic, EventsPublic, EventWrite
-from calgate.services import events, idempotency, instances
+from calgate.schemas.events import (
+    EventInstancesPublic,
+    EventPublic,
+    EventsPublic,
+    EventWrite,
+)
+from calgate.services import events, idempotency, instances, raw
 from calgate.services.calendars import get_visible, require_role
 
 JSON = "application/json"
+ICAL = "text/calendar; charset=utf-8"
+# The forms GET answers in, and the forms a write's answer can take.
+READ_FORMS: tuple[negotiation.Form, ...] = ("json", "ical")
+WRITE_ANSWERS: tuple[negotiation.Form, ...] = ("json", "ical")
 
 router = APIRouter(prefix="/api/v1/calendars/{calendar_id}/events", tags=["events"])
 
@@ -26,6 +38,19 @@ CalendarId = Annotated[str, Path(pattern=SLUG_PATTERN, description="A calendar i
 EventId = Annotated[str, Path(min_length=1, max_length=400, description="An event id.")]
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
 IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match")]
+Accept = Annotated[str | None, Header(alias="Accept", include_in_schema=False)]
+Prefer = Annotated[
+    str | None, Header(alias="Prefer", description="return=representation: answer with the event.")
+]
+
+
+def _event_write(data: Any) -> EventWrite:
+    """A JSON body as EventWrite; errors exactly as FastAPI's own body validation gives them."""
+    try:
+        return EventWrite.model_validate(data)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", *e.get("loc", ()))} for e in exc.errors()]
+        raise RequestValidationError(errors) from exc
 
 
 def _context(
@@ -100,9 +125,14 @@ def list_events(
     return Response('{"items":[' + ",".join(page.items) + "]," + head[1:], media_type=JSON)
 
 
-@router.post("", status_code=201, response_model=EventPublic)
+@router.post(
+    "",
+    status_code=201,
+    response_model=EventPublic,
+    openapi_extra=negotiation.request_body_doc("#/components/schemas/EventWrite"),
+)
 def create_event(
-    body: EventWrite,
+    payload: Annotated[negotiation.Payload, Depends(negotiation.read_payload)],
     runtime: RuntimeDep,
     grant: GrantDep,
     calendar_id: CalendarId,
@@ -110,10 +140,20 @@ def create_event(
         str | None,
         Header(alias="Idempotency-Key", description="Retries with the same key replay."),
     ] = None,
+    accept: Accept = None,
+    prefer: Prefer = None,
 ) -> Response:
+    """Create from calgate's JSON (the default), or raw iCalendar (``text/calendar``: stored as
+    sent; the answer is the event in the form ``Accept`` names, with ``Prefer:
+    return=representation``, else 201 without a body)."""
     ctx = _context(runtime, grant, calendar_id, write=True)
+    form = negotiation.chosen(accept, WRITE_ANSWERS)
+    if payload.form == "ical":
+        event = raw.create_raw(ctx, payload.data)
+        return _created(ctx, event, form, full=negotiation.wants_representation(prefer))
+    body = _event_write(payload.data)
     if idempotency_key is None:
-        return _created(events.create_event(ctx, body))
+        return _created(ctx, events.create_event(ctx, body), form)
     ids = {"token_id": grant.token_id, "key": idempotency_key}
     digest = idempotency.body_hash(calendar_id, body.model_dump(mode="json", exclude_unset=True))
     stored = idempotency.claim(runtime, calendar_id=calendar_id, digest=digest, **ids)
@@ -121,7 +161,7 @@ def create_event(
         headers = {**stored.headers, idempotency.REPLAY_HEADER: "true"}
         return Response(stored.body, status_code=stored.status, media_type=JSON, headers=headers)
     try:
-        response = _created(events.create_event(ctx, body))
+        response = _created(ctx, events.create_event(ctx, body), "json")
     except BaseException:
         idempotency.release(runtime, **ids)
         raise
@@ -130,43 +170,89 @@ def create_event(
     return response
 
 
-def _created(event: EventPublic) -> Response:
+def _created(
+    ctx: events.CalendarContext, event: EventPublic, form: negotiation.Form, *, full: bool = True
+) -> Response:
     headers = {"Location": _location(event)}
     if event.etag:
         headers["ETag"] = event.etag
+    if not full:
+        return Response(status_code=201, headers=headers)
+    return _represent(ctx, event, form, status=201, headers=headers)
+
+
+def _represent(
+    ctx: events.CalendarContext,
+    event: EventPublic,
+    form: negotiation.Form,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """``event`` in the asked form (raw iCalendar is read back from the server, as stored)."""
+    if form == "ical":
+        text, _ = raw.get_raw(ctx, event.id)
+        return Response(text, status_code=status, media_type=ICAL, headers=headers)
     return Response(
-        event.model_dump_json(by_alias=True), status_code=201, media_type=JSON, headers=headers
+        event.model_dump_json(by_alias=True), status_code=status, media_type=JSON, headers=headers
     )
 
 
-@router.get("/{event_id}", response_model=EventPublic)
+@router.get(
+    "/{event_id}",
+    response_model=EventPublic,
+    responses={200: {"content": {negotiation.MEDIA["ical"]: {}}}},
+)
 def get_event(
-    runtime: RuntimeDep, grant: GrantDep, calendar_id: CalendarId, event_id: EventId
+    runtime: RuntimeDep,
+    grant: GrantDep,
+    calendar_id: CalendarId,
+    event_id: EventId,
+    accept: Accept = None,
 ) -> Response:
+    """One event: calgate's JSON (from the index), or ``Accept: text/calendar`` for the
+    stored object byte for byte (from the server)."""
     ctx = _context(runtime, grant, calendar_id, write=False)
+    form = negotiation.chosen(accept, READ_FORMS)
+    if form == "ical":
+        text, etag = raw.get_raw(ctx, event_id)
+        return Response(text, media_type=ICAL, headers={"ETag": etag} if etag else None)
     text, etag = events.get_indexed(ctx, event_id)
     return Response(text, media_type=JSON, headers={"ETag": etag} if etag else None)
 
 
-@router.put("/{event_id}", response_model=EventPublic)
+@router.put(
+    "/{event_id}",
+    response_model=EventPublic,
+    openapi_extra=negotiation.request_body_doc("#/components/schemas/EventWrite"),
+)
 def replace_event(
-    body: EventWrite,
-    response: Response,
+    payload: Annotated[negotiation.Payload, Depends(negotiation.read_payload)],
     runtime: RuntimeDep,
     grant: GrantDep,
     calendar_id: CalendarId,
     event_id: EventId,
     if_match: IfMatch = None,
     if_none_match: IfNoneMatch = None,
-) -> EventPublic:
+    accept: Accept = None,
+    prefer: Prefer = None,
+) -> Response:
     ctx = _context(runtime, grant, calendar_id, write=True)
-    event, created = events.replace_event(
-        ctx, event_id, body, if_match=if_match, if_none_match=if_none_match
-    )
+    form = negotiation.chosen(accept, WRITE_ANSWERS)
+    conditions = {"if_match": if_match, "if_none_match": if_none_match}
+    if payload.form == "ical":
+        event, created = raw.replace_raw(ctx, event_id, payload.data, **conditions)
+        full = negotiation.wants_representation(prefer)
+    else:
+        body = _event_write(payload.data)
+        event, created = events.replace_event(ctx, event_id, body, **conditions)
+        full = True
     if created:
-        response.status_code = 201
-        response.headers["Location"] = _location(event)
-    return _etag(response, event)
+        return _created(ctx, event, form, full=full)
+    headers = {"ETag": event.etag} if event.etag else {}
+    if not full:
+        return Response(status_code=204, headers=headers)
+    return _represent(ctx, event, form, headers=headers)
 
 
 @router.patch("/{event_id}", response_model=EventPublic)

@@ -1,0 +1,98 @@
+"""Events as raw iCalendar: read as the server has it, write as the client sent it.
+
+A raw write is stored as sent (after :func:`calgate.domain.ical_raw.check_object`), so tools
+that need the exact object get it back byte for byte. Conditional as every write: a create is
+``If-None-Match: *``, a replace ``If-Match`` with the ETag just read.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from calgate.db.models import IndexedEventRow
+from calgate.domain import ical_events as ical
+from calgate.domain.ical_raw import check_object
+from calgate.domain.ids import is_plain_id
+from calgate.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from calgate.schemas.events import EventPublic
+from calgate.services.events import (
+    CalendarContext,
+    _etag_matches,
+    _put_edit,
+    check_put_create,
+    check_put_replace,
+)
+
+
+def get_raw(ctx: CalendarContext, event_id: str) -> tuple[str, str | None]:
+    """(the stored text exactly as the server sends it, its ETag)."""
+    obj = ctx.conn.get(ctx.href_for(event_id), as_stored=True)
+    return obj.ical, obj.etag
+
+
+def _id_holding(ctx: CalendarContext, uid: str) -> str | None:
+    ctx.runtime.indexer.ensure_fresh(ctx.calendar, ctx.source)
+    with ctx.runtime.db.session() as session:
+        return session.scalar(
+            select(IndexedEventRow.event_id).where(
+                IndexedEventRow.calendar_id == ctx.calendar.id,
+                IndexedEventRow.uid == uid,
+                IndexedEventRow.deleted.is_(False),
+            )
+        )
+
+
+def create_raw(ctx: CalendarContext, text: str, *, event_id: str | None = None) -> EventPublic:
+    """Store a new object. Its id is its UID when that is a plain id (as CalDAV clients name
+    resources), else a new one."""
+    cal, uid = check_object(text)
+    existing = _id_holding(ctx, uid)
+    if existing is not None:
+        raise Conflict(
+            f"an event with UID {uid!r} exists in this calendar (id {existing!r}); PUT to it"
+        )
+    if event_id is None:
+        event_id = uid if is_plain_id(uid) else str(uuid.uuid4())
+    href = ctx.href_for(event_id)
+    etag = ctx.conn.put(href, text, if_none_match=True)
+    ctx.runtime.indexer.record_write(ctx.calendar, href=href, etag=etag, ical=text)
+    return ctx.public(cal, href, etag)
+
+
+def replace_raw(
+    ctx: CalendarContext,
+    event_id: str,
+    text: str,
+    *,
+    if_match: str | None,
+    if_none_match: str | None,
+) -> tuple[EventPublic, bool]:
+    """PUT of a whole object; creates with the client's id when absent. (event, created)."""
+    cal, uid = check_object(text)
+    href = ctx.href_for(event_id)
+    try:
+        stored = ctx.conn.get(href)
+    except NotFound:
+        check_put_create(event_id, if_match)
+        return create_raw(ctx, text, event_id=event_id), True
+    check_put_replace(event_id, if_none_match)
+    if if_match is not None and not _etag_matches(if_match, stored.etag):
+        raise PreconditionFailed(
+            f"the event changed since you read it (If-Match {if_match}, current ETag {stored.etag})"
+        )
+    try:
+        stored_uid = ical.uid_of(ical.parse_ical(stored.ical))
+    except InvalidInput:
+        stored_uid = None
+    if stored_uid is not None and stored_uid != uid:
+        raise InvalidInput.field(
+            "#",
+            f"this event's UID is {stored_uid!r}; a replacement must keep it (got {uid!r})",
+        )
+    etag = _put_edit(ctx, href, cal, stored.etag, text=text)
+    return ctx.public(cal, href, etag), False
+
+
+__all__ = ["create_raw", "get_raw", "replace_raw"]
