@@ -1,0 +1,1176 @@
+"""Writing RFC 8984 JSCalendar ``Event`` objects into iCalendar (pure, no I/O).
+
+The JSCalendar object is turned into calgate's simple write form (:class:`EventWrite`) for
+what that form models (times, title, description, location, status, free/busy, privacy,
+priority, keywords, the recurrence rule, excluded and extra dates, alerts), so the in-place
+rules of :mod:`calgate.domain.ical_write` apply unchanged: a property is rewritten only when
+its meaning changes, and what JSCalendar does not model survives. Participants, links and the
+ids of participants / locations / alerts / links are written here.
+
+Mapping decisions:
+
+- ``start`` + ``timeZone``: ``null`` (or absent) is floating, ``Etc/UTC`` / ``UTC`` is a UTC
+  (``Z``) time; ``showWithoutTime`` makes a DATE start (its time must be midnight).
+- ``duration`` (default ``PT0S``) becomes DURATION (a stored DTEND stays when the end does not
+  move); an all-day event without a duration lasts one day.
+- JSCalendar defaults (``status`` confirmed, ``freeBusyStatus`` busy, ``privacy`` public,
+  ``priority`` 0, ``participationStatus`` needs-action, ``expectReply`` false) equal an absent
+  iCalendar property / parameter: a stored absence or a stored default both stay as they are.
+- One LOCATION holds one location: more than one named location is refused.
+- ``links``: the link whose ``href`` is the stored URL stays URL; other links are ATTACH
+  unless no URL is left and the link looks like a page (no ``rel: enclosure``, no
+  ``contentType``). An absent ``links`` keeps every URL and ATTACH (attachments are precious
+  and many JSCalendar producers do not send them); ``links: {}`` removes them.
+- Ids: a client id the reader would not derive back is stored as a ``JSID`` parameter
+  (ATTENDEE, ORGANIZER, LOCATION, URL, ATTACH) or property (VALARM).
+- ``recurrenceOverrides``: ``{"excluded": true}`` is an EXDATE, ``{}`` an RDATE, any other
+  patch an override VEVENT (a copy of the master at that occurrence with the patch applied,
+  RFC 8984 section 4.3.5); stored overrides not named any more are removed. A patched date the
+  rule does not make also gets an RDATE.
+- ``uid`` must be the event's; ``sequence``, ``created``, ``updated``, ``prodId``, ``method`` are
+  the server's and ignored, as are unknown (vendor) properties.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from icalendar import Calendar, Component, Event, vCalAddress, vText, vUri
+from icalendar.parser import Parameters
+from pydantic import ValidationError
+
+from calgate.domain.ical_parse import first, master_event, props, text_of
+from calgate.domain.ical_read import (
+    CLASS_IN,
+    STATUS_IN,
+    TRANSP_IN,
+    address_of,
+    alarms_of,
+    alert_of,
+    categories_of,
+    enum_of,
+    priority_of,
+    read_times,
+)
+from calgate.domain.ical_write import (
+    _Editor,
+    _finish,
+    _new_alarm,
+    _stamp,
+    _used_tzids,
+    _utc_now,
+)
+from calgate.domain.instance_edit import new_override
+from calgate.domain.jscal_patch import apply_patch, escape
+from calgate.domain.recurrence import RULE_PARTS, check_rrule, convert_until, until_text
+from calgate.domain.series import Series, calendar_with
+from calgate.domain.timezones import (
+    FLOATING,
+    UTC_LABEL,
+    UTC_ZONE,
+    Time,
+    format_duration,
+    iana_zone,
+    is_date,
+    parse_duration,
+    parse_time,
+    zone_or_none,
+)
+from calgate.domain.write_times import PRODID, DesiredTimes, alert_key
+from calgate.errors import Conflict, FieldError, InvalidInput, UnknownTimeZone
+from calgate.schemas.base import check_text
+from calgate.schemas.events import EventWrite, invalid_input_from
+
+_LOCAL_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
+_UTC_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z")
+_ID = re.compile(r"[A-Za-z0-9_-]{1,255}")
+_UTC_NAMES = frozenset({"Etc/UTC", "UTC", "Etc/Zulu", "Etc/GMT", "GMT"})
+
+STATUSES = ("confirmed", "cancelled", "tentative")
+FREE_BUSY = ("free", "busy")
+PRIVACY = {"public": "public", "private": "private", "secret": "confidential"}
+PARTICIPATION = ("needs-action", "accepted", "declined", "tentative", "delegated")
+# "required" is what the reader shows for REQ-PARTICIPANT (calcard, the draft): an attendee.
+ROLES = ("owner", "attendee", "required", "optional", "informational", "chair", "contact")
+ALERT_ACTIONS = ("display", "email")
+FREQUENCIES = ("yearly", "monthly", "weekly", "daily", "hourly", "minutely", "secondly")
+DAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
+# Properties of an override patch that belong to the series (RFC 8984 section 4.3.5).
+SERIES_ONLY = frozenset(
+    {
+        "@type",
+        "uid",
+        "relatedTo",
+        "prodId",
+        "method",
+        "recurrenceId",
+        "recurrenceIdTimeZone",
+        "recurrenceRules",
+        "excludedRecurrenceRules",
+        "recurrenceOverrides",
+    }
+)
+# Not in SERIES_ONLY: "sequence", "created", "updated" are the server's and ignored in an
+# override patch as at the top level (the reader shows an override's own SEQUENCE and
+# LAST-MODIFIED there, so a PUT of what a GET returned holds them).
+# RecurrenceRule member -> RRULE part.
+_RULE_LISTS = (
+    ("byMonthDay", "BYMONTHDAY"),
+    ("byYearDay", "BYYEARDAY"),
+    ("byWeekNo", "BYWEEKNO"),
+    ("byHour", "BYHOUR"),
+    ("byMinute", "BYMINUTE"),
+    ("bySecond", "BYSECOND"),
+    ("bySetPosition", "BYSETPOS"),
+)
+_RULE_MEMBER = {part: name for name, part in _RULE_LISTS} | {
+    "FREQ": "frequency",
+    "INTERVAL": "interval",
+    "COUNT": "count",
+    "UNTIL": "until",
+    "BYDAY": "byDay",
+    "BYMONTH": "byMonth",
+    "WKST": "firstDayOfWeek",
+}
+# Simple-form field -> JSCalendar member, for errors of the simple form's own checks.
+_SIMPLE_TO_JS = {
+    "title": "title",
+    "description": "description",
+    "location": "locations",
+    "start": "start",
+    "duration": "duration",
+    "timeZone": "timeZone",
+    "categories": "keywords",
+    "alerts": "alerts",
+    "rrule": "recurrenceRules/0",
+    "excludedDates": "recurrenceOverrides",
+    "recurrenceDates": "recurrenceOverrides",
+    "status": "status",
+    "transparency": "freeBusyStatus",
+    "privacy": "privacy",
+    "priority": "priority",
+}
+
+
+# -- validation -------------------------------------------------------------------------------
+
+
+class _Checker:
+    """Collects every problem of one object, each with its JSON pointer."""
+
+    def __init__(self, at: str = "#") -> None:
+        self.at = at
+        self.errors: list[FieldError] = []
+
+    def add(self, path: str, detail: str) -> None:
+        self.errors.append(FieldError(detail, f"{self.at}{path}"))
+
+    def str_(self, obj: dict[str, Any], name: str, path: str, *, required: bool = False) -> bool:
+        """Whether ``obj[name]`` is usable text (absent counts when not ``required``)."""
+        if name not in obj or obj[name] is None:
+            if required:
+                self.add(f"{path}/{name}", f"{name} is required")
+            return False
+        value = obj[name]
+        if not isinstance(value, str):
+            self.add(f"{path}/{name}", f"{name} must be a string")
+            return False
+        try:
+            check_text(value)
+        except ValueError as exc:
+            self.add(f"{path}/{name}", str(exc))
+            return False
+        return True
+
+    def enum(self, obj: dict[str, Any], name: str, path: str, allowed: Any) -> None:
+        value = obj.get(name)
+        if value is not None and value not in allowed:
+            names = ", ".join(repr(a) for a in allowed)
+            self.add(f"{path}/{name}", f"{value!r} is not one of {names}")
+
+    def bool_(self, obj: dict[str, Any], name: str, path: str) -> None:
+        if obj.get(name) is not None and not isinstance(obj[name], bool):
+            self.add(f"{path}/{name}", f"{name} must be true or false")
+
+    def int_(self, value: Any, path: str, low: int, high: int, *, zero: bool = True) -> None:
+        if not _is_int(value) or not low <= value <= high or (value == 0 and not zero):
+            allowed = f"{low} to {high}" + ("" if zero else ", not 0")
+            self.add(path, f"{value!r} must be a whole number from {allowed}")
+
+    def type_(self, obj: dict[str, Any], path: str, expected: str) -> None:
+        kind = obj.get("@type")
+        if kind is not None and kind != expected:
+            self.add(f"{path}/@type", f"@type must be {expected!r}, not {kind!r}")
+
+    def objects(self, obj: dict[str, Any], name: str) -> list[tuple[str, str, dict[str, Any]]]:
+        """(id, pointer, value) of an ``Id[Object]`` map; bad entries are reported."""
+        value = obj.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, dict):
+            self.add(f"/{name}", f"{name} must be an object mapping ids to objects")
+            return []
+        out = []
+        for key, item in value.items():
+            path = f"/{name}/{escape(key)}"
+            if not _ID.fullmatch(key):
+                self.add(path, f"{key!r} is not an id (1-255 letters, digits, '-' or '_')")
+            elif not isinstance(item, dict):
+                self.add(path, "must be an object")
+            else:
+                out.append((key, path, item))
+        return out
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _duration_ok(text: Any, *, signed: bool = False) -> bool:
+    if not isinstance(text, str) or not text or (text[0] in "+-" and not signed):
+        return False
+    try:
+        parse_duration(text)
+    except ValueError:
+        return False
+    return not re.search(r"[a-z]", text)
+
+
+def _local_ok(text: Any) -> bool:
+    if not isinstance(text, str) or not _LOCAL_DATE_TIME.fullmatch(text):
+        return False
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _check(check: _Checker, obj: Any, *, override: bool = False) -> None:
+    if not isinstance(obj, dict):
+        check.add("", "a JSCalendar Event must be a JSON object")
+        return
+    if not override:
+        check.type_(obj, "", "Event")
+        if "@type" not in obj:
+            pass  # tolerated: the media type says what it is
+        check.str_(obj, "uid", "")
+    for name in ("title", "description", "organizerCalendarAddress"):
+        check.str_(obj, name, "")
+    if "start" not in obj or obj["start"] is None:
+        check.add("/start", "start is required (a LocalDateTime like 2026-01-05T10:00:00)")
+    elif not _local_ok(obj["start"]):
+        check.add("/start", f"{obj['start']!r} is not a LocalDateTime like 2026-01-05T10:00:00")
+    elif obj.get("showWithoutTime") is True and not str(obj["start"]).endswith("T00:00:00"):
+        check.add("/start", "an event with showWithoutTime starts at T00:00:00")
+    zone = obj.get("timeZone")
+    if zone is not None:
+        if not isinstance(zone, str):
+            check.add("/timeZone", "timeZone must be an IANA time zone name or null")
+        elif zone not in _UTC_NAMES and zone_or_none(zone) is None:
+            check.add(
+                "/timeZone", f"unknown time zone {zone!r}: use an IANA name like 'Europe/Berlin'"
+            )
+    if obj.get("duration") is not None:
+        if not _duration_ok(obj["duration"]):
+            check.add("/duration", f"{obj['duration']!r} is not a duration like PT1H30M or P1D")
+        elif obj.get("showWithoutTime") is True and parse_duration(obj["duration"]) % timedelta(
+            days=1
+        ):
+            check.add("/duration", "an event with showWithoutTime lasts whole days (P1D, P2D)")
+    check.bool_(obj, "showWithoutTime", "")
+    check.enum(obj, "status", "", STATUSES)
+    check.enum(obj, "freeBusyStatus", "", FREE_BUSY)
+    check.enum(obj, "privacy", "", tuple(PRIVACY))
+    if obj.get("priority") is not None:
+        check.int_(obj["priority"], "/priority", 0, 9)
+    keywords = obj.get("keywords")
+    if keywords is not None:
+        if not isinstance(keywords, dict):
+            check.add("/keywords", 'keywords must be an object like {"work": true}')
+        else:
+            for word, flag in keywords.items():
+                if flag is not True:
+                    check.add(f"/keywords/{escape(word)}", "a keyword's value must be true")
+            try:
+                check_text(list(keywords))
+            except ValueError as exc:
+                check.add("/keywords", str(exc))
+    for _, path, location in check.objects(obj, "locations"):
+        check.type_(location, path, "Location")
+        check.str_(location, "name", path)
+    for _, path, link in check.objects(obj, "links"):
+        check.type_(link, path, "Link")
+        check.str_(link, "href", path, required=True)
+        for name in ("contentType", "rel", "title"):
+            check.str_(link, name, path)
+    _check_participants(check, obj)
+    _check_alerts(check, obj)
+    _check_rules(check, obj, override)
+    if obj.get("excludedRecurrenceRules"):
+        check.add("/excludedRecurrenceRules", "excludedRecurrenceRules are not supported")
+    if not override:
+        _check_overrides(check, obj)
+
+
+def _check_participants(check: _Checker, obj: dict[str, Any]) -> None:
+    for _, path, person in check.objects(obj, "participants"):
+        check.type_(person, path, "Participant")
+        check.str_(person, "name", path)
+        has_address = check.str_(person, "calendarAddress", path)
+        send_to = person.get("sendTo")
+        if send_to is not None and not isinstance(send_to, dict):
+            check.add(f"{path}/sendTo", "sendTo must be an object like {imip: 'mailto:..'}")
+        elif not has_address and not (send_to or {}).get("imip"):
+            check.add(
+                f"{path}/calendarAddress",
+                "a participant needs a calendarAddress (or sendTo/imip), like mailto:a@example.com",
+            )
+        roles = person.get("roles")
+        if roles is not None:
+            if not isinstance(roles, dict) or not roles:
+                check.add(f"{path}/roles", 'roles must be an object like {"attendee": true}')
+            else:
+                for role, flag in roles.items():
+                    if role not in ROLES:
+                        check.add(f"{path}/roles/{escape(role)}", f"unknown role {role!r}")
+                    elif flag is not True:
+                        check.add(f"{path}/roles/{escape(role)}", "a role's value must be true")
+        check.enum(person, "participationStatus", path, PARTICIPATION)
+        check.bool_(person, "expectReply", path)
+
+
+def _check_alerts(check: _Checker, obj: dict[str, Any]) -> None:
+    for _, path, alert in check.objects(obj, "alerts"):
+        check.type_(alert, path, "Alert")
+        check.enum(alert, "action", path, ALERT_ACTIONS)
+        trigger = alert.get("trigger")
+        if not isinstance(trigger, dict):
+            check.add(f"{path}/trigger", "trigger is required: an OffsetTrigger or AbsoluteTrigger")
+            continue
+        kind = trigger.get("@type")
+        if kind == "OffsetTrigger":
+            if not _duration_ok(trigger.get("offset"), signed=True):
+                check.add(f"{path}/trigger/offset", "offset must be a duration like -PT15M")
+            check.enum(trigger, "relativeTo", f"{path}/trigger", ("start", "end"))
+        elif kind == "AbsoluteTrigger":
+            when = trigger.get("when")
+            if not isinstance(when, str) or not _UTC_DATE_TIME.fullmatch(when):
+                check.add(
+                    f"{path}/trigger/when", "when must be a UTC time like 2026-01-05T09:45:00Z"
+                )
+        else:
+            check.add(f"{path}/trigger/@type", "@type must be 'OffsetTrigger' or 'AbsoluteTrigger'")
+
+
+def _check_rules(check: _Checker, obj: dict[str, Any], override: bool) -> None:
+    rules = obj.get("recurrenceRules")
+    if rules is None:
+        return
+    if not isinstance(rules, list):
+        check.add("/recurrenceRules", "recurrenceRules must be a list of RecurrenceRule objects")
+        return
+    if len(rules) > 1:
+        check.add("/recurrenceRules/1", "calgate stores one recurrence rule per event")
+    for i, rule in enumerate(rules[:1]):
+        path = f"/recurrenceRules/{i}"
+        if not isinstance(rule, dict):
+            check.add(path, "must be a RecurrenceRule object")
+            continue
+        check.type_(rule, path, "RecurrenceRule")
+        if rule.get("frequency") is None:
+            check.add(f"{path}/frequency", "frequency is required")
+        check.enum(rule, "frequency", path, FREQUENCIES)
+        check.enum(rule, "rscale", path, ("gregorian",))
+        check.enum(rule, "skip", path, ("omit",))
+        check.enum(rule, "firstDayOfWeek", path, DAYS)
+        for name in ("interval", "count"):
+            if rule.get(name) is not None:
+                check.int_(rule[name], f"{path}/{name}", 1, 2**31 - 1)
+        if rule.get("until") is not None:
+            if not _local_ok(rule["until"]):
+                check.add(f"{path}/until", "until must be a LocalDateTime like 2026-12-31T23:59:59")
+            if rule.get("count") is not None:
+                check.add(f"{path}/until", "count and until cannot be used together")
+        days = rule.get("byDay")
+        if days is not None:
+            if not isinstance(days, list):
+                check.add(f"{path}/byDay", "byDay must be a list of NDay objects")
+            else:
+                for j, nday in enumerate(days):
+                    at = f"{path}/byDay/{j}"
+                    if not isinstance(nday, dict) or nday.get("day") not in DAYS:
+                        check.add(at, 'must be an NDay like {"@type": "NDay", "day": "mo"}')
+                    elif nday.get("nthOfPeriod") is not None:
+                        check.int_(nday["nthOfPeriod"], f"{at}/nthOfPeriod", -53, 53, zero=False)
+        months = rule.get("byMonth")
+        if months is not None:
+            if not isinstance(months, list):
+                check.add(f"{path}/byMonth", 'byMonth must be a list of strings like ["3"]')
+            else:
+                for j, month in enumerate(months):
+                    if not (isinstance(month, str) and month.isdigit() and 1 <= int(month) <= 12):
+                        check.add(f"{path}/byMonth/{j}", f"{month!r} is not a month '1' to '12'")
+        for name, _ in _RULE_LISTS:
+            values = rule.get(name)
+            if values is not None and (
+                not isinstance(values, list) or not all(_is_int(v) for v in values)
+            ):
+                check.add(f"{path}/{name}", f"{name} must be a list of whole numbers")
+
+
+def _check_overrides(check: _Checker, obj: dict[str, Any]) -> None:
+    overrides = obj.get("recurrenceOverrides")
+    if overrides is None:
+        return
+    if not isinstance(overrides, dict):
+        check.add("/recurrenceOverrides", "recurrenceOverrides must map LocalDateTimes to patches")
+        return
+    for key, patch in overrides.items():
+        path = f"/recurrenceOverrides/{escape(key)}"
+        if not _local_ok(key):
+            check.add(path, f"{key!r} is not a LocalDateTime like 2026-01-05T10:00:00")
+        if not isinstance(patch, dict):
+            check.add(path, "must be a PatchObject (a JSON object)")
+            continue
+        for name in patch:
+            if name.split("/")[0] in SERIES_ONLY:
+                check.add(f"{path}/{escape(name)}", f"an occurrence cannot change {name}")
+        if "excluded" in patch and not isinstance(patch["excluded"], bool):
+            check.add(f"{path}/excluded", "excluded must be true or false")
+
+
+def _raise(errors: list[FieldError]) -> None:
+    if errors:
+        detail = errors[0].detail if len(errors) == 1 else f"{len(errors)} fields are invalid"
+        zone = any(e.pointer and e.pointer.endswith("/timeZone") for e in errors)
+        raise (UnknownTimeZone if zone and len(errors) == 1 else InvalidInput)(detail, errors)
+
+
+def validate_event(obj: Any) -> None:
+    """Refuse what cannot be a JSCalendar Event calgate can store: :class:`InvalidInput` with
+    one :class:`FieldError` per problem, each with a JSON pointer (``#/participants/p1/roles``).
+    Unknown top-level properties are allowed (RFC 8984 vendor properties) and not stored."""
+    check = _Checker()
+    _check(check, obj)
+    _raise(check.errors)
+
+
+# -- JSCalendar -> the simple write form ------------------------------------------------------
+
+
+def _start_of(obj: dict[str, Any]) -> Time:
+    value = parse_time(obj["start"])
+    return (
+        value.date()
+        if obj.get("showWithoutTime") is True and isinstance(value, datetime)
+        else value
+    )
+
+
+def _default_kept(
+    event: Component | None, name: str, table: dict[str, str], wanted: str, default: str
+) -> str | None:
+    """The simple-form value for an enum whose JSCalendar default an absent property means
+    too: the stored form (absent, the default, or a value calgate cannot show) stays."""
+    if wanted != default or event is None:
+        return wanted if wanted != default else None
+    stored = text_of(event, name)
+    shown = enum_of(event, name, table)
+    if stored is None or shown is None:
+        return None  # absent stays absent; an unknown value is kept by the editor
+    return shown if shown == default else default
+
+
+def _simple_body(obj: dict[str, Any], event: Component | None, *, series: bool) -> dict[str, Any]:
+    """The simple write form of ``obj`` (camelCase), given the stored VEVENT (None: new)."""
+    start = _start_of(obj)
+    body: dict[str, Any] = {"start": start.isoformat()}
+    if not is_date(start):
+        zone = obj.get("timeZone")
+        if zone is None:
+            body["floating"] = True
+        elif zone in _UTC_NAMES:
+            stored = read_times(event).zone.label if event is not None else None
+            body["timeZone"] = stored if stored in _UTC_NAMES else UTC_LABEL
+        else:
+            body["timeZone"] = zone
+    duration = parse_duration(obj["duration"]) if obj.get("duration") else timedelta(0)
+    if is_date(start) and not duration:
+        duration = timedelta(days=1)
+    body["duration"] = format_duration(duration)
+    body["title"] = obj.get("title") or None
+    body["description"] = obj.get("description") or None
+    names = [loc["name"] for loc in (obj.get("locations") or {}).values() if loc.get("name")]
+    if len(names) > 1:
+        raise InvalidInput.field("#/locations", "calgate stores one location per event")
+    body["location"] = names[0] if names else None
+    body["status"] = _default_kept(
+        event, "STATUS", STATUS_IN, obj.get("status") or "confirmed", "confirmed"
+    )
+    body["transparency"] = _default_kept(
+        event, "TRANSP", TRANSP_IN, obj.get("freeBusyStatus") or "busy", "busy"
+    )
+    privacy = PRIVACY[obj.get("privacy") or "public"]
+    body["privacy"] = _default_kept(event, "CLASS", CLASS_IN, privacy, "public")
+    priority = obj.get("priority") or 0
+    stored_priority = priority_of(event) if event is not None else None
+    body["priority"] = priority if priority or stored_priority == 0 else None
+    keywords = list(obj.get("keywords") or {})
+    stored_keywords = categories_of(event) if event is not None else []
+    body["categories"] = stored_keywords if set(stored_keywords) == set(keywords) else keywords
+    body["alerts"] = [_simple_alert(alert, obj) for alert in (obj.get("alerts") or {}).values()]
+    if series:
+        rules = obj.get("recurrenceRules") or []
+        body["rrule"] = _rrule_text(rules[0], obj, start) if rules else None
+        overrides = obj.get("recurrenceOverrides") or {}
+        body["excludedDates"] = [k for k, p in overrides.items() if p.get("excluded") is True]
+        body["recurrenceDates"] = [k for k, p in overrides.items() if _plain(p)]
+    return body
+
+
+def _plain(patch: dict[str, Any]) -> bool:
+    """An override patch that only says "this date occurs" (RFC 8984: an RDATE)."""
+    return not patch or patch == {"excluded": False}
+
+
+def _simple_alert(alert: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:
+    trigger = alert["trigger"]
+    action = alert.get("action") or "display"
+    if trigger["@type"] == "AbsoluteTrigger":
+        return {"trigger": trigger["when"], "action": action}
+    offset = parse_duration(trigger["offset"])
+    if trigger.get("relativeTo") == "end":
+        # The simple form (like most clients) counts from the start: the end is start + duration.
+        length = parse_duration(obj["duration"]) if obj.get("duration") else timedelta(0)
+        if obj.get("showWithoutTime") is True and not length:
+            length = timedelta(days=1)
+        offset += length
+    return {"trigger": format_duration(offset), "action": action}
+
+
+def _rrule_text(rule: dict[str, Any], obj: dict[str, Any], start: Time) -> str:
+    """RRULE text of a RecurrenceRule, checked like a client's raw rule (RFC 5545 3.3.10)."""
+    parts = [f"FREQ={rule['frequency'].upper()}"]
+    if rule.get("until") is not None:
+        zone_name = obj.get("timeZone")
+        zone = FLOATING
+        if isinstance(start, datetime) and zone_name is not None:
+            zone = UTC_ZONE if zone_name in _UTC_NAMES else iana_zone(zone_name)
+        until = convert_until(parse_time(rule["until"]), start, zone)
+        parts.append(f"UNTIL={until_text(until)}")
+    if rule.get("count") is not None:
+        parts.append(f"COUNT={rule['count']}")
+    if rule.get("interval") not in (None, 1):
+        parts.append(f"INTERVAL={rule['interval']}")
+    for name, part in _RULE_LISTS:
+        if rule.get(name):
+            parts.append(f"{part}=" + ",".join(str(v) for v in rule[name]))
+    if rule.get("byDay"):
+        days = [f"{d.get('nthOfPeriod') or ''}{d['day']}".upper() for d in rule["byDay"]]
+        parts.append("BYDAY=" + ",".join(days))
+    if rule.get("byMonth"):
+        parts.append("BYMONTH=" + ",".join(str(int(m)) for m in rule["byMonth"]))
+    if rule.get("firstDayOfWeek") not in (None, "mo"):
+        parts.append(f"WKST={rule['firstDayOfWeek'].upper()}")
+    text = ";".join(parts)
+    try:
+        return check_rrule(text)
+    except ValueError as exc:
+        message = str(exc)
+        # The part the message is about is the one it names first.
+        found = [(m.start(), p) for p in RULE_PARTS if (m := re.search(rf"\b{p}\b", message))]
+        member = _RULE_MEMBER.get(min(found)[1]) if found else None
+        raise InvalidInput.field(
+            "#/recurrenceRules/0" + (f"/{member}" if member else ""), message
+        ) from None
+
+
+def _event_write(body: dict[str, Any], *, at: str = "#") -> EventWrite:
+    try:
+        return EventWrite.model_validate(body)
+    except ValidationError as exc:
+        raise _remapped(invalid_input_from(exc), {}, at) from exc
+
+
+def _remapped(exc: InvalidInput, dates: dict[str, str], at: str) -> InvalidInput:
+    """``exc`` with the simple form's pointers turned into the JSCalendar object's."""
+    errors = []
+    for error in exc.errors:
+        pointer = error.pointer or "#"
+        tokens = pointer.removeprefix("#/").split("/") if pointer != "#" else []
+        if tokens and tokens[0] in ("excludedDates", "recurrenceDates") and len(tokens) > 1:
+            key = dates.get(f"{tokens[0]}/{tokens[1]}")
+            path = f"/recurrenceOverrides/{escape(key)}" if key else "/recurrenceOverrides"
+        elif tokens and tokens[0] == "rrule":
+            path = "/recurrenceRules/0/until"  # the simple form's rule checks left: UNTIL
+        elif tokens:
+            path = "/" + _SIMPLE_TO_JS.get(tokens[0], tokens[0])
+        else:
+            path = ""
+        errors.append(FieldError(error.detail, f"{at}{path}"))
+    return type(exc)(exc.detail, errors)
+
+
+# -- the editor -------------------------------------------------------------------------------
+
+
+def _roles(person: dict[str, Any]) -> set[str]:
+    roles = person.get("roles")
+    return {r for r, v in roles.items() if v} if roles else {"attendee"}
+
+
+def _address(person: dict[str, Any]) -> str:
+    found = person.get("calendarAddress") or (person.get("sendTo") or {}).get("imip")
+    assert isinstance(found, str)
+    return found if ":" in found else f"mailto:{found}"
+
+
+def _same_address(a: Any, b: str) -> bool:
+    return address_of(a).lower() == address_of(b).lower()
+
+
+def _set_param(params: Parameters, name: str, wanted: str, default: str, known: Any) -> None:
+    """Set a parameter whose absence means ``default``: an absent parameter stays absent when
+    ``wanted`` is the default, and so does a value calgate cannot show."""
+    current = params.get(name)
+    text = str(current).upper() if current is not None else None
+    if wanted == default and (text is None or text not in known):
+        return
+    if text != wanted:
+        params[name] = wanted
+
+
+class _JsEditor(_Editor):
+    """The simple-form editor, with JSCalendar's people, links and alarms."""
+
+    def __init__(
+        self,
+        event: Component,
+        body: EventWrite,
+        obj: dict[str, Any],
+        *,
+        default_tz: str,
+        series: bool,
+    ) -> None:
+        super().__init__(event, body, default_tz=default_tz)
+        self.obj = obj
+        self.series = series
+        self.times: DesiredTimes | None = None
+        # client id -> the component / property written for it, for the JSID pass
+        self.alarm_ids: dict[str, Component] = {}
+
+    def _rrule(self, times: DesiredTimes) -> None:
+        self.times = times
+        if self.series:
+            super()._rrule(times)
+
+    def _exdates(self, times: DesiredTimes) -> None:
+        if self.series:
+            super()._exdates(times)
+
+    def _rdates(self, times: DesiredTimes) -> None:
+        if self.series:
+            super()._rdates(times)
+
+    def _text(self, name: str, value: str | None) -> None:
+        if name != "URL":  # links are written by _links
+            super()._text(name, value)
+
+    def apply(self) -> bool:
+        super().apply()
+        self._links()
+        return self.changed
+
+    # people
+    def _organizer(self) -> None:
+        people = self.obj.get("participants") or {}
+        address = self.obj.get("organizerCalendarAddress")
+        owner = next(((k, p) for k, p in people.items() if "owner" in _roles(p)), None)
+        if address is None and owner is not None:
+            address = _address(owner[1])
+        if (
+            owner is not None
+            and address is not None
+            and not _same_address(_address(owner[1]), address)
+        ):
+            owner = next(
+                ((k, p) for k, p in people.items() if _same_address(_address(p), address)), owner
+            )
+        current = first(self.event, "ORGANIZER")
+        if address is None:
+            if current is not None:
+                self._remove("ORGANIZER")
+            return
+        address = address if ":" in address else f"mailto:{address}"
+        if current is not None and _same_address(current, address):
+            value = vCalAddress(str(current))
+            value.params = Parameters(dict(current.params))
+        else:
+            value = vCalAddress(address)
+        name = owner[1].get("name") if owner is not None else None
+        if name is not None:
+            value.params["CN"] = name
+        elif owner is not None:
+            value.params.pop("CN", None)
+        if (
+            current is not None
+            and str(value) == str(current)
+            and dict(value.params) == dict(current.params)
+        ):
+            return
+        self._set("ORGANIZER", [value])
+
+    def _attendees(self) -> None:
+        stored = props(self.event, "ATTENDEE")
+        by_address: dict[str, Any] = {}
+        for value in stored:
+            by_address.setdefault(address_of(value).lower(), value)
+        result = []
+        for person in (self.obj.get("participants") or {}).values():
+            roles = _roles(person)
+            if roles <= {"owner", "contact"}:
+                continue  # the organizer only (or a contact): no ATTENDEE
+            address = _address(person)
+            current = by_address.pop(address_of(address).lower(), None)
+            result.append(self._js_attendee(person, roles, address, current))
+        if len(result) == len(stored) and all(a is b for a, b in zip(result, stored, strict=True)):
+            return
+        self.event.pop("ATTENDEE", None)
+        for value in result:
+            self.event.add("ATTENDEE", value)
+        self.changed = True
+
+    def _js_attendee(
+        self, person: dict[str, Any], roles: set[str], address: str, current: Any
+    ) -> Any:
+        value = vCalAddress(str(current) if current is not None else address)
+        params = Parameters(dict(current.params)) if current is not None else value.params
+        if person.get("name") is not None:
+            params["CN"] = person["name"]
+        else:
+            params.pop("CN", None)
+        role = (
+            "CHAIR"
+            if "chair" in roles
+            else "OPT-PARTICIPANT"
+            if "optional" in roles
+            else "NON-PARTICIPANT"
+            if "informational" in roles
+            else "REQ-PARTICIPANT"
+        )
+        known_roles = ("CHAIR", "REQ-PARTICIPANT", "OPT-PARTICIPANT", "NON-PARTICIPANT")
+        _set_param(params, "ROLE", role, "REQ-PARTICIPANT", known_roles)
+        status = (person.get("participationStatus") or "needs-action").upper()
+        _set_param(params, "PARTSTAT", status, "NEEDS-ACTION", [s.upper() for s in PARTICIPATION])
+        rsvp = "TRUE" if person.get("expectReply") else "FALSE"
+        _set_param(params, "RSVP", rsvp, "FALSE", ("TRUE", "FALSE"))
+        if current is not None and dict(params) == dict(current.params):
+            return current
+        value.params = params
+        return value
+
+    # alarms: only what JSCalendar can show is replaced, other VALARMs (AUDIO, unknown) stay
+    def _alerts(self, times: DesiredTimes) -> None:
+        wanted = list(self.body.alerts)
+        ids = list((self.obj.get("alerts") or {}).keys())
+        read_times = self.read.times
+        used: set[int] = set()
+        new: list[Component] = []
+
+        def modelled(alarm: Component) -> bool:
+            shown = alert_of(alarm, read_times)
+            return shown is not None and shown.action in ALERT_ACTIONS
+
+        def shown_key(alarm: Component) -> Any:
+            shown = alert_of(alarm, read_times)
+            return shown.key if shown is not None else None
+
+        for alert_id, alert in zip(ids, wanted, strict=True):
+            key = alert_key(alert, times, self.default_tz)
+            match = next(
+                (
+                    alarm
+                    for alarm in alarms_of(self.event)
+                    if id(alarm) not in used and modelled(alarm) and shown_key(alarm) == key
+                ),
+                None,
+            )
+            if match is None:
+                match = _new_alarm(alert, key, self.body.title)
+                new.append(match)
+                self.changed = True
+            used.add(id(match))
+            self.alarm_ids[alert_id] = match
+        kept = [
+            c
+            for c in self.event.subcomponents
+            if getattr(c, "name", None) != "VALARM" or id(c) in used or not modelled(c)
+        ]
+        if len(kept) != len(self.event.subcomponents):
+            self.changed = True
+        self.event.subcomponents = kept + new
+
+    # links
+    def _links(self) -> None:
+        links = self.obj.get("links")
+        if links is None:
+            return
+        url = first(self.event, "URL")
+        attaches = props(self.event, "ATTACH")
+        by_href = {str(a): a for a in attaches if not _binary(a)}
+        wanted_url: Any = None
+        new_attach: list[Any] = []
+        page: tuple[str, dict[str, Any]] | None = None
+        for _, link in links.items():
+            href = link["href"]
+            if url is not None and wanted_url is None and str(url) == href:
+                wanted_url = url
+                continue
+            if href in by_href:
+                new_attach.append(by_href.pop(href))
+                continue
+            if page is None and link.get("rel") != "enclosure" and not link.get("contentType"):
+                page = (href, link)
+                continue
+            new_attach.append(_new_attach(link))
+        if wanted_url is None and page is not None:
+            wanted_url = vUri(page[0])
+        elif page is not None:
+            new_attach.append(_new_attach(page[1]))
+        result = new_attach + [a for a in attaches if _binary(a)]  # inline data is unmodelled
+        if wanted_url is not url:
+            self._remove("URL")
+            if wanted_url is not None:
+                self.event.add("URL", wanted_url)
+            self.changed = True
+        if len(result) != len(attaches) or any(
+            a is not b for a, b in zip(result, attaches, strict=True)
+        ):
+            self.event.pop("ATTACH", None)
+            for value in result:
+                self.event.add("ATTACH", value)
+            self.changed = True
+
+
+def _binary(value: Any) -> bool:
+    params = getattr(value, "params", None) or {}
+    return str(params.get("VALUE", "")).upper() == "BINARY" or "ENCODING" in params
+
+
+def _new_attach(link: dict[str, Any]) -> Any:
+    value = vUri(link["href"])
+    if link.get("contentType"):
+        value.params["FMTTYPE"] = link["contentType"]
+    return value
+
+
+# -- ids --------------------------------------------------------------------------------------
+
+
+def _reader_ids(cal: Calendar, event: Component, default_tz: str) -> dict[str, Any] | None:
+    """What the JSCalendar reader shows for ``event`` (for the ids it derives); None when
+    there is no reader."""
+    try:
+        reader = importlib.import_module("calgate.domain.jscal_read")
+    except ImportError:
+        return None
+    try:
+        shown = reader.to_jscalendar(calendar_with(cal, [event]), floating_tz=default_tz)
+    except Exception:
+        return None
+    return shown if isinstance(shown, dict) else None
+
+
+def _set_jsid(value: Any, wanted: str | None) -> Any:
+    """``value`` (a property) with JSID ``wanted`` (None: without); the same object when it
+    already is."""
+    params = getattr(value, "params", None)
+    if params is None or params.get("JSID") == wanted:
+        return value
+    if wanted is None and "JSID" not in params:
+        return value
+    if wanted is None:
+        params.pop("JSID")
+    else:
+        params["JSID"] = wanted
+    return value
+
+
+def _store_ids(cal: Calendar, editor: _JsEditor, default_tz: str) -> None:
+    """Make every client id read back: a JSID where the reader would derive another id."""
+    obj, event = editor.obj, editor.event
+    shown = _reader_ids(cal, event, default_tz)
+    has_reader = shown is not None
+    before = {
+        kind: (shown or {}).get(kind) or {}
+        for kind in ("participants", "alerts", "links", "locations")
+    }
+
+    def derived(kind: str, match: Any) -> str | None:
+        for key, item in before[kind].items():
+            if isinstance(item, dict) and match(item):
+                return key
+        return None
+
+    # participants: ATTENDEE and ORGANIZER by address
+    for pid, person in (obj.get("participants") or {}).items():
+        address = _address(person)
+        got = derived(
+            "participants",
+            lambda item, a=address: _same_address(str(item.get("calendarAddress", "")), a),
+        )
+        for name in ("ATTENDEE", "ORGANIZER"):
+            for value in props(event, name):
+                if _same_address(value, address):
+                    _jsid_prop(editor, value, pid, got, has_reader)
+    # alarms: a JSID property
+    for alert_id, alarm in editor.alarm_ids.items():
+        stored = text_of(alarm, "JSID")
+        if stored == alert_id:
+            continue
+        got = _alert_id_shown(before["alerts"], alarm, editor) if has_reader else None
+        if got == alert_id and stored is None:
+            continue
+        alarm.pop("JSID", None)
+        alarm.add("JSID", alert_id)
+        editor.changed = True
+    # the location
+    for loc_id, location in (obj.get("locations") or {}).items():
+        if not location.get("name"):
+            continue
+        value = first(event, "LOCATION")
+        if value is not None:
+            got = derived("locations", lambda item: True)
+            _jsid_text(editor, "LOCATION", value, loc_id, got, has_reader)
+    # links: URL and ATTACH by href
+    for link_id, link in (obj.get("links") or {}).items():
+        got = derived("links", lambda item, h=link["href"]: item.get("href") == h)
+        for name in ("URL", "ATTACH"):
+            for value in props(event, name):
+                if str(value) == link["href"]:
+                    _jsid_prop(editor, value, link_id, got, has_reader)
+
+
+def _alert_id_shown(shown: dict[str, Any], alarm: Component, editor: _JsEditor) -> str | None:
+    """The id the reader gives ``alarm``: its trigger and action matched (before any JSID)."""
+    found = alert_of(alarm, editor.read.times)
+    if found is None:
+        return None
+    for key, item in shown.items():
+        trigger = item.get("trigger") if isinstance(item, dict) else None
+        if not isinstance(trigger, dict):
+            continue
+        try:
+            if trigger.get("@type") == "OffsetTrigger":
+                same = found.key[0] == "rel" and parse_duration(trigger["offset"]) == found.key[1]
+            else:
+                when = parse_time(trigger["when"])
+                same = (
+                    found.key[0] == "abs"
+                    and isinstance(when, datetime)
+                    and (when.replace(tzinfo=None) == found.key[1])
+                )
+        except (KeyError, ValueError, TypeError):
+            continue
+        if same and (item.get("action") or "display") == found.action:
+            return key
+    return None
+
+
+def _jsid_prop(editor: _JsEditor, value: Any, wanted: str, got: str | None, reader: bool) -> None:
+    stored = value.params.get("JSID") if getattr(value, "params", None) is not None else None
+    if stored == wanted or (stored is None and reader and got == wanted):
+        return
+    _set_jsid(value, wanted)
+    editor.changed = True
+
+
+def _jsid_text(
+    editor: _JsEditor, name: str, value: Any, wanted: str, got: str | None, reader: bool
+) -> None:
+    stored = value.params.get("JSID") if getattr(value, "params", None) is not None else None
+    if stored == wanted or (stored is None and reader and got == wanted):
+        return
+    copy = vText(str(value))
+    copy.params = Parameters(dict(value.params))
+    copy.params["JSID"] = wanted
+    editor.event.pop(name)
+    editor.event.add(name, copy)
+    editor.changed = True
+
+
+# -- overrides --------------------------------------------------------------------------------
+
+
+def _override_obj(obj: dict[str, Any], key: str, patch: dict[str, Any]) -> dict[str, Any]:
+    """The occurrence at ``key`` as a whole Event: the master with ``start`` there, patched."""
+    base = {
+        k: v
+        for k, v in obj.items()
+        if k not in ("recurrenceRules", "recurrenceOverrides", "excludedRecurrenceRules")
+    }
+    base["start"] = key
+    at = f"#/recurrenceOverrides/{escape(key)}"
+    patched = apply_patch(base, {k: v for k, v in patch.items() if k != "excluded"}, at=at)
+    check = _Checker()
+    _check(check, patched, override=True)
+    if check.errors:
+        _raise([_in_patch(e, patch, at) for e in check.errors])
+    return patched
+
+
+def _in_patch(error: FieldError, patch: dict[str, Any], at: str) -> FieldError:
+    """An error of a patched occurrence, pointing at the patch key that caused it."""
+    tokens = (error.pointer or "#").removeprefix("#").strip("/").split("/")
+    for key in patch:
+        key_tokens = [escape(t) for t in key.split("/")]
+        if tokens[: len(key_tokens)] == key_tokens:
+            rest = "/".join(tokens[len(key_tokens) :])
+            return FieldError(error.detail, f"{at}/{escape(key)}" + (f"/{rest}" if rest else ""))
+    return FieldError(error.detail, at)
+
+
+def _occurrence_rid(series: Series, key: str) -> Time:
+    parsed = parse_time(key)
+    if isinstance(series.start, datetime):
+        return series.as_stored(parsed)
+    return parsed.date() if isinstance(parsed, datetime) else parsed
+
+
+def _write_overrides(
+    cal: Calendar, master: Component, obj: dict[str, Any], *, default_tz: str
+) -> tuple[list[Component], bool]:
+    """Create, edit and remove override VEVENTs. Returns (the new or changed overrides,
+    whether any was removed)."""
+    overrides = obj.get("recurrenceOverrides") or {}
+    series = Series.of(cal, default_tz)
+    wanted: dict[Any, tuple[str, Time, dict[str, Any]]] = {}
+    for key, patch in overrides.items():
+        if patch.get("excluded") is True or _plain(patch):
+            continue
+        rid = _occurrence_rid(series, key)
+        wanted[series.key(rid)] = (key, rid, patch)
+    removed = False
+    for rid_key, event in list(series.overrides.items()):
+        if rid_key not in wanted:
+            cal.subcomponents = [c for c in cal.subcomponents if c is not event]
+            del series.overrides[rid_key]
+            removed = True
+    touched: list[Component] = []
+    for rid_key, (key, rid, patch) in wanted.items():
+        patched = _override_obj(obj, key, patch)
+        at = f"#/recurrenceOverrides/{escape(key)}"
+        existing = series.overrides.get(rid_key)
+        event = existing if existing is not None else new_override(series, rid)
+        body = _event_write(_simple_body(patched, event, series=False), at=at)
+        editor = _JsEditor(event, body, patched, default_tz=default_tz, series=False)
+        try:
+            changed = editor.apply()
+        except InvalidInput as exc:
+            raise _remapped(exc, {}, at) from None
+        _store_ids(cal, editor, default_tz)
+        if existing is None:
+            last = max(
+                i for i, c in enumerate(cal.subcomponents) if getattr(c, "name", None) == "VEVENT"
+            )
+            cal.subcomponents.insert(last + 1, event)
+            series.overrides[rid_key] = event
+        if existing is None or changed or editor.changed:
+            touched.append(event)
+    return touched, removed
+
+
+def _missing_rdates(cal: Calendar, obj: dict[str, Any], default_tz: str) -> list[str]:
+    """Patched dates the rule does not make (they need an RDATE to occur)."""
+    overrides = obj.get("recurrenceOverrides") or {}
+    series = Series.of(cal, default_tz)
+    out = []
+    for key, patch in overrides.items():
+        if patch.get("excluded") is True or _plain(patch):
+            continue
+        if series.generated_at(_occurrence_rid(series, key)) is None:
+            out.append(key)
+    return out
+
+
+# -- public functions -------------------------------------------------------------------------
+
+
+def _sequence(event: Component) -> int:
+    try:
+        return max(int(first(event, "SEQUENCE") or 0), 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def write_event(
+    cal: Calendar | None, obj: dict[str, Any], *, uid: str, default_tz: str, now: datetime
+) -> Calendar:
+    """Create (``cal`` None) or replace (PUT) the event ``obj`` describes; see the module
+    docstring. A replace edits ``cal`` in place and returns it; SEQUENCE, DTSTAMP and
+    LAST-MODIFIED move only when something changed."""
+    validate_event(obj)
+    stamp = _utc_now(now)
+    if cal is None:
+        cal = Calendar()
+        cal.add("PRODID", PRODID)
+        cal.add("VERSION", "2.0")
+        event: Component = Event()
+        event.add("UID", uid)
+        event.add("DTSTAMP", stamp)
+        event.add("CREATED", stamp)
+        event.add("LAST-MODIFIED", stamp)
+        event.add("SEQUENCE", 0)
+        cal.add_component(event)
+        used_before: set[str] | None = None
+        new = True
+    else:
+        found = master_event(cal)
+        if found is None or "RECURRENCE-ID" in found:
+            raise Conflict("The stored calendar object holds no master VEVENT to edit")
+        event = found
+        uid = text_of(event, "UID") or uid
+        used_before = _used_tzids(cal)
+        new = False
+    if obj.get("uid") is not None and obj["uid"] != uid:
+        raise InvalidInput.field("#/uid", f"uid must stay {uid!r}; a new uid is a new event")
+    simple = _simple_body(obj, None if new else event, series=True)
+    dates = {f"excludedDates/{i}": k for i, k in enumerate(simple["excludedDates"])}
+    dates |= {f"recurrenceDates/{i}": k for i, k in enumerate(simple["recurrenceDates"])}
+    body = _event_write(simple)
+    editor = _JsEditor(event, body, obj, default_tz=default_tz, series=True)
+    try:
+        editor.apply()
+        extra = _missing_rdates(cal, obj, default_tz) if obj.get("recurrenceOverrides") else []
+        if extra and editor.times is not None:
+            dates |= {
+                f"recurrenceDates/{i}": k for i, k in enumerate(simple["recurrenceDates"] + extra)
+            }
+            editor.body = body.model_copy(
+                update={"recurrence_dates": list(body.recurrence_dates) + extra}
+            )
+            editor._rdates(editor.times)
+    except InvalidInput as exc:
+        raise _remapped(exc, dates, "#") from None
+    _store_ids(cal, editor, default_tz)
+    touched, removed = _write_overrides(cal, event, obj, default_tz=default_tz)
+    changed = editor.changed or removed or bool(touched)
+    if changed and not new:
+        _stamp(event, "SEQUENCE", _sequence(event) + 1)
+        _stamp(event, "DTSTAMP", stamp)
+        _stamp(event, "LAST-MODIFIED", stamp)
+    elif "DTSTAMP" not in event:
+        event.add("DTSTAMP", stamp)
+    for override in touched:
+        _stamp(override, "SEQUENCE", max(_sequence(override) + (0 if new else 1), _sequence(event)))
+        _stamp(override, "DTSTAMP", stamp)
+        _stamp(override, "LAST-MODIFIED", stamp)
+    _finish(cal, event, used_before if changed else None)
+    return cal
+
+
+__all__ = ["validate_event", "write_event"]

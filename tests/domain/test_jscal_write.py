@@ -1,0 +1,450 @@
+"""Writing RFC 8984 JSCalendar Events into iCalendar (jscal_write)."""
+
+from __future__ import annotations
+
+import copy
+import importlib
+from typing import Any
+
+import pytest
+from icalendar import Calendar
+
+from calgate.domain.jscal_patch import apply_patch
+from calgate.domain.jscal_write import validate_event, write_event
+from calgate.errors import InvalidInput
+from tests.domain.helpers import BERLIN, LATER, NOW, content_lines, ics, master
+
+# RFC 8984 section 6 style examples.
+SIMPLE = {
+    "@type": "Event",
+    "uid": "a8df6573-0474-496d-8496-033ad45d7fea",
+    "updated": "2020-01-02T18:23:04Z",
+    "title": "Some event",
+    "start": "2020-01-15T13:00:00",
+    "timeZone": "America/New_York",
+    "duration": "PT1H",
+}
+ALL_DAY = {
+    "@type": "Event",
+    "uid": "a8df6573-0474-496d-8496-033ad45d7fea",
+    "title": "April Fool's Day",
+    "showWithoutTime": True,
+    "start": "1900-04-01T00:00:00",
+    "duration": "P1D",
+    "recurrenceRules": [{"@type": "RecurrenceRule", "frequency": "yearly"}],
+}
+FLOATING = {
+    "@type": "Event",
+    "uid": "f",
+    "title": "Yoga",
+    "start": "2026-01-05T07:00:00",
+    "duration": "PT1H",
+}
+SERIES: dict[str, Any] = {
+    "@type": "Event",
+    "uid": "s1",
+    "title": "Standup",
+    "start": "2026-01-05T10:00:00",
+    "timeZone": BERLIN,
+    "duration": "PT30M",
+    "locations": {"l1": {"@type": "Location", "name": "Room 1"}},
+    "participants": {
+        "o": {
+            "@type": "Participant",
+            "name": "Olga",
+            "calendarAddress": "mailto:olga@example.com",
+            "roles": {"owner": True, "attendee": True},
+            "participationStatus": "accepted",
+        },
+        "p1": {
+            "@type": "Participant",
+            "name": "Paul",
+            "calendarAddress": "mailto:paul@example.com",
+            "roles": {"attendee": True, "optional": True},
+            "expectReply": True,
+        },
+    },
+    "alerts": {
+        "a1": {
+            "@type": "Alert",
+            "trigger": {"@type": "OffsetTrigger", "offset": "-PT15M"},
+            "action": "display",
+        }
+    },
+    "keywords": {"work": True},
+    "recurrenceRules": [
+        {
+            "@type": "RecurrenceRule",
+            "frequency": "weekly",
+            "byDay": [{"@type": "NDay", "day": "mo"}],
+            "until": "2026-03-01T00:00:00",
+        }
+    ],
+    "recurrenceOverrides": {
+        "2026-01-12T10:00:00": {"excluded": True},
+        "2026-01-19T10:00:00": {"title": "Long standup", "duration": "PT1H"},
+        "2026-01-21T10:00:00": {},
+    },
+}
+
+
+def write(obj: dict[str, Any], cal: Calendar | None = None, **kw: Any) -> Calendar:
+    return write_event(cal, obj, uid=kw.pop("uid", obj.get("uid", "u")), default_tz=BERLIN, **kw)
+
+
+def lines(cal: Calendar, *names: str) -> list[str]:
+    return [line for name in names for line in content_lines(cal, name)]
+
+
+def overrides(cal: Calendar) -> list[Any]:
+    return [e for e in cal.walk("VEVENT") if "RECURRENCE-ID" in e]
+
+
+def pointers(exc: pytest.ExceptionInfo[InvalidInput]) -> list[str | None]:
+    return [e.pointer for e in exc.value.errors]
+
+
+# -- create -----------------------------------------------------------------------------------
+
+
+def test_create_simple_event() -> None:
+    cal = write(SIMPLE, now=NOW)
+    assert lines(cal, "DTSTART", "DURATION", "SUMMARY", "UID", "SEQUENCE", "CREATED") == [
+        "DTSTART;TZID=America/New_York:20200115T130000",
+        "DURATION:PT1H",
+        "SUMMARY:Some event",
+        "UID:a8df6573-0474-496d-8496-033ad45d7fea",
+        "SEQUENCE:0",
+        "CREATED:20260110T080000Z",
+    ]
+    assert [str(c["TZID"]) for c in cal.walk("VTIMEZONE")] == ["America/New_York"]
+    assert str(cal["PRODID"]) and str(cal["VERSION"]) == "2.0"
+    # vendor and server-managed properties stay out of the iCalendar
+    assert "2020-01-02" not in cal.to_ical().decode()
+
+
+def test_create_all_day_recurring() -> None:
+    cal = write(ALL_DAY, now=NOW)
+    assert lines(cal, "DTSTART", "DURATION", "RRULE") == [
+        "DTSTART;VALUE=DATE:19000401",
+        "DURATION:P1D",
+        "RRULE:FREQ=YEARLY",
+    ]
+    assert not list(cal.walk("VTIMEZONE"))
+
+
+def test_all_day_without_duration_lasts_a_day() -> None:
+    obj = {k: v for k, v in ALL_DAY.items() if k != "duration"}
+    assert lines(write(obj, now=NOW), "DURATION") == ["DURATION:P1D"]
+
+
+def test_create_floating_and_utc() -> None:
+    assert lines(write(FLOATING, now=NOW), "DTSTART") == ["DTSTART:20260105T070000"]
+    utc = write({**FLOATING, "timeZone": "Etc/UTC"}, now=NOW)
+    assert lines(utc, "DTSTART") == ["DTSTART:20260105T070000Z"]
+    assert not list(utc.walk("VTIMEZONE"))
+
+
+def test_no_duration_is_an_instant() -> None:
+    cal = write({k: v for k, v in FLOATING.items() if k != "duration"}, now=NOW)
+    assert lines(cal, "DTEND", "DURATION") == []
+
+
+def test_create_series_with_people_alerts_and_overrides() -> None:
+    cal = write(SERIES, now=NOW)
+    event = master(cal)
+    assert lines(Calendar.from_ical(event.to_ical()), "RRULE") == [
+        "RRULE:FREQ=WEEKLY;UNTIL=20260228T230000Z;BYDAY=MO"
+    ]
+    assert "EXDATE;TZID=Europe/Berlin:20260112T100000" in content_lines(cal, "EXDATE")
+    assert "RDATE;TZID=Europe/Berlin:20260121T100000" in content_lines(cal, "RDATE")
+    assert content_lines(cal, "ORGANIZER")[0] == "ORGANIZER;CN=Olga;JSID=o:mailto:olga@example.com"
+    attendees = [str(a) for a in event["ATTENDEE"]]
+    assert attendees == ["mailto:olga@example.com", "mailto:paul@example.com"]
+    paul = event["ATTENDEE"][1].params
+    assert (paul["ROLE"], paul["RSVP"], paul["CN"]) == ("OPT-PARTICIPANT", "TRUE", "Paul")
+    assert event["ATTENDEE"][0].params["PARTSTAT"] == "ACCEPTED"
+    [alarm] = event.walk("VALARM")
+    assert str(alarm["ACTION"]) == "DISPLAY" and alarm["TRIGGER"].to_ical() == b"-PT15M"
+    assert str(event["LOCATION"]) == "Room 1"
+    assert event["CATEGORIES"].cats == ["work"]
+    [override] = overrides(cal)
+    assert str(override["SUMMARY"]) == "Long standup"
+    assert override["RECURRENCE-ID"].to_ical() == b"20260119T100000"
+    assert override["DURATION"].to_ical() == b"PT1H"
+    assert "RRULE" not in override and "EXDATE" not in override
+    assert [str(a) for a in override["ATTENDEE"]] == attendees  # the master's, copied
+
+
+def test_an_override_on_a_date_the_rule_does_not_make_gets_an_rdate() -> None:
+    obj = copy.deepcopy(SERIES)
+    obj["recurrenceOverrides"] = {"2026-01-22T10:00:00": {"title": "Extra"}}
+    cal = write(obj, now=NOW)
+    assert content_lines(cal, "RDATE") == ["RDATE;TZID=Europe/Berlin:20260122T100000"]
+    assert [str(o["SUMMARY"]) for o in overrides(cal)] == ["Extra"]
+
+
+def test_alert_relative_to_end_and_absolute() -> None:
+    obj = {
+        **SIMPLE,
+        "alerts": {
+            "e": {"trigger": {"@type": "OffsetTrigger", "offset": "-PT5M", "relativeTo": "end"}},
+            "w": {"trigger": {"@type": "AbsoluteTrigger", "when": "2020-01-15T17:00:00Z"}},
+        },
+    }
+    triggers = [a["TRIGGER"].to_ical() for a in master(write(obj, now=NOW)).walk("VALARM")]
+    assert triggers == [b"PT55M", b"20200115T170000Z"]
+
+
+# -- replace in place -------------------------------------------------------------------------
+
+STORED = (
+    "BEGIN:VEVENT",
+    "UID:odd-1",
+    "DTSTAMP:20250101T000000Z",
+    "SEQUENCE:3",
+    "SUMMARY:Planning",
+    "DTSTART;TZID=Europe/Berlin:20260105T100000",
+    "DTEND;TZID=Europe/Berlin:20260105T110000",
+    "STATUS:CONFIRMED",
+    "X-VENDOR-THING;X-P=1:keep me",
+    "ATTACH;FMTTYPE=application/pdf;X-SIZE=12:https://example.com/a.pdf",
+    "ATTENDEE;CN=Paul;JSID=p1;X-CUSTOM=yes;PARTSTAT=NEEDS-ACTION:mailto:paul@example.com",
+    "BEGIN:X-CUSTOM-COMPONENT",
+    "X-A:b",
+    "END:X-CUSTOM-COMPONENT",
+    "BEGIN:VALARM",
+    "ACTION:AUDIO",
+    "TRIGGER:-PT5M",
+    "END:VALARM",
+    "END:VEVENT",
+)
+STORED_OBJ: dict[str, Any] = {
+    "@type": "Event",
+    "uid": "odd-1",
+    "title": "Planning",
+    "start": "2026-01-05T10:00:00",
+    "timeZone": BERLIN,
+    "duration": "PT1H",
+    "status": "confirmed",
+    "participants": {
+        "p1": {
+            "@type": "Participant",
+            "name": "Paul",
+            "calendarAddress": "mailto:paul@example.com",
+            "roles": {"attendee": True},
+            "participationStatus": "needs-action",
+        }
+    },
+}
+KEPT = ("X-VENDOR-THING", "ATTACH", "X-A", "DTEND", "STATUS")
+
+
+def stored() -> Calendar:
+    return ics(*STORED)
+
+
+def test_put_of_the_same_meaning_changes_nothing() -> None:
+    cal = stored()
+    before = master(cal).to_ical()
+    write(STORED_OBJ, cal, now=LATER)
+    assert master(cal).to_ical() == before
+    # JSCalendar defaults sent explicitly mean what the absent properties mean
+    obj = {**STORED_OBJ, "freeBusyStatus": "busy", "privacy": "public", "priority": 0}
+    write(obj, cal, now=LATER)
+    assert master(cal).to_ical() == before
+    # and so does an absent status: STATUS:CONFIRMED stays
+    write({k: v for k, v in STORED_OBJ.items() if k != "status"}, cal, now=LATER)
+    assert master(cal).to_ical() == before
+
+
+def test_replace_keeps_what_jscalendar_does_not_model_byte_for_byte() -> None:
+    cal = stored()
+    kept = lines(cal, *KEPT)
+    obj = copy.deepcopy(STORED_OBJ)
+    obj["title"] = "Planning (moved)"
+    obj["participants"]["p1"]["participationStatus"] = "accepted"
+    write(obj, cal, now=LATER)
+    assert lines(cal, *KEPT) == kept
+    assert lines(cal, "SUMMARY", "SEQUENCE", "DTSTAMP", "LAST-MODIFIED") == [
+        "SUMMARY:Planning (moved)",
+        "SEQUENCE:4",
+        "DTSTAMP:20260201T123000Z",
+        "LAST-MODIFIED:20260201T123000Z",
+    ]
+    [attendee] = content_lines(cal, "ATTENDEE")
+    assert "X-CUSTOM=yes" in attendee and "PARTSTAT=ACCEPTED" in attendee
+    assert [str(a["ACTION"]) for a in master(cal).walk("VALARM")] == ["AUDIO"]
+
+
+def test_absent_properties_are_removed_but_links_absent_keep_attachments() -> None:
+    cal = stored()
+    obj = {k: v for k, v in STORED_OBJ.items() if k not in ("title", "participants")}
+    write({**obj, "status": "tentative"}, cal, now=LATER)
+    write(obj, cal, now=LATER)
+    assert lines(cal, "SUMMARY", "STATUS", "ATTENDEE") == ["STATUS:CONFIRMED"]
+    assert len(content_lines(cal, "ATTACH")) == 1
+    write({**obj, "links": {}}, cal, now=LATER)
+    assert content_lines(cal, "ATTACH") == []
+
+
+def test_a_known_link_keeps_its_attach_and_a_new_one_is_added() -> None:
+    cal = stored()
+    links = {
+        "k1": {"@type": "Link", "href": "https://example.com/a.pdf", "rel": "enclosure"},
+        "k2": {"@type": "Link", "href": "https://example.com/page"},
+    }
+    write({**STORED_OBJ, "links": links}, cal, now=LATER)
+    [attach] = (
+        master(cal)["ATTACH"]
+        if isinstance(master(cal)["ATTACH"], list)
+        else [master(cal)["ATTACH"]]
+    )
+    assert str(attach) == "https://example.com/a.pdf"
+    assert (attach.params["FMTTYPE"], attach.params["X-SIZE"]) == ("application/pdf", "12")
+    assert content_lines(cal, "URL") == ["URL;JSID=k2:https://example.com/page"]
+
+
+def test_the_issue_patch_on_a_series() -> None:
+    cal = write(SERIES, now=NOW)
+    patch = {
+        "title": "x",
+        "participants/p1/participationStatus": "accepted",
+        "recurrenceOverrides/2026-01-05T10:00:00": {"excluded": True},
+    }
+    write(apply_patch(SERIES, patch), cal, now=LATER)
+    event = master(cal)
+    assert str(event["SUMMARY"]) == "x"
+    assert event["ATTENDEE"][1].params["PARTSTAT"] == "ACCEPTED"
+    assert content_lines(cal, "EXDATE") == [
+        "EXDATE;TZID=Europe/Berlin:20260105T100000,20260112T100000"
+    ]
+    assert int(event["SEQUENCE"]) == 1
+
+
+def test_override_patch_into_participants_and_removal() -> None:
+    obj = copy.deepcopy(SERIES)
+    obj["recurrenceOverrides"]["2026-01-19T10:00:00"] = {
+        "participants/p1/participationStatus": "declined"
+    }
+    cal = write(obj, now=NOW)
+    [override] = overrides(cal)
+    assert override["ATTENDEE"][1].params["PARTSTAT"] == "DECLINED"
+    assert "PARTSTAT" not in master(cal)["ATTENDEE"][1].params
+    # Excluding the date drops the override; PUT without it drops it too.
+    obj["recurrenceOverrides"]["2026-01-19T10:00:00"] = {"excluded": True}
+    write(obj, cal, now=LATER)
+    assert overrides(cal) == []
+    assert "20260119T100000" in content_lines(cal, "EXDATE")[0]
+
+
+def test_unchanged_series_put_bumps_nothing_and_a_changed_override_bumps() -> None:
+    cal = write(SERIES, now=NOW)
+    before = cal.to_ical()
+    write(SERIES, cal, now=LATER)
+    assert cal.to_ical() == before
+    obj = copy.deepcopy(SERIES)
+    obj["recurrenceOverrides"]["2026-01-19T10:00:00"]["title"] = "Longer standup"
+    write(obj, cal, now=LATER)
+    [override] = overrides(cal)
+    assert str(override["SUMMARY"]) == "Longer standup"
+    assert int(override["SEQUENCE"]) >= 1 and int(master(cal)["SEQUENCE"]) == 1
+
+
+# -- validation -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "pointer"),
+    [
+        ({"@type": "Task"}, "#/@type"),
+        ({"start": None}, "#/start"),
+        ({"start": "2026-01-05T10:00:00Z"}, "#/start"),
+        ({"timeZone": "Mars/Olympus"}, "#/timeZone"),
+        ({"duration": "1 hour"}, "#/duration"),
+        ({"duration": "-PT1H"}, "#/duration"),
+        ({"title": 5}, "#/title"),
+        ({"status": "maybe"}, "#/status"),
+        ({"privacy": "confidential"}, "#/privacy"),
+        ({"priority": 10}, "#/priority"),
+        ({"keywords": {"a": False}}, "#/keywords/a"),
+        ({"participants": {"p1": {"calendarAddress": "mailto:a@b", "roles": []}}},
+         "#/participants/p1/roles"),
+        ({"participants": {"p1": {"calendarAddress": "mailto:a@b", "roles": {"boss": True}}}},
+         "#/participants/p1/roles/boss"),
+        ({"participants": {"p1": {"name": "No address"}}}, "#/participants/p1/calendarAddress"),
+        ({"alerts": {"a": {"trigger": {"@type": "OffsetTrigger", "offset": "soon"}}}},
+         "#/alerts/a/trigger/offset"),
+        ({"alerts": {"a": {"trigger": {"@type": "X"}}}}, "#/alerts/a/trigger/@type"),
+        ({"recurrenceRules": [{"frequency": "often"}]}, "#/recurrenceRules/0/frequency"),
+        ({"recurrenceOverrides": {"2026-01-05": {}}}, "#/recurrenceOverrides/2026-01-05"),
+        ({"recurrenceOverrides": {"2026-01-05T10:00:00": {"uid": "x"}}},
+         "#/recurrenceOverrides/2026-01-05T10:00:00/uid"),
+    ],
+)  # fmt: skip
+def test_invalid_events_name_the_field(change: dict[str, Any], pointer: str) -> None:
+    obj = {**SIMPLE, **change}
+    with pytest.raises(InvalidInput) as exc:
+        validate_event(obj)
+    assert pointer in pointers(exc)
+    with pytest.raises(InvalidInput):
+        write(obj, now=NOW)
+
+
+def test_unknown_properties_are_ignored() -> None:
+    validate_event({**SIMPLE, "example.com:color": "red"})
+    assert "red" not in write({**SIMPLE, "example.com:color": "red"}, now=NOW).to_ical().decode()
+
+
+def test_an_invalid_rule_names_the_rule_member() -> None:
+    rule = {"frequency": "weekly", "byDay": [{"day": "mo", "nthOfPeriod": -1}]}
+    with pytest.raises(InvalidInput) as exc:
+        write({**SIMPLE, "recurrenceRules": [rule]}, now=NOW)
+    assert pointers(exc) == ["#/recurrenceRules/0/byDay"]
+
+
+def test_an_until_before_the_start_names_until() -> None:
+    rule = {"frequency": "daily", "until": "2019-01-01T00:00:00"}
+    with pytest.raises(InvalidInput) as exc:
+        write({**SIMPLE, "recurrenceRules": [rule]}, now=NOW)
+    assert pointers(exc) == ["#/recurrenceRules/0/until"]
+
+
+def test_an_invalid_override_patch_names_its_key() -> None:
+    obj = copy.deepcopy(SERIES)
+    obj["recurrenceOverrides"]["2026-01-19T10:00:00"] = {"participants/p9/name": "x"}
+    with pytest.raises(InvalidInput) as exc:
+        write(obj, now=NOW)
+    assert pointers(exc) == ["#/recurrenceOverrides/2026-01-19T10:00:00/participants~1p9~1name"]
+    obj["recurrenceOverrides"]["2026-01-19T10:00:00"] = {"status": "maybe"}
+    with pytest.raises(InvalidInput) as exc:
+        write(obj, now=NOW)
+    assert pointers(exc) == ["#/recurrenceOverrides/2026-01-19T10:00:00/status"]
+
+
+def test_another_uid_is_refused() -> None:
+    with pytest.raises(InvalidInput) as exc:
+        write({**STORED_OBJ, "uid": "other"}, stored(), now=LATER)
+    assert pointers(exc) == ["#/uid"]
+
+
+# -- round trip through the reader, once there is one -----------------------------------------
+
+
+def test_round_trip_through_the_reader() -> None:
+    try:
+        reader = importlib.import_module("calgate.domain.jscal_read")
+    except ImportError:
+        pytest.skip("calgate.domain.jscal_read is not there yet")
+    cal = write(SERIES, now=NOW)
+    shown = reader.to_jscalendar(cal, floating_tz=BERLIN)
+    for name in ("title", "start", "timeZone", "duration", "keywords", "recurrenceRules"):
+        assert name in shown, name
+    assert shown["title"] == SERIES["title"]
+    assert shown["start"] == SERIES["start"] and shown["timeZone"] == BERLIN
+    assert set(shown["participants"]) == set(SERIES["participants"])
+    assert set(shown["alerts"]) == set(SERIES["alerts"])
+    assert set(shown.get("recurrenceOverrides", {})) == set(SERIES["recurrenceOverrides"])
+    before = cal.to_ical()
+    write(shown, cal, now=LATER)  # what was read, written back: no change
+    assert cal.to_ical() == before
