@@ -48,7 +48,17 @@ def test_raw_create_then_get_byte_for_byte_as_the_server_has_it(client, calendar
 def test_prefer_return_representation_answers_in_the_accepted_form(client, calendar_id):
     resp = post_raw(client, calendar_id, ics(uid="raw-2"), Prefer="return=representation")
     assert resp.status_code == 201, resp.text
-    assert resp.json()["id"] == "raw-2" and resp.json()["title"] == "Raw"
+    assert resp.headers["content-type"].startswith(ICAL)  # no Accept: the form sent
+    assert "UID:raw-2" in resp.text
+    resp = post_raw(
+        client,
+        calendar_id,
+        ics(uid="raw-2b"),
+        Prefer="return=representation",
+        Accept="application/json",
+    )
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["id"] == "raw-2b" and resp.json()["title"] == "Raw"
     put = client.put(
         url(calendar_id, "raw-2"),
         content=ics(uid="raw-2", summary="Changed"),

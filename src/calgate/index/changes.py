@@ -29,6 +29,7 @@ class Change:
     kind: str  # created | updated | deleted
     event_id: str
     event_json: str | None
+    ical: str | None = None  # the stored object (for other representations)
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,6 @@ def changes_since(
             out.append(Change("deleted", r.event_id, None))
         else:
             kind = "created" if since is None or r.created_seq > after else "updated"
-            out.append(Change(kind, r.event_id, r.public_json))
+            out.append(Change(kind, r.event_id, r.public_json, r.ical))
     last = rows[-1].seq if more and rows else state.seq
     return ChangePage(out, encode(calendar_id, state.epoch, last), more)

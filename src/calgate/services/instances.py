@@ -44,7 +44,8 @@ log = logging.getLogger(__name__)
 Range = Literal["this", "thisAndFollowing", "all"]
 
 
-def _read(ctx: CalendarContext, event_id: str) -> tuple[Calendar, str | None]:
+def read_calendar(ctx: CalendarContext, event_id: str) -> tuple[Calendar, str | None]:
+    """The stored object (parsed) and its ETag: from the index, else from the server."""
     ctx.runtime.indexer.ensure_fresh(ctx.calendar, ctx.source)
     with ctx.runtime.db.session() as session:
         row = session.execute(
@@ -79,7 +80,7 @@ def list_for(
     limit: int,
     page_token: str | None,
 ) -> InstancePage:
-    cal, etag = _read(ctx, event_id)
+    cal, etag = read_calendar(ctx, event_id)
     return list_instances(
         cal,
         start=start,
@@ -92,12 +93,12 @@ def list_for(
 
 
 def get_one(ctx: CalendarContext, event_id: str, recurrence_id: str) -> EventPublic:
-    cal, etag = _read(ctx, event_id)
+    cal, etag = read_calendar(ctx, event_id)
     return instance_at(cal, recurrence_id, floating_tz=ctx.tz, where=_where(ctx, event_id, etag))
 
 
 def get_nth(ctx: CalendarContext, event_id: str, n: int) -> EventPublic:
-    cal, etag = _read(ctx, event_id)
+    cal, etag = read_calendar(ctx, event_id)
     max_n = ctx.runtime.settings.max_expansion
     return nth_instance(cal, n, floating_tz=ctx.tz, where=_where(ctx, event_id, etag), max_n=max_n)
 
@@ -216,4 +217,5 @@ __all__ = [
     "get_nth",
     "get_one",
     "list_for",
+    "read_calendar",
 ]

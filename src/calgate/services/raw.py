@@ -32,7 +32,8 @@ def get_raw(ctx: CalendarContext, event_id: str) -> tuple[str, str | None]:
     return obj.ical, obj.etag
 
 
-def _id_holding(ctx: CalendarContext, uid: str) -> str | None:
+def uid_holder(ctx: CalendarContext, uid: str) -> str | None:
+    """The id of the live event with ``uid`` in this calendar, if any."""
     ctx.runtime.indexer.ensure_fresh(ctx.calendar, ctx.source)
     with ctx.runtime.db.session() as session:
         return session.scalar(
@@ -48,7 +49,7 @@ def create_raw(ctx: CalendarContext, text: str, *, event_id: str | None = None) 
     """Store a new object. Its id is its UID when that is a plain id (as CalDAV clients name
     resources), else a new one."""
     cal, uid = check_object(text)
-    existing = _id_holding(ctx, uid)
+    existing = uid_holder(ctx, uid)
     if existing is not None:
         raise Conflict(
             f"an event with UID {uid!r} exists in this calendar (id {existing!r}); PUT to it"
@@ -95,4 +96,4 @@ def replace_raw(
     return ctx.public(cal, href, etag), False
 
 
-__all__ = ["create_raw", "get_raw", "replace_raw"]
+__all__ = ["create_raw", "get_raw", "replace_raw", "uid_holder"]

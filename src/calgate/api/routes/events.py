@@ -13,7 +13,7 @@ from calgate.api import negotiation
 from calgate.api.deps import GrantDep, RuntimeDep
 from calgate.domain.access import Grant, Role
 from calgate.domain.timezones import format_utc
-from calgate.errors import InvalidInput
+from calgate.errors import InvalidInput, UnsupportedMediaType
 from calgate.index import queries
 from calgate.runtime import Runtime
 from calgate.schemas.calendars import SLUG_PATTERN
@@ -23,14 +23,21 @@ from calgate.schemas.events import (
     EventsPublic,
     EventWrite,
 )
-from calgate.services import events, idempotency, instances, raw
+from calgate.services import events, idempotency, instances, jscal, raw
 from calgate.services.calendars import get_visible, require_role
 
 JSON = "application/json"
 ICAL = "text/calendar; charset=utf-8"
 # The forms GET answers in, and the forms a write's answer can take.
-READ_FORMS: tuple[negotiation.Form, ...] = ("json", "ical")
-WRITE_ANSWERS: tuple[negotiation.Form, ...] = ("json", "ical")
+READ_FORMS: tuple[negotiation.Form, ...] = ("json", "jscalendar", "ical")
+JSCAL = "application/jscalendar+json"
+
+
+def _answer_form(accept: str | None, sent: negotiation.Form) -> negotiation.Form:
+    """A write's answer: the form Accept names; without one, the form the body was sent in."""
+    order = (sent, *(f for f in READ_FORMS if f != sent))
+    return negotiation.chosen(accept, order)
+
 
 router = APIRouter(prefix="/api/v1/calendars/{calendar_id}/events", tags=["events"])
 
@@ -95,8 +102,38 @@ def list_events(
     ] = "start",
     limit: Annotated[int, Query(ge=1, le=2500)] = 250,
     page_token: Annotated[str | None, Query(alias="pageToken", max_length=500)] = None,
+    sync_token: Annotated[
+        str | None,
+        Query(
+            alias="syncToken",
+            max_length=500,
+            description="JSCalendar lists: the changes since this token (from `syncToken`).",
+        ),
+    ] = None,
+    props: Annotated[
+        str | None,
+        Query(
+            max_length=1000,
+            description="JSCalendar lists: the properties to return, comma-separated.",
+        ),
+    ] = None,
+    accept: Accept = None,
 ) -> Response:
+    """Events overlapping a window, as calgate's JSON (``items``) or, with ``Accept:
+    application/jscalendar+json``, an RFC 8984 Group of Events (``entries``); a JSCalendar list
+    with ``syncToken`` (or ``syncToken=`` empty for everything) is the change feed instead."""
     ctx = _context(runtime, grant, calendar_id, write=False)
+    form = negotiation.chosen(accept, ("json", "jscalendar"))
+    wanted = [p.strip() for p in props.split(",") if p.strip()] if props else None
+    if form == "jscalendar" and sync_token is not None:
+        body = jscal.changes_js(ctx, since=sync_token or None, limit=limit, props=wanted)
+        return Response(json.dumps(body), media_type=JSCAL)
+    if form == "jscalendar" and expand:
+        raise InvalidInput.field(
+            "expand",
+            "JSCalendar lists series with their recurrenceOverrides; ask without expand, or "
+            "use GET .../events/{id}/instances",
+        )
     settings = runtime.settings
     win = events.window(start, end, ctx.tz, max_days=settings.max_window_days)
     query = queries.Query(
@@ -113,6 +150,9 @@ def list_events(
         limit=limit,
         max_items=settings.max_expansion,
     )
+    if form == "jscalendar":
+        body = jscal.list_js(ctx, query, page_token=page_token, props=wanted)
+        return Response(json.dumps(body), media_type=JSCAL)
     page = events.list_indexed(ctx, query, page_token=page_token)
     head = json.dumps(
         {
@@ -143,14 +183,18 @@ def create_event(
     accept: Accept = None,
     prefer: Prefer = None,
 ) -> Response:
-    """Create from calgate's JSON (the default), or raw iCalendar (``text/calendar``: stored as
-    sent; the answer is the event in the form ``Accept`` names, with ``Prefer:
-    return=representation``, else 201 without a body)."""
+    """Create from calgate's JSON (the default), JSCalendar (``application/jscalendar+json``, an
+    RFC 8984 Event) or raw iCalendar (``text/calendar``: stored as sent). For the last two the
+    answer is the event in the form ``Accept`` names (default: the form sent) with ``Prefer:
+    return=representation``, else 201 without a body."""
     ctx = _context(runtime, grant, calendar_id, write=True)
-    form = negotiation.chosen(accept, WRITE_ANSWERS)
+    form = _answer_form(accept, payload.form)
+    full = negotiation.wants_representation(prefer)
     if payload.form == "ical":
-        event = raw.create_raw(ctx, payload.data)
-        return _created(ctx, event, form, full=negotiation.wants_representation(prefer))
+        return _created(ctx, raw.create_raw(ctx, payload.data), form, full=full)
+    if payload.form == "jscalendar":
+        event, _ = jscal.create_js(ctx, payload.data)
+        return _created(ctx, event, form, full=full)
     body = _event_write(payload.data)
     if idempotency_key is None:
         return _created(ctx, events.create_event(ctx, body), form)
@@ -193,6 +237,9 @@ def _represent(
     if form == "ical":
         text, _ = raw.get_raw(ctx, event.id)
         return Response(text, status_code=status, media_type=ICAL, headers=headers)
+    if form == "jscalendar":
+        obj, _ = jscal.get_js(ctx, event.id)
+        return Response(json.dumps(obj), status_code=status, media_type=JSCAL, headers=headers)
     return Response(
         event.model_dump_json(by_alias=True), status_code=status, media_type=JSON, headers=headers
     )
@@ -210,13 +257,17 @@ def get_event(
     event_id: EventId,
     accept: Accept = None,
 ) -> Response:
-    """One event: calgate's JSON (from the index), or ``Accept: text/calendar`` for the
-    stored object byte for byte (from the server)."""
+    """One event: calgate's JSON (from the index), ``Accept: application/jscalendar+json`` for
+    an RFC 8984 Event, or ``Accept: text/calendar`` for the stored object byte for byte (from
+    the server)."""
     ctx = _context(runtime, grant, calendar_id, write=False)
     form = negotiation.chosen(accept, READ_FORMS)
     if form == "ical":
         text, etag = raw.get_raw(ctx, event_id)
         return Response(text, media_type=ICAL, headers={"ETag": etag} if etag else None)
+    if form == "jscalendar":
+        obj, etag = jscal.get_js(ctx, event_id)
+        return Response(json.dumps(obj), media_type=JSCAL, headers={"ETag": etag} if etag else None)
     text, etag = events.get_indexed(ctx, event_id)
     return Response(text, media_type=JSON, headers={"ETag": etag} if etag else None)
 
@@ -238,10 +289,13 @@ def replace_event(
     prefer: Prefer = None,
 ) -> Response:
     ctx = _context(runtime, grant, calendar_id, write=True)
-    form = negotiation.chosen(accept, WRITE_ANSWERS)
+    form = _answer_form(accept, payload.form)
     conditions = {"if_match": if_match, "if_none_match": if_none_match}
     if payload.form == "ical":
         event, created = raw.replace_raw(ctx, event_id, payload.data, **conditions)
+        full = negotiation.wants_representation(prefer)
+    elif payload.form == "jscalendar":
+        event, _, created = jscal.replace_js(ctx, event_id, payload.data, **conditions)
         full = negotiation.wants_representation(prefer)
     else:
         body = _event_write(payload.data)
@@ -255,18 +309,54 @@ def replace_event(
     return _represent(ctx, event, form, headers=headers)
 
 
-@router.patch("/{event_id}", response_model=EventPublic)
+@router.patch(
+    "/{event_id}",
+    response_model=EventPublic,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"type": "object", "description": "A JSON merge patch (RFC 7396)."}
+                },
+                JSCAL: {"schema": {"type": "object", "description": "An RFC 8984 PatchObject."}},
+            },
+        }
+    },
+)
 def patch_event(
-    patch: Annotated[dict[str, Any], Body(description="A JSON merge patch (RFC 7396).")],
-    response: Response,
+    payload: Annotated[negotiation.Payload, Depends(negotiation.read_payload)],
     runtime: RuntimeDep,
     grant: GrantDep,
     calendar_id: CalendarId,
     event_id: EventId,
     if_match: IfMatch = None,
-) -> EventPublic:
+    accept: Accept = None,
+    prefer: Prefer = None,
+) -> Response:
+    """A JSON merge patch (RFC 7396) of calgate's JSON form, answered with the event; or, with
+    ``Content-Type: application/jscalendar+json``, an RFC 8984 PatchObject of the JSCalendar
+    form (``{"participants/p1/participationStatus": "accepted"}``), answered with 204 or, with
+    ``Prefer: return=representation``, the event."""
     ctx = _context(runtime, grant, calendar_id, write=True)
-    return _etag(response, events.patch_event(ctx, event_id, patch, if_match=if_match))
+    if payload.form == "ical":
+        raise UnsupportedMediaType(
+            "PATCH takes application/json (a merge patch) or application/jscalendar+json (a "
+            "PatchObject); to replace the iCalendar object, PUT it"
+        )
+    if payload.form == "jscalendar":
+        form = _answer_form(accept, "jscalendar")
+        event, _ = jscal.patch_js(ctx, event_id, payload.data, if_match=if_match)
+        headers = {"ETag": event.etag} if event.etag else {}
+        if not negotiation.wants_representation(prefer):
+            return Response(status_code=204, headers=headers)
+        return _represent(ctx, event, form, headers=headers)
+    if not isinstance(payload.data, dict):
+        raise RequestValidationError(
+            [{"type": "dict_type", "loc": ("body",), "msg": "a PATCH body must be a JSON object"}]
+        )
+    event = events.patch_event(ctx, event_id, payload.data, if_match=if_match)
+    return _represent(ctx, event, "json", headers={"ETag": event.etag} if event.etag else None)
 
 
 @router.delete("/{event_id}", status_code=204)
