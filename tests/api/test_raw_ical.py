@@ -150,3 +150,20 @@ def test_accept_quality_values_decide() -> None:
     assert chosen("application/jscalendar+json, */*;q=0.1", ("json", "ical")) == "json"
     with pytest.raises(NotAcceptable):
         chosen("text/calendar;q=0, application/xml", ("json", "ical"))
+
+
+@pytest.mark.parametrize("form", ["ical", "jscalendar"])
+def test_idempotency_key_replays_raw_and_jscalendar_creates(client, form):
+    if form == "ical":
+        send = {"content": ics(uid="idem-1"), "headers": {"Content-Type": ICAL}}
+    else:
+        body = {"@type": "Event", "title": "t", "start": "2026-06-01T09:00:00", "duration": "PT1H"}
+        send = {"json": body, "headers": {"Content-Type": "application/jscalendar+json"}}
+    key = {"Idempotency-Key": f"idem-{form}"}
+    first = client.post(url("default"), **{**send, "headers": {**send["headers"], **key}})
+    again = client.post(url("default"), **{**send, "headers": {**send["headers"], **key}})
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.headers["location"] == first.headers["location"]
+    assert again.headers["idempotent-replayed"] == "true"
+    feed = client.get("/api/v1/calendars/default/changes").json()["changes"]
+    assert len(feed) == 1

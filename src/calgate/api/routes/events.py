@@ -190,22 +190,29 @@ def create_event(
     ctx = _context(runtime, grant, calendar_id, write=True)
     form = _answer_form(accept, payload.form)
     full = negotiation.wants_representation(prefer)
-    if payload.form == "ical":
-        return _created(ctx, raw.create_raw(ctx, payload.data), form, full=full)
-    if payload.form == "jscalendar":
-        event, _ = jscal.create_js(ctx, payload.data)
-        return _created(ctx, event, form, full=full)
-    body = _event_write(payload.data)
-    if idempotency_key is None:
+    body = _event_write(payload.data) if payload.form == "json" else None
+
+    def make() -> Response:
+        if payload.form == "ical":
+            return _created(ctx, raw.create_raw(ctx, payload.data), form, full=full)
+        if payload.form == "jscalendar":
+            return _created(ctx, jscal.create_js(ctx, payload.data)[0], form, full=full)
+        assert body is not None
         return _created(ctx, events.create_event(ctx, body), form)
+
+    if idempotency_key is None:
+        return make()
     ids = {"token_id": grant.token_id, "key": idempotency_key}
-    digest = idempotency.body_hash(calendar_id, body.model_dump(mode="json", exclude_unset=True))
+    sent = body.model_dump(mode="json", exclude_unset=True) if body is not None else payload.data
+    # (the JSON form's digest is the one keys were claimed with before other forms existed)
+    what = sent if (payload.form, form) == ("json", "json") else [payload.form, form, full, sent]
+    digest = idempotency.body_hash(calendar_id, what)
     stored = idempotency.claim(runtime, calendar_id=calendar_id, digest=digest, **ids)
     if stored is not None:
         headers = {**stored.headers, idempotency.REPLAY_HEADER: "true"}
-        return Response(stored.body, status_code=stored.status, media_type=JSON, headers=headers)
+        return Response(stored.body, status_code=stored.status, headers=headers)
     try:
-        response = _created(ctx, events.create_event(ctx, body), "json")
+        response = make()
     except BaseException:
         idempotency.release(runtime, **ids)
         raise
