@@ -33,7 +33,6 @@ Mapping decisions:
 
 from __future__ import annotations
 
-import importlib
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -65,6 +64,7 @@ from calgate.domain.ical_write import (
 )
 from calgate.domain.instance_edit import new_override
 from calgate.domain.jscal_patch import apply_patch, escape
+from calgate.domain.jscal_read import to_jscalendar
 from calgate.domain.recurrence import RULE_PARTS, check_rrule, convert_until, until_text
 from calgate.domain.series import Series, calendar_with
 from calgate.domain.timezones import (
@@ -872,16 +872,8 @@ def _new_attach(link: dict[str, Any]) -> Any:
 
 
 def _reader_ids(cal: Calendar, event: Component, default_tz: str) -> dict[str, Any] | None:
-    """What the JSCalendar reader shows for ``event`` (for the ids it derives); None when
-    there is no reader."""
-    try:
-        reader = importlib.import_module("calgate.domain.jscal_read")
-    except ImportError:
-        return None
-    try:
-        shown = reader.to_jscalendar(calendar_with(cal, [event]), floating_tz=default_tz)
-    except Exception:
-        return None
+    """What the JSCalendar reader shows for ``event`` (for the ids it derives)."""
+    shown = to_jscalendar(calendar_with(cal, [event]), floating_tz=default_tz)
     return shown if isinstance(shown, dict) else None
 
 
