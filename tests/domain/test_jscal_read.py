@@ -7,7 +7,13 @@ from typing import Any
 import pytest
 
 from calgate.domain.ical_parse import parse_ical
-from calgate.domain.jscal_read import group, stable_id, to_jscalendar, to_jscalendar_entries
+from calgate.domain.jscal_read import (
+    group,
+    override_key,
+    stable_id,
+    to_jscalendar,
+    to_jscalendar_entries,
+)
 
 ZONE = "Europe/Berlin"
 
@@ -260,3 +266,22 @@ def test_no_event_at_all() -> None:
         "@type": "Group",
         "entries": [],
     }
+
+
+def test_override_key_is_the_recurrence_overrides_key() -> None:
+    text = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n"
+        "BEGIN:VEVENT\r\nUID:u1\r\nDTSTAMP:20240101T000000Z\r\n"
+        "DTSTART;VALUE=DATE:20260105\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:u1\r\nDTSTAMP:20240101T000000Z\r\n"
+        "RECURRENCE-ID:20260106T120000Z\r\nDTSTART;VALUE=DATE:20260107\r\nEND:VEVENT\r\n"
+        "END:VCALENDAR\r\n"
+    )
+    cal = parse_ical(text)
+    master, override = cal.walk("VEVENT")[1], cal.walk("VEVENT")[0]
+    if "RECURRENCE-ID" in master:
+        master, override = override, master
+    key = override_key(master, override, floating_tz=ZONE)
+    assert key == "2026-01-06T13:00:00"  # a UTC time in an all-day series: in the calendar zone
+    assert list(to_jscalendar(cal, floating_tz=ZONE)["recurrenceOverrides"]) == [key]
+    assert override_key(master, master, floating_tz=ZONE) is None

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from icalendar import Calendar
 
+from calgate.domain.ical_parse import parse_ical
 from calgate.domain.jscal_patch import apply_patch
+from calgate.domain.jscal_read import to_jscalendar
 from calgate.domain.jscal_write import validate_event, write_event
 from calgate.errors import InvalidInput
 from tests.domain.helpers import BERLIN, LATER, NOW, content_lines, ics, master
@@ -295,14 +297,13 @@ def test_a_known_link_keeps_its_attach_and_a_new_one_is_added() -> None:
         "k2": {"@type": "Link", "href": "https://example.com/page"},
     }
     write({**STORED_OBJ, "links": links}, cal, now=LATER)
-    [attach] = (
-        master(cal)["ATTACH"]
-        if isinstance(master(cal)["ATTACH"], list)
-        else [master(cal)["ATTACH"]]
-    )
+    attach, page = master(cal)["ATTACH"]
     assert str(attach) == "https://example.com/a.pdf"
     assert (attach.params["FMTTYPE"], attach.params["X-SIZE"]) == ("application/pdf", "12")
-    assert content_lines(cal, "URL") == ["URL;JSID=k2:https://example.com/page"]
+    # a new page link is an ATTACH, not a URL: the reader shows no URL, the link would be lost
+    assert str(page) == "https://example.com/page"
+    assert content_lines(cal, "URL") == []
+    assert set(to_jscalendar(cal, floating_tz="Europe/Berlin")["links"]) == {"k1", "k2"}
 
 
 def test_the_issue_patch_on_a_series() -> None:
@@ -448,3 +449,231 @@ def test_round_trip_through_the_reader() -> None:
     before = cal.to_ical()
     write(shown, cal, now=LATER)  # what was read, written back: no change
     assert cal.to_ical() == before
+
+
+# -- a PUT of what a GET returned changes nothing (found by tests/oracles, fidelity) ----------
+
+
+def put_back(cal: Calendar) -> tuple[bytes, Calendar]:
+    """(the stored text, the object after a PUT of its own JSCalendar reading)."""
+    text = cal.to_ical()
+    copy_ = parse_ical(text.decode())
+    js = to_jscalendar(parse_ical(text.decode()), floating_tz=BERLIN)
+    return text, write(js, copy_, uid="ignored", now=LATER)
+
+
+def test_put_back_keeps_an_organizer_that_is_no_attendee() -> None:
+    # calcard/024: a quoted ORGANIZER value became an ATTENDEE with a quoted value
+    cal = ics(
+        "BEGIN:VEVENT",
+        "UID:o1",
+        "DTSTAMP:20240101T000000Z",
+        "DTSTART:20260105T100000Z",
+        'ORGANIZER;CN=Sam:"mailto:sam@example.com"',
+        "END:VEVENT",
+    )
+    text, after = put_back(cal)
+    assert after.to_ical() == text
+    assert "ATTENDEE" not in master(after)
+
+
+def test_a_participant_that_is_only_the_organizer_is_no_attendee() -> None:
+    obj: dict[str, Any] = {
+        **FLOATING,
+        "organizerCalendarAddress": "mailto:sam@example.com",
+        "participants": {
+            "s": {
+                "@type": "Participant",
+                "name": "Sam",
+                "calendarAddress": "mailto:sam@example.com",
+            }
+        },
+    }
+    cal = write(obj, now=NOW)
+    assert content_lines(cal, "ATTENDEE") == []
+    assert content_lines(cal, "ORGANIZER") == ["ORGANIZER;CN=Sam;JSID=s:mailto:sam@example.com"]
+    # with a role it is an attendee too
+    obj["participants"]["s"]["roles"] = {"attendee": True}
+    assert len(content_lines(write(obj, now=NOW), "ATTENDEE")) == 1
+
+
+@pytest.mark.parametrize("action", [None, "AUDIO"])
+def test_put_back_keeps_an_alarm_jscalendar_shows_without_action(action: str | None) -> None:
+    # calcard/149, 197: a VALARM without ACTION (or AUDIO) got a second, DISPLAY, VALARM
+    cal = ics(
+        "BEGIN:VEVENT",
+        "UID:a1",
+        "DTSTAMP:20240101T000000Z",
+        "DTSTART:20260105T100000Z",
+        "BEGIN:VALARM",
+        *([f"ACTION:{action}"] if action else []),
+        "TRIGGER;VALUE=DURATION:-PT1S",
+        "END:VALARM",
+        "END:VEVENT",
+    )
+    js = to_jscalendar(cal, floating_tz=BERLIN)
+    assert js["alerts"] == {
+        "k1": {"@type": "Alert", "trigger": {"@type": "OffsetTrigger", "offset": "-PT1S"}}
+    }
+    text, after = put_back(cal)
+    assert after.to_ical() == text
+
+
+def test_put_back_keeps_an_rdate_period_as_an_rdate() -> None:
+    # calcard/114, icalendar issue_1633: an RDATE PERIOD became an override VEVENT
+    cal = ics(
+        "BEGIN:VEVENT",
+        "UID:r1",
+        "DTSTAMP:20240101T000000Z",
+        "DTSTART:20260105T100000Z",
+        "DURATION:PT1H",
+        "RRULE:FREQ=WEEKLY;COUNT=3",
+        "RDATE;VALUE=PERIOD:20260107T100000Z/20260107T130000Z",
+        "END:VEVENT",
+    )
+    js = to_jscalendar(cal, floating_tz=BERLIN)
+    assert js["recurrenceOverrides"] == {"2026-01-07T10:00:00": {"duration": "PT3H"}}
+    text, after = put_back(cal)
+    assert after.to_ical() == text
+    assert overrides(after) == []
+
+
+def test_put_back_keeps_an_override_its_exdate_hides() -> None:
+    # calcard/197: overrides at EXDATEd dates were removed
+    cal = ics(
+        "BEGIN:VEVENT",
+        "UID:x1",
+        "DTSTAMP:20240101T000000Z",
+        "DTSTART;VALUE=DATE:20040224",
+        "RECURRENCE-ID;VALUE=DATE:20040324",
+        "SUMMARY:moved",
+        "END:VEVENT",
+        "BEGIN:VEVENT",
+        "UID:x1",
+        "DTSTAMP:20040101T000000Z",
+        "DTSTART;VALUE=DATE:20040224",
+        "RRULE:FREQ=MONTHLY;BYMONTHDAY=24",
+        "EXDATE;VALUE=DATE:20040324",
+        "END:VEVENT",
+    )
+    text, after = put_back(cal)
+    assert after.to_ical() == text
+    # a newly excluded occurrence drops its override
+    js = to_jscalendar(cal, floating_tz=BERLIN)
+    js["recurrenceOverrides"] = {"2004-03-24T00:00:00": {"title": "x"}}
+    write(js, cal, uid="ignored", now=LATER)
+    js["recurrenceOverrides"] = {"2004-04-24T00:00:00": {"excluded": True}}
+    write(js, cal, uid="ignored", now=LATER)
+    assert overrides(cal) == []
+
+
+def test_put_back_finds_an_override_whose_recurrence_id_has_another_form() -> None:
+    # calcard/175: a RECURRENCE-ID with a TZID in an all-day series; its VTIMEZONE was removed
+    zone = [
+        "BEGIN:VTIMEZONE",
+        "TZID:Asia/Hong_Kong",
+        "BEGIN:STANDARD",
+        "DTSTART:19700101T000000",
+        "TZOFFSETFROM:+0800",
+        "TZOFFSETTO:+0800",
+        "END:STANDARD",
+        "END:VTIMEZONE",
+    ]
+    cal = ics(
+        *zone,
+        "BEGIN:VEVENT",
+        "UID:h1",
+        "DTSTAMP:20240101T000000Z",
+        "DTSTART;VALUE=DATE:20020610",
+        "DTEND;VALUE=DATE:20020611",
+        "RRULE:FREQ=YEARLY",
+        "END:VEVENT",
+        "BEGIN:VEVENT",
+        "UID:h1",
+        "DTSTAMP:20240101T000000Z",
+        "DTSTART;VALUE=DATE:20030609",
+        "DTEND;VALUE=DATE:20030610",
+        "RECURRENCE-ID;TZID=Asia/Hong_Kong:20030610T000000",
+        "END:VEVENT",
+    )
+    text, after = put_back(cal)
+    assert after.to_ical() == text
+
+
+def test_put_back_keeps_an_rrule_the_reader_cannot_show() -> None:
+    # calcard/161: an RRULE with escaped semicolons was removed
+    cal = ics(
+        "BEGIN:VEVENT",
+        "UID:q1",
+        "DTSTAMP:20240101T000000Z",
+        "DTSTART:20260105T100000Z",
+        "RRULE:FREQ=MONTHLY\\;INTERVAL=1\\;BYDAY=1MO ",
+        "END:VEVENT",
+    )
+    assert "recurrenceRules" not in to_jscalendar(cal, floating_tz=BERLIN)
+    text, after = put_back(cal)
+    assert after.to_ical() == text
+
+
+def test_put_back_keeps_link_properties_and_a_rel_link_is_written_as_link() -> None:
+    # icalendar rfc_9253_examples: LINKs got a URL and ATTACH copies
+    cal = ics(
+        "BEGIN:VEVENT",
+        "UID:l1",
+        "DTSTAMP:20240101T000000Z",
+        "DTSTART:20260105T100000Z",
+        'LINK;LABEL=Venue;LINKREL="SOURCE";VALUE=URI:https://example.com/events',
+        "LINK;LINKREL=REFERENCE;VALUE=UID:other-uid",
+        "END:VEVENT",
+    )
+    text, after = put_back(cal)
+    assert after.to_ical() == text
+    js = to_jscalendar(cal, floating_tz=BERLIN)
+    fresh = write({**js, "uid": "l2"}, uid="l2", now=NOW)
+    back = to_jscalendar(parse_ical(fresh.to_ical().decode()), floating_tz=BERLIN)
+    assert back["links"] == js["links"]
+    # a link no longer named is removed
+    [(first_id, first_link)] = list(js["links"].items())[:1]
+    write({**js, "links": {first_id: first_link}}, cal, uid="ignored", now=LATER)
+    assert len(content_lines(cal, "LINK")) == 1
+
+
+def test_a_gmt_zone_reads_back_as_written() -> None:
+    # calcard/269: timeZone Etc/GMT came back as Etc/UTC
+    cal = write({**FLOATING, "timeZone": "Etc/GMT"}, now=NOW)
+    assert to_jscalendar(cal, floating_tz=BERLIN)["timeZone"] == "Etc/GMT"
+    utc = write({**FLOATING, "timeZone": "Etc/UTC"}, now=NOW)
+    assert lines(utc, "DTSTART") == ["DTSTART:20260105T070000Z"]
+
+
+def test_participant_kind_is_written_and_kept() -> None:
+    # calcard/156, 229: kind (CUTYPE) was lost
+    person = {
+        "@type": "Participant",
+        "calendarAddress": "mailto:room@example.com",
+        "kind": "location",
+    }
+    cal = write({**FLOATING, "participants": {"r": person}}, now=NOW)
+    assert master(cal)["ATTENDEE"].params["CUTYPE"] == "ROOM"
+    assert to_jscalendar(cal, floating_tz=BERLIN)["participants"]["r"]["kind"] == "location"
+    text, after = put_back(cal)
+    assert after.to_ical() == text
+    del person["kind"]
+    write({**FLOATING, "participants": {"r": person}}, cal, uid="f", now=LATER)
+    assert "CUTYPE" not in master(cal)["ATTENDEE"].params
+
+
+def test_put_back_keeps_empty_text_properties() -> None:
+    # calcard/219 and others: an empty SUMMARY / DESCRIPTION / LOCATION line was removed
+    cal = ics(
+        "BEGIN:VEVENT",
+        "UID:e1",
+        "DTSTAMP:20240101T000000Z",
+        "DTSTART:20260105T100000Z",
+        "SUMMARY:",
+        "DESCRIPTION:",
+        "LOCATION:",
+        "END:VEVENT",
+    )
+    text, after = put_back(cal)
+    assert after.to_ical() == text

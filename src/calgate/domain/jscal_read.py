@@ -159,6 +159,16 @@ def to_jscalendar(cal: Calendar, *, floating_tz: str) -> dict[str, Any]:
     return _series(master, overrides, ftz, method)
 
 
+def override_key(master: Component, override: Component, *, floating_tz: str) -> str | None:
+    """The ``recurrenceOverrides`` key the reader gives ``override`` of ``master`` (its
+    RECURRENCE-ID as a LocalDateTime in the master's zone), None when it has none."""
+    ftz = floating_zone(floating_tz)
+    rid = time_of(first(override, "RECURRENCE-ID"))
+    if rid is None:
+        return None
+    return _local(rid, read_times(master, ftz).zone, ftz)
+
+
 def to_jscalendar_entries(cal: Calendar, *, floating_tz: str) -> list[dict[str, Any]]:
     """Every series of a VCALENDAR that may hold several UIDs (an import, a subscription):
     one Event per master with its overrides, an Event per override whose master is missing."""
@@ -761,6 +771,7 @@ def _int(value: Any) -> int | None:
 __all__ = [
     "JSCAL_NAMESPACE",
     "group",
+    "override_key",
     "stable_id",
     "to_jscalendar",
     "to_jscalendar_entries",

@@ -17,16 +17,24 @@ Mapping decisions:
   ``priority`` 0, ``participationStatus`` needs-action, ``expectReply`` false) equal an absent
   iCalendar property / parameter: a stored absence or a stored default both stay as they are.
 - One LOCATION holds one location: more than one named location is refused.
-- ``links``: the link whose ``href`` is the stored URL stays URL; other links are ATTACH
-  unless no URL is left and the link looks like a page (no ``rel: enclosure``, no
-  ``contentType``). An absent ``links`` keeps every URL and ATTACH (attachments are precious
-  and many JSCalendar producers do not send them); ``links: {}`` removes them.
+- ``links``: the link whose ``href`` is the stored URL stays URL; a link that is a stored LINK
+  or IMAGE stays as stored (one no longer named is removed); other links are ATTACH (never a
+  new URL: the reader does not show URL, as calcard, so the link would be lost). An absent
+  ``links`` keeps every URL, ATTACH, LINK and IMAGE (attachments are precious and many
+  JSCalendar producers do not send them); ``links: {}`` removes them.
 - Ids: a client id the reader would not derive back is stored as a ``JSID`` parameter
   (ATTENDEE, ORGANIZER, LOCATION, URL, ATTACH) or property (VALARM).
-- ``recurrenceOverrides``: ``{"excluded": true}`` is an EXDATE, ``{}`` an RDATE, any other
+- A participant that is the organizer and holds nothing of an ATTENDEE (no roles,
+  participation status or reply) is no ATTENDEE unless one is stored (the reader shows an
+  ORGANIZER alone so); its name is the ORGANIZER's CN. ``kind`` is CUTYPE.
+- An alert matches a stored VALARM JSCalendar shows without action (none, AUDIO): it stays.
+- A stored RRULE the reader cannot show stays when ``recurrenceRules`` is absent.
+- ``recurrenceOverrides``: ``{"excluded": true}`` is an EXDATE, ``{}`` an RDATE (and so is the
+  patch the reader shows for a stored RDATE PERIOD, ``{"duration": ..}``), any other
   patch an override VEVENT (a copy of the master at that occurrence with the patch applied,
-  RFC 8984 section 4.3.5); stored overrides not named any more are removed. A patched date the
-  rule does not make also gets an RDATE.
+  RFC 8984 section 4.3.5); stored overrides are found by the reader's key, those not named any
+  more are removed (one an EXDATE already hid stays while its key stays excluded). A patched
+  date the rule does not make also gets an RDATE.
 - ``uid`` must be the event's; ``sequence``, ``created``, ``updated``, ``prodId``, ``method`` are
   the server's and ignored, as are unknown (vendor) properties.
 """
@@ -37,8 +45,9 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from icalendar import Calendar, Component, Event, vCalAddress, vText, vUri
+from icalendar import Alarm, Calendar, Component, Event, vCalAddress, vText, vUri
 from icalendar.parser import Parameters
+from icalendar.prop import vBroken
 from pydantic import ValidationError
 
 from calgate.domain.ical_parse import first, master_event, props, text_of
@@ -64,7 +73,7 @@ from calgate.domain.ical_write import (
 )
 from calgate.domain.instance_edit import new_override
 from calgate.domain.jscal_patch import apply_patch, escape
-from calgate.domain.jscal_read import to_jscalendar
+from calgate.domain.jscal_read import override_key, to_jscalendar
 from calgate.domain.recurrence import RULE_PARTS, check_rrule, convert_until, until_text
 from calgate.domain.series import Series, calendar_with
 from calgate.domain.timezones import (
@@ -96,6 +105,8 @@ PARTICIPATION = ("needs-action", "accepted", "declined", "tentative", "delegated
 # "required" is what the reader shows for REQ-PARTICIPANT (calcard, the draft): an attendee.
 ROLES = ("owner", "attendee", "required", "optional", "informational", "chair", "contact")
 ALERT_ACTIONS = ("display", "email")
+# Participant kind -> CUTYPE (the reader's mapping the other way).
+KINDS = {"individual": "INDIVIDUAL", "group": "GROUP", "resource": "RESOURCE", "location": "ROOM"}
 FREQUENCIES = ("yearly", "monthly", "weekly", "daily", "hourly", "minutely", "secondly")
 DAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
 # Properties of an override patch that belong to the series (RFC 8984 section 4.3.5).
@@ -485,8 +496,15 @@ def _default_kept(
     return shown if shown == default else default
 
 
-def _simple_body(obj: dict[str, Any], event: Component | None, *, series: bool) -> dict[str, Any]:
-    """The simple write form of ``obj`` (camelCase), given the stored VEVENT (None: new)."""
+def _simple_body(
+    obj: dict[str, Any],
+    event: Component | None,
+    *,
+    series: bool,
+    as_rdate: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """The simple write form of ``obj`` (camelCase), given the stored VEVENT (None: new);
+    ``as_rdate``: override keys that are stored RDATEs (see :func:`_stored_view`)."""
     start = _start_of(obj)
     body: dict[str, Any] = {"start": start.isoformat()}
     if not is_date(start):
@@ -495,7 +513,12 @@ def _simple_body(obj: dict[str, Any], event: Component | None, *, series: bool) 
             body["floating"] = True
         elif zone in _UTC_NAMES:
             stored = read_times(event).zone.label if event is not None else None
-            body["timeZone"] = stored if stored in _UTC_NAMES else UTC_LABEL
+            if stored in _UTC_NAMES:
+                body["timeZone"] = stored
+            elif zone in ("Etc/UTC", "UTC"):
+                body["timeZone"] = UTC_LABEL
+            else:  # Etc/GMT, GMT, Etc/Zulu: a TZID, which the reader shows as it is
+                body["timeZone"] = zone
         else:
             body["timeZone"] = zone
     duration = parse_duration(obj["duration"]) if obj.get("duration") else timedelta(0)
@@ -528,13 +551,49 @@ def _simple_body(obj: dict[str, Any], event: Component | None, *, series: bool) 
         body["rrule"] = _rrule_text(rules[0], obj, start) if rules else None
         overrides = obj.get("recurrenceOverrides") or {}
         body["excludedDates"] = [k for k, p in overrides.items() if p.get("excluded") is True]
-        body["recurrenceDates"] = [k for k, p in overrides.items() if _plain(p)]
+        body["recurrenceDates"] = [k for k, p in overrides.items() if _rdate(k, p, as_rdate)]
     return body
 
 
 def _plain(patch: dict[str, Any]) -> bool:
     """An override patch that only says "this date occurs" (RFC 8984: an RDATE)."""
     return not patch or patch == {"excluded": False}
+
+
+def _rdate(key: str, patch: dict[str, Any], as_rdate: frozenset[str]) -> bool:
+    """Whether the override at ``key`` is an RDATE: a plain patch, or the one the reader shows
+    for a stored RDATE (a PERIOD shows its ``duration``), which stays as stored."""
+    return patch.get("excluded") is not True and (_plain(patch) or key in as_rdate)
+
+
+class _StoredView:
+    """What the reader showed of the stored object before the edit, for what a PUT of it must
+    keep: RDATE PERIODs (``{"duration": ..}`` patches), overrides an EXDATE hides, and an RRULE
+    the reader cannot show (``shows_rules`` false)."""
+
+    def __init__(self, cal: Calendar | None, event: Component | None, default_tz: str) -> None:
+        self.rdates: dict[str, dict[str, Any]] = {}
+        self.excluded: frozenset[str] = frozenset()
+        self.shows_rules = True
+        if cal is None or event is None:
+            return
+        shown = to_jscalendar(cal, floating_tz=default_tz)
+        self.shows_rules = bool(shown.get("recurrenceRules"))
+        whole = shown.get("recurrenceOverrides") or {}
+        self.excluded = frozenset(k for k, p in whole.items() if p.get("excluded") is True)
+        rule_only = to_jscalendar(calendar_with(cal, [event]), floating_tz=default_tz)
+        self.rdates = {
+            k: p
+            for k, p in (rule_only.get("recurrenceOverrides") or {}).items()
+            if p.get("excluded") is not True
+        }
+
+    def as_rdate(self, obj: dict[str, Any]) -> frozenset[str]:
+        """Override keys of ``obj`` whose patch is what the reader shows for a stored RDATE."""
+        overrides = obj.get("recurrenceOverrides") or {}
+        return frozenset(
+            k for k, p in overrides.items() if k in self.rdates and self.rdates[k] == p
+        )
 
 
 def _simple_alert(alert: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:
@@ -633,6 +692,18 @@ def _same_address(a: Any, b: str) -> bool:
     return address_of(a).lower() == address_of(b).lower()
 
 
+def _organizer_only(person: dict[str, Any], organizer: Any) -> bool:
+    """A participant that is the organizer and says nothing an ATTENDEE holds (no roles, no
+    participation status, no reply expected): what the reader shows for an ORGANIZER without
+    an ATTENDEE of that address, so it is no ATTENDEE (unless one is stored)."""
+    if not isinstance(organizer, str) or not organizer:
+        return False
+    if any(person.get(k) for k in ("roles", "participationStatus", "expectReply")):
+        return False
+    organizer = organizer if ":" in organizer else f"mailto:{organizer}"
+    return _same_address(_address(person), organizer)
+
+
 def _set_param(params: Parameters, name: str, wanted: str, default: str, known: Any) -> None:
     """Set a parameter whose absence means ``default``: an absent parameter stays absent when
     ``wanted`` is the default, and so does a value calgate cannot show."""
@@ -642,6 +713,20 @@ def _set_param(params: Parameters, name: str, wanted: str, default: str, known: 
         return
     if text != wanted:
         params[name] = wanted
+
+
+def _set_cutype(params: Parameters, kind: Any) -> None:
+    """CUTYPE from a participant's ``kind``: a kind calgate cannot write (``unknown``, a vendor
+    one) or a CUTYPE the reader cannot show stays as stored; no kind removes a known CUTYPE."""
+    current = params.get("CUTYPE")
+    text = str(current).upper() if current is not None else None
+    if kind is None:
+        if text in KINDS.values():
+            params.pop("CUTYPE")
+        return
+    wanted = KINDS.get(kind)
+    if wanted is not None and text != wanted:
+        params["CUTYPE"] = wanted
 
 
 class _JsEditor(_Editor):
@@ -662,11 +747,16 @@ class _JsEditor(_Editor):
         self.times: DesiredTimes | None = None
         # client id -> the component / property written for it, for the JSID pass
         self.alarm_ids: dict[str, Component] = {}
+        # an RRULE the reader could not show (so the client could not send it back) stays
+        self.keep_unshown_rrule = False
 
     def _rrule(self, times: DesiredTimes) -> None:
         self.times = times
-        if self.series:
-            super()._rrule(times)
+        if not self.series:
+            return
+        if self.keep_unshown_rrule and self.body.rrule is None and "RRULE" in self.event:
+            return
+        super()._rrule(times)
 
     def _exdates(self, times: DesiredTimes) -> None:
         if self.series:
@@ -677,8 +767,12 @@ class _JsEditor(_Editor):
             super()._rdates(times)
 
     def _text(self, name: str, value: str | None) -> None:
-        if name != "URL":  # links are written by _links
-            super()._text(name, value)
+        if name == "URL":  # links are written by _links
+            return
+        stored = props(self.event, name)
+        if value is None and stored and all(not str(v).strip() for v in stored):
+            return  # an empty SUMMARY / DESCRIPTION / LOCATION shows nothing: it stays
+        super()._text(name, value)
 
     def apply(self) -> bool:
         super().apply()
@@ -706,6 +800,17 @@ class _JsEditor(_Editor):
                 self._remove("ORGANIZER")
             return
         address = address if ":" in address else f"mailto:{address}"
+        if owner is None:
+            # no owner: the participant the reader made of the ORGANIZER alone holds its name
+            match = next(
+                ((k, p) for k, p in people.items() if _same_address(_address(p), address)), None
+            )
+            if (
+                match is not None
+                and _organizer_only(match[1], address)
+                and not any(_same_address(a, address) for a in props(self.event, "ATTENDEE"))
+            ):
+                owner = match
         if current is not None and _same_address(current, address):
             value = vCalAddress(str(current))
             value.params = Parameters(dict(current.params))
@@ -714,8 +819,8 @@ class _JsEditor(_Editor):
         name = owner[1].get("name") if owner is not None else None
         if name is not None:
             value.params["CN"] = name
-        elif owner is not None:
-            value.params.pop("CN", None)
+        elif owner is not None and str(value.params.get("CN") or "").strip():
+            value.params.pop("CN")  # an empty CN shows no name: it stays
         if (
             current is not None
             and str(value) == str(current)
@@ -730,12 +835,15 @@ class _JsEditor(_Editor):
         for value in stored:
             by_address.setdefault(address_of(value).lower(), value)
         result = []
+        organizer = self.obj.get("organizerCalendarAddress")
         for person in (self.obj.get("participants") or {}).values():
             roles = _roles(person)
             if roles <= {"owner", "contact"}:
                 continue  # the organizer only (or a contact): no ATTENDEE
             address = _address(person)
             current = by_address.pop(address_of(address).lower(), None)
+            if current is None and _organizer_only(person, organizer):
+                continue
             result.append(self._js_attendee(person, roles, address, current))
         if len(result) == len(stored) and all(a is b for a, b in zip(result, stored, strict=True)):
             return
@@ -768,6 +876,7 @@ class _JsEditor(_Editor):
         _set_param(params, "PARTSTAT", status, "NEEDS-ACTION", [s.upper() for s in PARTICIPATION])
         rsvp = "TRUE" if person.get("expectReply") else "FALSE"
         _set_param(params, "RSVP", rsvp, "FALSE", ("TRUE", "FALSE"))
+        _set_cutype(params, person.get("kind"))
         if current is not None and dict(params) == dict(current.params):
             return current
         value.params = params
@@ -786,7 +895,7 @@ class _JsEditor(_Editor):
             return shown is not None and shown.action in ALERT_ACTIONS
 
         def shown_key(alarm: Component) -> Any:
-            shown = alert_of(alarm, read_times)
+            shown = _shown_alert(alarm, read_times)
             return shown.key if shown is not None else None
 
         for alert_id, alert in zip(ids, wanted, strict=True):
@@ -795,7 +904,7 @@ class _JsEditor(_Editor):
                 (
                     alarm
                     for alarm in alarms_of(self.event)
-                    if id(alarm) not in used and modelled(alarm) and shown_key(alarm) == key
+                    if id(alarm) not in used and shown_key(alarm) == key
                 ),
                 None,
             )
@@ -822,25 +931,31 @@ class _JsEditor(_Editor):
         url = first(self.event, "URL")
         attaches = props(self.event, "ATTACH")
         by_href = {str(a): a for a in attaches if not _binary(a)}
+        # LINK and IMAGE (RFC 9253, 7986) are read as links: a named one stays as stored
+        others = {
+            name: [v for v in props(self.event, name) if not isinstance(v, vBroken)]
+            for name in ("LINK", "IMAGE")
+        }
+        shown_others = {
+            str(v).strip() for values in others.values() for v in values if not _binary(v)
+        }
         wanted_url: Any = None
         new_attach: list[Any] = []
-        page: tuple[str, dict[str, Any]] | None = None
+        new_links: list[Any] = []
         for _, link in links.items():
             href = link["href"]
+            if href in shown_others:
+                continue
             if url is not None and wanted_url is None and str(url) == href:
                 wanted_url = url
                 continue
             if href in by_href:
                 new_attach.append(by_href.pop(href))
                 continue
-            if page is None and link.get("rel") != "enclosure" and not link.get("contentType"):
-                page = (href, link)
+            if link.get("rel") and link["rel"] != "enclosure":
+                new_links.append(_new_link(link))  # RFC 9253 LINK: its LINKREL reads back
                 continue
-            new_attach.append(_new_attach(link))
-        if wanted_url is None and page is not None:
-            wanted_url = vUri(page[0])
-        elif page is not None:
-            new_attach.append(_new_attach(page[1]))
+            new_attach.append(_new_attach(link))  # not URL: the reader does not show URL
         result = new_attach + [a for a in attaches if _binary(a)]  # inline data is unmodelled
         if wanted_url is not url:
             self._remove("URL")
@@ -854,6 +969,31 @@ class _JsEditor(_Editor):
             for value in result:
                 self.event.add("ATTACH", value)
             self.changed = True
+        hrefs = {link["href"] for link in links.values()}
+        for name, values in others.items():
+            kept = [v for v in values if _binary(v) or str(v).strip() in hrefs]
+            if name == "LINK":
+                kept += new_links
+            if len(kept) != len(values):
+                self.event.pop(name, None)
+                for value in kept:
+                    self.event.add(name, value)
+                self.changed = True
+
+
+def _shown_alert(alarm: Component, times: Any) -> Any:
+    """:func:`alert_of` of ``alarm`` as the JSCalendar reader shows it: a VALARM without ACTION
+    or with one JSCalendar does not show (AUDIO, unknown) is an alert without ``action``, a
+    display alert, so a PUT of it finds the stored VALARM (which stays as it is)."""
+    found = alert_of(alarm, times)
+    action = (text_of(alarm, "ACTION") or "").strip().lower()
+    if action in ALERT_ACTIONS:
+        return found
+    probe = Alarm()
+    for name, value in alarm.items():
+        probe[name] = value
+    probe["ACTION"] = vText("DISPLAY")
+    return alert_of(probe, times)
 
 
 def _binary(value: Any) -> bool:
@@ -865,6 +1005,18 @@ def _new_attach(link: dict[str, Any]) -> Any:
     value = vUri(link["href"])
     if link.get("contentType"):
         value.params["FMTTYPE"] = link["contentType"]
+    if link.get("title"):
+        value.params["LABEL"] = link["title"]
+    if _is_int(link.get("size")) and link["size"] >= 0:
+        value.params["SIZE"] = str(link["size"])
+    return value
+
+
+def _new_link(link: dict[str, Any]) -> Any:
+    """A LINK (RFC 9253) for a link with a ``rel`` other than enclosure."""
+    value = _new_attach(link)
+    value.params["LINKREL"] = link["rel"]
+    value.params["VALUE"] = "URI"
     return value
 
 
@@ -941,15 +1093,15 @@ def _store_ids(cal: Calendar, editor: _JsEditor, default_tz: str) -> None:
     # links: URL and ATTACH by href
     for link_id, link in (obj.get("links") or {}).items():
         got = derived("links", lambda item, h=link["href"]: item.get("href") == h)
-        for name in ("URL", "ATTACH"):
+        for name in ("URL", "ATTACH", "LINK", "IMAGE"):
             for value in props(event, name):
-                if str(value) == link["href"]:
+                if str(value).strip() == link["href"]:
                     _jsid_prop(editor, value, link_id, got, has_reader)
 
 
 def _alert_id_shown(shown: dict[str, Any], alarm: Component, editor: _JsEditor) -> str | None:
     """The id the reader gives ``alarm``: its trigger and action matched (before any JSID)."""
-    found = alert_of(alarm, editor.read.times)
+    found = _shown_alert(alarm, editor.read.times)
     if found is None:
         return None
     for key, item in shown.items():
@@ -1034,21 +1186,39 @@ def _occurrence_rid(series: Series, key: str) -> Time:
 
 
 def _write_overrides(
-    cal: Calendar, master: Component, obj: dict[str, Any], *, default_tz: str
+    cal: Calendar,
+    master: Component,
+    obj: dict[str, Any],
+    *,
+    default_tz: str,
+    view: _StoredView,
 ) -> tuple[list[Component], bool]:
     """Create, edit and remove override VEVENTs. Returns (the new or changed overrides,
-    whether any was removed)."""
+    whether any was removed). A stored override is found by the key the reader gave it (its
+    RECURRENCE-ID may be stored in another form than the master's DTSTART), and one an EXDATE
+    already hid stays while the key stays excluded."""
     overrides = obj.get("recurrenceOverrides") or {}
+    as_rdate = view.as_rdate(obj)
     series = Series.of(cal, default_tz)
+    by_key: dict[str, Any] = {}
+    for rid_key, event in series.overrides.items():
+        shown = override_key(master, event, floating_tz=default_tz)
+        if shown is not None:
+            by_key.setdefault(shown, rid_key)
     wanted: dict[Any, tuple[str, Time, dict[str, Any]]] = {}
+    hidden: set[Any] = set()
     for key, patch in overrides.items():
-        if patch.get("excluded") is True or _plain(patch):
+        if patch.get("excluded") is True:
+            if key in view.excluded and key in by_key:
+                hidden.add(by_key[key])
+            continue
+        if _rdate(key, patch, as_rdate):
             continue
         rid = _occurrence_rid(series, key)
-        wanted[series.key(rid)] = (key, rid, patch)
+        wanted[by_key.get(key, series.key(rid))] = (key, rid, patch)
     removed = False
     for rid_key, event in list(series.overrides.items()):
-        if rid_key not in wanted:
+        if rid_key not in wanted and rid_key not in hidden:
             cal.subcomponents = [c for c in cal.subcomponents if c is not event]
             del series.overrides[rid_key]
             removed = True
@@ -1076,13 +1246,26 @@ def _write_overrides(
     return touched, removed
 
 
-def _missing_rdates(cal: Calendar, obj: dict[str, Any], default_tz: str) -> list[str]:
-    """Patched dates the rule does not make (they need an RDATE to occur)."""
+def _missing_rdates(
+    cal: Calendar, obj: dict[str, Any], default_tz: str, view: _StoredView
+) -> list[str]:
+    """Patched dates the rule does not make (they need an RDATE to occur). A stored override
+    found by its key keeps what it had: the stored RDATE there, none when there was none (its
+    RECURRENCE-ID may have another form than the rule's dates)."""
+    as_rdate = view.as_rdate(obj)
     overrides = obj.get("recurrenceOverrides") or {}
     series = Series.of(cal, default_tz)
+    stored = {
+        override_key(series.master, event, floating_tz=default_tz)
+        for event in series.overrides.values()
+    }
     out = []
     for key, patch in overrides.items():
-        if patch.get("excluded") is True or _plain(patch):
+        if patch.get("excluded") is True or _rdate(key, patch, as_rdate):
+            continue
+        if key in stored:
+            if key in view.rdates:
+                out.append(key)
             continue
         if series.generated_at(_occurrence_rid(series, key)) is None:
             out.append(key)
@@ -1130,14 +1313,19 @@ def write_event(
         new = False
     if obj.get("uid") is not None and obj["uid"] != uid:
         raise InvalidInput.field("#/uid", f"uid must stay {uid!r}; a new uid is a new event")
-    simple = _simple_body(obj, None if new else event, series=True)
+    view = _StoredView(None if new else cal, None if new else event, default_tz)
+    as_rdate = view.as_rdate(obj)
+    simple = _simple_body(obj, None if new else event, series=True, as_rdate=as_rdate)
     dates = {f"excludedDates/{i}": k for i, k in enumerate(simple["excludedDates"])}
     dates |= {f"recurrenceDates/{i}": k for i, k in enumerate(simple["recurrenceDates"])}
     body = _event_write(simple)
     editor = _JsEditor(event, body, obj, default_tz=default_tz, series=True)
+    editor.keep_unshown_rrule = not new and not view.shows_rules
     try:
         editor.apply()
-        extra = _missing_rdates(cal, obj, default_tz) if obj.get("recurrenceOverrides") else []
+        extra = (
+            _missing_rdates(cal, obj, default_tz, view) if obj.get("recurrenceOverrides") else []
+        )
         if extra and editor.times is not None:
             dates |= {
                 f"recurrenceDates/{i}": k for i, k in enumerate(simple["recurrenceDates"] + extra)
@@ -1149,7 +1337,7 @@ def write_event(
     except InvalidInput as exc:
         raise _remapped(exc, dates, "#") from None
     _store_ids(cal, editor, default_tz)
-    touched, removed = _write_overrides(cal, event, obj, default_tz=default_tz)
+    touched, removed = _write_overrides(cal, event, obj, default_tz=default_tz, view=view)
     changed = editor.changed or removed or bool(touched)
     if changed and not new:
         _stamp(event, "SEQUENCE", _sequence(event) + 1)
