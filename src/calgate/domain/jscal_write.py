@@ -729,6 +729,16 @@ def _set_cutype(params: Parameters, kind: Any) -> None:
         params["CUTYPE"] = wanted
 
 
+def organizer_address(obj: dict[str, Any]) -> str | None:
+    """Where replies go: ``organizerCalendarAddress`` (the JSCalendar-iCalendar draft, as the
+    reader shows it), else RFC 8984's ``replyTo`` iMIP address."""
+    address = obj.get("organizerCalendarAddress")
+    if address is None and isinstance(obj.get("replyTo"), dict):
+        imip = obj["replyTo"].get("imip")
+        address = imip if isinstance(imip, str) and imip.strip() else None
+    return address
+
+
 class _JsEditor(_Editor):
     """The simple-form editor, with JSCalendar's people, links and alarms."""
 
@@ -782,7 +792,7 @@ class _JsEditor(_Editor):
     # people
     def _organizer(self) -> None:
         people = self.obj.get("participants") or {}
-        address = self.obj.get("organizerCalendarAddress")
+        address = organizer_address(self.obj)
         owner = next(((k, p) for k, p in people.items() if "owner" in _roles(p)), None)
         if address is None and owner is not None:
             address = _address(owner[1])
@@ -835,7 +845,7 @@ class _JsEditor(_Editor):
         for value in stored:
             by_address.setdefault(address_of(value).lower(), value)
         result = []
-        organizer = self.obj.get("organizerCalendarAddress")
+        organizer = organizer_address(self.obj)
         for person in (self.obj.get("participants") or {}).values():
             roles = _roles(person)
             if roles <= {"owner", "contact"}:
