@@ -13,6 +13,7 @@ from calgate.domain.jscal_read import (
     stable_id,
     to_jscalendar,
     to_jscalendar_entries,
+    vlocation_ids,
 )
 
 ZONE = "Europe/Berlin"
@@ -285,3 +286,53 @@ def test_override_key_is_the_recurrence_overrides_key() -> None:
     assert key == "2026-01-06T13:00:00"  # a UTC time in an all-day series: in the calendar zone
     assert list(to_jscalendar(cal, floating_tz=ZONE)["recurrenceOverrides"]) == [key]
     assert override_key(master, master, floating_tz=ZONE) is None
+
+
+def test_organizer_email_is_read_for_the_participant_made_of_it_alone() -> None:
+    alone = read("DTSTART:20260105T100000Z", "ORGANIZER;EMAIL=s@y;CN=Sam:mailto:sam@x.example")
+    (person,) = alone["participants"].values()
+    assert person == {
+        "@type": "Participant",
+        "calendarAddress": "mailto:sam@x.example",
+        "name": "Sam",
+        "email": "s@y",
+        "roles": {"owner": True},
+    }
+    # an ATTENDEE of that address is the participant: its own EMAIL (none) is what it says
+    both = read(
+        "DTSTART:20260105T100000Z",
+        "ORGANIZER;EMAIL=s@y:mailto:sam@x.example",
+        "ATTENDEE:mailto:sam@x.example",
+    )
+    (person,) = both["participants"].values()
+    assert "email" not in person
+
+
+def test_vlocation_ids_name_the_locations_of_vlocations_only() -> None:
+    text = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:u1\r\n"
+        "DTSTART:20260105T100000Z\r\nLOCATION:Hall\r\nGEO:1.5;2.5\r\n"
+        "BEGIN:VLOCATION\r\nUID:v\r\nNAME:Park\r\nJSID:park\r\nEND:VLOCATION\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    cal = parse_ical(text)
+    event = next(iter(cal.walk("VEVENT")))
+    assert vlocation_ids(event) == frozenset({"park"})
+    shown = to_jscalendar(cal, floating_tz=ZONE)["locations"]
+    assert "park" in shown and stable_id("Hall") in shown
+
+
+def test_every_participant_has_roles() -> None:
+    # RFC 8984 4.4.6: roles is mandatory; no ROLE is iCalendar's REQ-PARTICIPANT, an attendee
+    event = read(
+        "DTSTART:20260105T100000Z",
+        "ORGANIZER:mailto:sam@x.example",
+        "ATTENDEE:mailto:pat@x.example",
+        "ATTENDEE;ROLE=OPT-PARTICIPANT:mailto:kim@x.example",
+    )
+    roles = {p["calendarAddress"]: p["roles"] for p in event["participants"].values()}
+    assert roles == {
+        "mailto:sam@x.example": {"owner": True},
+        "mailto:pat@x.example": {"attendee": True},
+        "mailto:kim@x.example": {"optional": True},
+    }

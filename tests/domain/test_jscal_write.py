@@ -677,3 +677,183 @@ def test_put_back_keeps_empty_text_properties() -> None:
     )
     text, after = put_back(cal)
     assert after.to_ical() == text
+
+
+# -- locale, email, coordinates, virtual locations (read before, now written too) -------------
+
+
+def test_locale_is_summary_language_and_a_new_locale_keeps_other_parameters() -> None:
+    cal = write({**FLOATING, "locale": "de"}, now=NOW)
+    assert content_lines(cal, "SUMMARY") == ["SUMMARY;LANGUAGE=de:Yoga"]
+    assert to_jscalendar(cal, floating_tz=BERLIN)["locale"] == "de"
+    stored = ics(
+        "BEGIN:VEVENT",
+        "UID:f",
+        "DTSTAMP:20240101T000000Z",
+        "DTSTART:20260105T070000",
+        "SUMMARY;X-KEEP=1;LANGUAGE=de:Yoga",
+        "END:VEVENT",
+    )
+    text, after = put_back(stored)
+    assert after.to_ical() == text
+    write({**FLOATING, "locale": "fr"}, after, now=LATER)
+    assert content_lines(after, "SUMMARY") == ["SUMMARY;LANGUAGE=fr;X-KEEP=1:Yoga"]
+    write({**FLOATING, "title": "Pilates", "locale": "fr"}, after, now=LATER)
+    assert content_lines(after, "SUMMARY") == ["SUMMARY;LANGUAGE=fr:Pilates"]
+    write({**FLOATING, "title": "Pilates"}, after, now=LATER)
+    assert content_lines(after, "SUMMARY") == ["SUMMARY:Pilates"]
+
+
+def test_participant_email_is_the_email_parameter() -> None:
+    people: dict[str, dict[str, Any]] = {
+        "s": {"@type": "Participant", "calendarAddress": "mailto:sam@x.example", "email": "s@y"},
+        "p": {
+            "@type": "Participant",
+            "calendarAddress": "mailto:pat@x.example",
+            "email": "p@y",
+            "roles": {"attendee": True},
+        },
+    }
+    obj = {**FLOATING, "organizerCalendarAddress": "mailto:sam@x.example", "participants": people}
+    cal = write(obj, now=NOW)
+    assert content_lines(cal, "ORGANIZER") == ["ORGANIZER;EMAIL=s@y;JSID=s:mailto:sam@x.example"]
+    assert master(cal)["ATTENDEE"].params["EMAIL"] == "p@y"
+    shown = to_jscalendar(cal, floating_tz=BERLIN)["participants"]
+    assert (shown["s"]["email"], shown["p"]["email"]) == ("s@y", "p@y")
+    text, after = put_back(cal)
+    assert after.to_ical() == text
+    del people["p"]["email"], people["s"]["email"]
+    write(obj, after, uid="f", now=LATER)
+    assert "EMAIL" not in master(after)["ATTENDEE"].params
+    assert "EMAIL" not in master(after)["ORGANIZER"].params
+
+
+def test_an_address_without_scheme_gets_mailto_only_when_it_is_an_email_address() -> None:
+    # calcard/028: ORGANIZER:mailto came back as mailto:mailto
+    stored = ics(
+        "BEGIN:VEVENT",
+        "UID:m1",
+        "DTSTAMP:20240101T000000Z",
+        "DTSTART:20260105T100000Z",
+        "ORGANIZER;CN=:mailto",
+        "END:VEVENT",
+    )
+    js = to_jscalendar(stored, floating_tz=BERLIN)
+    fresh = to_jscalendar(write(copy.deepcopy(js), uid="m1", now=NOW), floating_tz=BERLIN)
+    assert fresh["organizerCalendarAddress"] == js["organizerCalendarAddress"] == "mailto"
+    assert fresh["participants"] == js["participants"]
+    obj = {**FLOATING, "organizerCalendarAddress": "sam@example.com"}
+    assert content_lines(write(obj, now=NOW), "ORGANIZER") == ["ORGANIZER:mailto:sam@example.com"]
+
+
+def test_coordinates_are_geo() -> None:
+    place = {"@type": "Location", "name": "Bowl", "coordinates": "geo:40.7829,-73.9654"}
+    cal = write({**FLOATING, "locations": {"b": place}}, now=NOW)
+    assert content_lines(cal, "GEO") == ["GEO:40.7829;-73.9654"]
+    assert to_jscalendar(cal, floating_tz=BERLIN)["locations"] == {"b": place}
+    # a place of its own (the named location has no coordinates) keeps its id by JSID
+    spot = {"@type": "Location", "coordinates": "geo:1.5,2.5"}
+    two = {"b": {"@type": "Location", "name": "Bowl"}, "g": spot}
+    cal = write({**FLOATING, "locations": two}, now=NOW)
+    assert content_lines(cal, "GEO") == ["GEO;JSID=g:1.5;2.5"]
+    assert to_jscalendar(cal, floating_tz=BERLIN)["locations"] == two
+    with pytest.raises(InvalidInput) as caught:
+        write({**FLOATING, "locations": {"g": {**spot, "coordinates": "40,3"}}}, now=NOW)
+    assert pointers(caught) == ["#/locations/g/coordinates"]
+
+
+def test_put_back_keeps_a_stored_geo_and_a_new_place_keeps_its_parameters() -> None:
+    stored = ics(
+        "BEGIN:VEVENT",
+        "UID:f",
+        "DTSTAMP:20240101T000000Z",
+        "DTSTART:20260105T070000",
+        "LOCATION:Bowl",
+        "GEO;X-KEEP=1:40.78290;-73.9654",
+        "END:VEVENT",
+    )
+    text, after = put_back(stored)
+    assert after.to_ical() == text
+    js = to_jscalendar(after, floating_tz=BERLIN)
+    (place,) = js["locations"].values()
+    place["coordinates"] = "geo:1.0,2.0"
+    write(js, after, now=LATER)
+    assert content_lines(after, "GEO") == ["GEO;X-KEEP=1:1.0;2.0"]
+    del place["coordinates"]
+    write(js, after, now=LATER)
+    assert "GEO" not in master(after)
+
+
+def test_virtual_locations_are_conference() -> None:
+    room = {
+        "@type": "VirtualLocation",
+        "name": "Chat, room 1",
+        "uri": "https://chat.example.com/1",
+        "features": {"video": True, "audio": True},
+    }
+    obj: dict[str, Any] = {**FLOATING, "virtualLocations": {"v1": room}}
+    cal = write(obj, now=NOW)
+    assert content_lines(cal, "CONFERENCE") == [
+        'CONFERENCE;FEATURE=AUDIO,VIDEO;JSID=v1;LABEL="Chat, room 1";VALUE=URI:'
+        "https://chat.example.com/1"
+    ]
+    assert to_jscalendar(cal, floating_tz=BERLIN)["virtualLocations"] == {"v1": room}
+    text, after = put_back(cal)
+    assert after.to_ical() == text
+    # absent keeps them (as links), {} removes them
+    write(FLOATING, after, uid="f", now=LATER)
+    assert len(content_lines(after, "CONFERENCE")) == 1
+    write({**FLOATING, "virtualLocations": {}}, after, uid="f", now=LATER)
+    assert "CONFERENCE" not in master(after)
+
+
+def test_put_back_keeps_a_stored_conference_and_an_edit_keeps_its_parameters() -> None:
+    stored = ics(
+        "BEGIN:VEVENT",
+        "UID:f",
+        "DTSTAMP:20240101T000000Z",
+        "DTSTART:20260105T070000",
+        "CONFERENCE;VALUE=URI;X-KEEP=1;FEATURE=video,AUDIO;LABEL=Room:https://c.example/1",
+        "END:VEVENT",
+    )
+    text, after = put_back(stored)
+    assert after.to_ical() == text
+    js = to_jscalendar(after, floating_tz=BERLIN)
+    (room,) = js["virtualLocations"].values()
+    room["name"] = "Hall"
+    room["features"] = {"phone": True}
+    write(js, after, now=LATER)
+    assert content_lines(after, "CONFERENCE") == [
+        "CONFERENCE;FEATURE=PHONE;LABEL=Hall;VALUE=URI;X-KEEP=1:https://c.example/1"
+    ]
+    assert to_jscalendar(after, floating_tz=BERLIN)["virtualLocations"] == js["virtualLocations"]
+
+
+@pytest.mark.parametrize(
+    ("virtual", "pointer"),
+    [
+        ({"@type": "VirtualLocation"}, "#/virtualLocations/v/uri"),
+        ({"uri": "https://a", "features": {"smell": True}}, "#/virtualLocations/v/features/smell"),
+        ({"uri": "https://a", "features": ["video"]}, "#/virtualLocations/v/features"),
+        ({"uri": "https://a", "name": 3}, "#/virtualLocations/v/name"),
+    ],
+)
+def test_invalid_virtual_locations_name_the_field(virtual: dict[str, Any], pointer: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        validate_event({**FLOATING, "virtualLocations": {"v": virtual}})
+    assert pointers(caught) == [pointer]
+
+
+def test_put_back_of_the_roles_read_for_no_role_keeps_the_stored_lines() -> None:
+    stored = ics(
+        "BEGIN:VEVENT",
+        "UID:r1",
+        "DTSTAMP:20240101T000000Z",
+        "DTSTART:20260105T100000Z",
+        "ORGANIZER:mailto:sam@x.example",
+        "ATTENDEE:mailto:pat@x.example",
+        "END:VEVENT",
+    )
+    text, after = put_back(stored)
+    assert after.to_ical() == text
+    assert content_lines(after, "ATTENDEE") == ["ATTENDEE:mailto:pat@x.example"]

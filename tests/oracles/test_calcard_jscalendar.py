@@ -51,6 +51,12 @@ OUTLOOK_ZONE = (
     "test_calcard_expansion), so its times are not converted"
 )
 
+ROLES = (
+    "RFC 8984 4.4.6 makes a Participant's roles mandatory: calgate reads an ATTENDEE without "
+    "ROLE as roles {{attendee: true}} and the participant made of an ORGANIZER alone as "
+    "{{owner: true}}; calcard leaves roles out there ({})"
+)
+
 # Case -> why calgate's answer differs from calcard's.
 DISAGREE: dict[str, str] = {
     "001_simple: PERCENT-COMPLETE": TASK,
@@ -63,11 +69,15 @@ DISAGREE: dict[str, str] = {
         "href and the id made from it differ"
     ),
     "004_link: ATTACH with JSPROP": JSPROP,
+    "005_participant: ATTENDEE": ROLES.format("the ATTENDEEs without ROLE"),
     "005_participant: ATTENDEE property and PARTICIPANT component": PARTICIPANT,
     "005_participant: CALENDAR-ADDRESS in PARTICIPANT": PARTICIPANT,
     "005_participant: PARTICIPANT component": PARTICIPANT,
     "005_participant: PARTICIPANT with SUMMARY": PARTICIPANT,
     "005_participant: ATTENDEE with VTODO-specific participation status": TASK,
+    "005_participant: ORGANIZER": ROLES.format("the ORGANIZER alone, an ATTENDEE without ROLE"),
+    "005_participant: ORGANIZER and ATTENDEE": ROLES.format("the ATTENDEEs without ROLE"),
+    "005_participant: ORGANIZER is OWNER": ROLES.format("an ATTENDEE without ROLE"),
     "007_date: DUE property with TZID parameter": TASK,
     "007_date: DUE property with UTC time": TASK,
     "007_date: DUE property with floating time": TASK,
@@ -83,6 +93,9 @@ DISAGREE: dict[str, str] = {
     "007_date: non-IANA timezones #2": OUTLOOK_ZONE.format("(UTC-05:00) Eastern Time ..."),
     "009_icalcomponent: JSPROP": JSPROP,
     "009_icalcomponent: JSPROP object": JSPROP,
+    "010_complete: JSCalendar - Recurring Event with Participants (round trip)": ROLES.format(
+        "Tom's ATTENDEE, written by calcard without ROLE"
+    ),
     "010_complete: JSCalendar conversion RFC - VTODO": TASK,
 }
 

@@ -290,42 +290,6 @@ ROUND_TRIP: dict[str, tuple[str, list[str]]] = {
             "icalendar/alarm_etar_notification_clicked.ics",
         ],
     ),
-    "differs: locale": (
-        ("locale (SUMMARY;LANGUAGE) is not written"),
-        [
-            "calcard/045.ics",
-            "calcard/120.ics",
-            "calcard/190.ics",
-            "calcard/231.ics",
-            "icalendar/timezone_same_start.ics",
-        ],
-    ),
-    "differs: locations": (
-        (
-            "only a location's name is written (one LOCATION): coordinates (GEO), more "
-            "locations are lost"
-        ),
-        [
-            "calcard/032.ics",
-            "calcard/033.ics",
-            "calcard/159.ics",
-            "calcard/164.ics",
-            "calcard/196.ics",
-        ],
-    ),
-    "differs: organizerCalendarAddress": (
-        ("an address without a scheme (ORGANIZER:mailto): the writer adds mailto: (mailto:mailto)"),
-        ["calcard/028.ics"],
-    ),
-    "differs: participants": (
-        (
-            "an address without a scheme (028, ORGANIZER:mailto): the writer adds mailto: "
-            "(mailto:mailto); a participant's email (026, EMAIL) is not written (writing it "
-            "makes test_rfc8984_examples' documented 6.10 email differences agree, so that "
-            "file changes with it)"
-        ),
-        ["calcard/026.ics", "calcard/028.ics"],
-    ),
     "differs: recurrenceId": (
         (
             "overrides only: the reader shows one instance with recurrenceId, the writer "
@@ -348,10 +312,6 @@ ROUND_TRIP: dict[str, tuple[str, list[str]]] = {
             "is not written"
         ),
         ["calcard/175.ics", "calcard/219.ics", "calcard/259.ics"],
-    ),
-    "differs: virtualLocations": (
-        ("virtualLocations (CONFERENCE) are not written"),
-        ["icalendar/issue_1426_value_parameters.ics"],
     ),
     "refused: UNTIL=… is before the start (…-…-…), so the series": (
         (

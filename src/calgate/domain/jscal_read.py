@@ -25,6 +25,10 @@ LOCATION, GEO, VLOCATION                   ``locations`` (+ ``mainLocationId`` f
                                            LOCATION;DERIVED=TRUE)
 CONFERENCE                                 ``virtualLocations``
 ATTENDEE / ORGANIZER                       ``participants``, ``organizerCalendarAddress``
+                                           (EMAIL: ``email``; an ORGANIZER's only for the
+                                           participant made of it alone); ``roles`` always
+                                           (RFC 8984 4.4.6): no ROLE is ``attendee``, an
+                                           ORGANIZER alone ``owner`` (calcard leaves them out)
 ATTACH / IMAGE / LINK                      ``links`` (URL is not converted, as calcard)
 VALARM                                     ``alerts`` (Offset / AbsoluteTrigger, ``action``
                                            display or email, ``acknowledged``)
@@ -379,6 +383,8 @@ def _participants(out: dict[str, Any], event: Component) -> None:
         if kind:
             part["kind"] = kind
         roles = {ROLES[r] for r in _params(prop, "ROLE") if r in ROLES}
+        if not _params(prop, "ROLE"):
+            roles = {"attendee"}  # RFC 8984 4.4.6: roles is mandatory; no ROLE: an attendee
         if roles:
             part["roles"] = dict.fromkeys(sorted(roles), True)
         status = PARTSTAT.get((_param(prop, "PARTSTAT") or "").upper())
@@ -406,19 +412,34 @@ def _participants(out: dict[str, Any], event: Component) -> None:
         elif not has_owner:  # calcard: an OWNER attendee stands for the organizer
             part = {"@type": "Participant", "calendarAddress": address}
             _param_to(part, "name", organizer, "CN")
+            _param_to(part, "email", organizer, "EMAIL")
+            part["roles"] = {"owner": True}  # RFC 8984 4.4.6: roles is mandatory
             found[_param(organizer, "JSID") or stable_id(address)] = part
     if found:
         out["participants"] = found
 
 
-def _geo_uri(prop: Any) -> str | None:
+def geo_uri(prop: Any) -> str | None:
+    """A GEO property as the ``geo:`` URI the reader shows (None: unreadable)."""
     try:
         return f"geo:{float(prop.latitude)!r},{float(prop.longitude)!r}"
     except Exception:
         return None
 
 
-def _locations(out: dict[str, Any], event: Component) -> None:
+def _vlocation_id(comp: Component, loc: dict[str, Any]) -> str | None:
+    key = loc.get("name") or loc.get("coordinates") or text_of(comp, "UID")
+    return text_of(comp, "JSID") or (stable_id(key) if key else None)
+
+
+def vlocation_ids(event: Component) -> frozenset[str]:
+    """The ids of the locations the reader makes of ``event``'s VLOCATION components."""
+    found: dict[str, Any] = {}
+    _locations(found, event, vlocations_only=True)
+    return frozenset(found.get("locations") or {})
+
+
+def _locations(out: dict[str, Any], event: Component, *, vlocations_only: bool = False) -> None:
     found: dict[str, dict[str, Any]] = {}
     for comp in event.subcomponents:
         if getattr(comp, "name", None) != "VLOCATION":
@@ -433,12 +454,14 @@ def _locations(out: dict[str, Any], event: Component) -> None:
         geo = first(comp, "GEO")
         if coordinates is not None and str(coordinates):
             loc["coordinates"] = _str(coordinates)
-        elif geo is not None and _geo_uri(geo):
-            loc["coordinates"] = _geo_uri(geo)
-        key = loc.get("name") or loc.get("coordinates") or text_of(comp, "UID")
-        lid = text_of(comp, "JSID") or (stable_id(key) if key else None)
+        elif geo is not None and geo_uri(geo):
+            loc["coordinates"] = geo_uri(geo)
+        lid = _vlocation_id(comp, loc)
         if lid is not None and lid not in found:
             found[lid] = loc
+    if vlocations_only:
+        out["locations"] = found
+        return
     main = None
     for prop in props(event, "LOCATION"):
         name = str(prop).strip()
@@ -449,7 +472,7 @@ def _locations(out: dict[str, Any], event: Component) -> None:
         if (_param(prop, "DERIVED") or "").upper() == "TRUE" and main is None:
             main = lid
     for prop in props(event, "GEO"):
-        uri = _geo_uri(prop)
+        uri = geo_uri(prop)
         if uri is None:
             continue
         geo_id = _param(prop, "JSID")
@@ -770,9 +793,11 @@ def _int(value: Any) -> int | None:
 
 __all__ = [
     "JSCAL_NAMESPACE",
+    "geo_uri",
     "group",
     "override_key",
     "stable_id",
     "to_jscalendar",
     "to_jscalendar_entries",
+    "vlocation_ids",
 ]

@@ -16,14 +16,24 @@ Mapping decisions:
 - JSCalendar defaults (``status`` confirmed, ``freeBusyStatus`` busy, ``privacy`` public,
   ``priority`` 0, ``participationStatus`` needs-action, ``expectReply`` false) equal an absent
   iCalendar property / parameter: a stored absence or a stored default both stay as they are.
-- One LOCATION holds one location: more than one named location is refused.
+- One LOCATION holds one location: more than one named location is refused. Its
+  ``coordinates`` (a ``geo:`` URI) are GEO; without coordinates there, the one location with
+  coordinates only (none of a stored VLOCATION) is GEO. Other coordinates are lost.
+- ``locale`` is SUMMARY's LANGUAGE (the reader reads it there only; no title: lost). A
+  participant's ``email`` is the EMAIL parameter (RFC 7986) of its ATTENDEE, or of the
+  ORGANIZER for the participant that is the ORGANIZER alone (as the reader reads it).
+- ``virtualLocations``: CONFERENCE (RFC 7986; ``uri``, LABEL from ``name``, FEATURE from
+  ``features``); a stored CONFERENCE is found by its URI and kept while its meaning stays.
+  As for links, an absent ``virtualLocations`` keeps every CONFERENCE; ``{}`` removes them.
+- An address without a scheme gets ``mailto:`` only when it is an e-mail address (holds
+  ``@``); other text (a stored ``ORGANIZER:mailto``) is written as sent, as the reader shows it.
 - ``links``: the link whose ``href`` is the stored URL stays URL; a link that is a stored LINK
   or IMAGE stays as stored (one no longer named is removed); other links are ATTACH (never a
   new URL: the reader does not show URL, as calcard, so the link would be lost). An absent
   ``links`` keeps every URL, ATTACH, LINK and IMAGE (attachments are precious and many
   JSCalendar producers do not send them); ``links: {}`` removes them.
 - Ids: a client id the reader would not derive back is stored as a ``JSID`` parameter
-  (ATTENDEE, ORGANIZER, LOCATION, URL, ATTACH) or property (VALARM).
+  (ATTENDEE, ORGANIZER, LOCATION, GEO, CONFERENCE, URL, ATTACH) or property (VALARM).
 - A participant that is the organizer and holds nothing of an ATTENDEE (no roles,
   participation status or reply) is no ATTENDEE unless one is stored (the reader shows an
   ORGANIZER alone so); its name is the ORGANIZER's CN. ``kind`` is CUTYPE.
@@ -45,7 +55,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from icalendar import Alarm, Calendar, Component, Event, vCalAddress, vText, vUri
+from icalendar import Alarm, Calendar, Component, Event, vCalAddress, vGeo, vText, vUri
 from icalendar.parser import Parameters
 from icalendar.prop import vBroken
 from pydantic import ValidationError
@@ -73,7 +83,7 @@ from calgate.domain.ical_write import (
 )
 from calgate.domain.instance_edit import new_override
 from calgate.domain.jscal_patch import apply_patch, escape
-from calgate.domain.jscal_read import override_key, to_jscalendar
+from calgate.domain.jscal_read import geo_uri, override_key, to_jscalendar, vlocation_ids
 from calgate.domain.recurrence import RULE_PARTS, check_rrule, convert_until, until_text
 from calgate.domain.series import Series, calendar_with
 from calgate.domain.timezones import (
@@ -105,6 +115,9 @@ PARTICIPATION = ("needs-action", "accepted", "declined", "tentative", "delegated
 # "required" is what the reader shows for REQ-PARTICIPANT (calcard, the draft): an attendee.
 ROLES = ("owner", "attendee", "required", "optional", "informational", "chair", "contact")
 ALERT_ACTIONS = ("display", "email")
+# VirtualLocation features (RFC 8984 5.1.6) -> CONFERENCE FEATURE (RFC 7986 6.3)
+FEATURES = ("audio", "chat", "feed", "moderator", "phone", "screen", "video")
+_GEO = re.compile(r"geo:([+-]?\d+(?:\.\d+)?),([+-]?\d+(?:\.\d+)?)(?:,[^;]*)?(?:;.*)?", re.I)
 # Participant kind -> CUTYPE (the reader's mapping the other way).
 KINDS = {"individual": "INDIVIDUAL", "group": "GROUP", "resource": "RESOURCE", "location": "ROOM"}
 FREQUENCIES = ("yearly", "monthly", "weekly", "daily", "hourly", "minutely", "secondly")
@@ -269,7 +282,7 @@ def _check(check: _Checker, obj: Any, *, override: bool = False) -> None:
         if "@type" not in obj:
             pass  # tolerated: the media type says what it is
         check.str_(obj, "uid", "")
-    for name in ("title", "description", "organizerCalendarAddress"):
+    for name in ("title", "description", "organizerCalendarAddress", "locale"):
         check.str_(obj, name, "")
     if "start" not in obj or obj["start"] is None:
         check.add("/start", "start is required (a LocalDateTime like 2026-01-05T10:00:00)")
@@ -313,6 +326,20 @@ def _check(check: _Checker, obj: Any, *, override: bool = False) -> None:
     for _, path, location in check.objects(obj, "locations"):
         check.type_(location, path, "Location")
         check.str_(location, "name", path)
+        check.str_(location, "coordinates", path)
+    for _, path, virtual in check.objects(obj, "virtualLocations"):
+        check.type_(virtual, path, "VirtualLocation")
+        check.str_(virtual, "name", path)
+        check.str_(virtual, "uri", path, required=True)
+        features = virtual.get("features")
+        if features is not None and not isinstance(features, dict):
+            check.add(f"{path}/features", 'features must be an object like {"video": true}')
+        for feature, flag in (features if isinstance(features, dict) else {}).items():
+            at = f"{path}/features/{escape(feature)}"
+            if feature not in FEATURES:
+                check.add(at, f"unknown feature {feature!r}")
+            elif flag is not True:
+                check.add(at, "a feature's value must be true")
     for _, path, link in check.objects(obj, "links"):
         check.type_(link, path, "Link")
         check.str_(link, "href", path, required=True)
@@ -331,6 +358,7 @@ def _check_participants(check: _Checker, obj: dict[str, Any]) -> None:
     for _, path, person in check.objects(obj, "participants"):
         check.type_(person, path, "Participant")
         check.str_(person, "name", path)
+        check.str_(person, "email", path)
         has_address = check.str_(person, "calendarAddress", path)
         send_to = person.get("sendTo")
         if send_to is not None and not isinstance(send_to, dict):
@@ -666,8 +694,10 @@ def _remapped(exc: InvalidInput, dates: dict[str, str], at: str) -> InvalidInput
             path = f"/recurrenceOverrides/{escape(key)}" if key else "/recurrenceOverrides"
         elif tokens and tokens[0] == "rrule":
             path = "/recurrenceRules/0/until"  # the simple form's rule checks left: UNTIL
+        elif tokens and tokens[0] not in _SIMPLE_TO_JS:
+            path = "/" + "/".join(tokens)  # already the JSCalendar object's (the editor's own)
         elif tokens:
-            path = "/" + _SIMPLE_TO_JS.get(tokens[0], tokens[0])
+            path = "/" + _SIMPLE_TO_JS[tokens[0]]
         else:
             path = ""
         errors.append(FieldError(error.detail, f"{at}{path}"))
@@ -682,10 +712,41 @@ def _roles(person: dict[str, Any]) -> set[str]:
     return {r for r, v in roles.items() if v} if roles else {"attendee"}
 
 
+def _with_scheme(address: str) -> str:
+    """``address`` as a URI: an e-mail address without a scheme gets ``mailto:``; other text
+    stays as it is (``mailto`` alone, as stored and read, does not become mailto:mailto)."""
+    return address if ":" in address or "@" not in address else f"mailto:{address}"
+
+
 def _address(person: dict[str, Any]) -> str:
     found = person.get("calendarAddress") or (person.get("sendTo") or {}).get("imip")
     assert isinstance(found, str)
-    return found if ":" in found else f"mailto:{found}"
+    return _with_scheme(found)
+
+
+def _geo_of(coordinates: Any) -> tuple[float, float] | None:
+    """(latitude, longitude) of a ``geo:`` URI (RFC 5870), None when it is none."""
+    match = _GEO.fullmatch(coordinates.strip()) if isinstance(coordinates, str) else None
+    return (float(match[1]), float(match[2])) if match else None
+
+
+def _param_text(value: Any, name: str) -> str | None:
+    """A parameter as the reader reads it (stripped, a list joined; None: absent or empty)."""
+    found = (getattr(value, "params", None) or {}).get(name)
+    if isinstance(found, list):
+        found = ",".join(str(f) for f in found)
+    text = str(found).strip() if found is not None else ""
+    return text or None
+
+
+def _put_text_param(params: Parameters, name: str, wanted: str | None, current: Any) -> None:
+    """Set or remove a text parameter when its meaning (as the reader reads it) changes."""
+    if _param_text(current, name) == (wanted or None):
+        return
+    if wanted:
+        params[name] = wanted
+    else:
+        params.pop(name, None)
 
 
 def _same_address(a: Any, b: str) -> bool:
@@ -700,8 +761,7 @@ def _organizer_only(person: dict[str, Any], organizer: Any) -> bool:
         return False
     if any(person.get(k) for k in ("roles", "participationStatus", "expectReply")):
         return False
-    organizer = organizer if ":" in organizer else f"mailto:{organizer}"
-    return _same_address(_address(person), organizer)
+    return _same_address(_address(person), _with_scheme(organizer))
 
 
 def _set_param(params: Parameters, name: str, wanted: str, default: str, known: Any) -> None:
@@ -782,12 +842,91 @@ class _JsEditor(_Editor):
         stored = props(self.event, name)
         if value is None and stored and all(not str(v).strip() for v in stored):
             return  # an empty SUMMARY / DESCRIPTION / LOCATION shows nothing: it stays
+        if name == "SUMMARY" and value is not None:
+            self._summary(value)
+            return
         super()._text(name, value)
+
+    def _summary(self, title: str) -> None:
+        """SUMMARY with ``locale`` as its LANGUAGE: a new title is a new SUMMARY; a new locale
+        alone keeps the stored SUMMARY's other parameters."""
+        current = first(self.event, "SUMMARY")
+        locale = self.obj.get("locale") or None
+        if text_of(self.event, "SUMMARY") != title or current is None:
+            value = vText(title)
+            if locale:
+                value.params["LANGUAGE"] = locale
+            self._set("SUMMARY", [value])
+            return
+        if _param_text(current, "LANGUAGE") == locale:
+            return
+        value = vText(str(current))
+        value.params = Parameters(dict(current.params))
+        _put_text_param(value.params, "LANGUAGE", locale, current)
+        self._set("SUMMARY", [value])
 
     def apply(self) -> bool:
         super().apply()
         self._links()
+        self._geo()
+        self._conferences()
         return self.changed
+
+    # places
+    def geo_location(self) -> tuple[str, dict[str, Any]] | None:
+        """(id, Location) whose ``coordinates`` are GEO (see the module docstring)."""
+        locations = self.obj.get("locations") or {}
+        named = [(k, loc) for k, loc in locations.items() if loc.get("name")]
+        if named and named[0][1].get("coordinates"):
+            return named[0]
+        skip = vlocation_ids(self.event)
+        only = [
+            (k, loc)
+            for k, loc in locations.items()
+            if loc.get("coordinates") and not loc.get("name") and k not in skip
+        ]
+        return only[0] if len(only) == 1 else None
+
+    def _geo(self) -> None:
+        found = self.geo_location()
+        wanted = None
+        if found is not None:
+            wanted = _geo_of(found[1]["coordinates"])
+            if wanted is None:
+                raise InvalidInput.field(
+                    f"#/locations/{escape(found[0])}/coordinates",
+                    "coordinates must be a geo: URI like geo:40.7829,-73.9654",
+                )
+        stored = props(self.event, "GEO")
+        readable = [v for v in stored if geo_uri(v) is not None]
+        if wanted is None:
+            if readable:  # a GEO the reader cannot read stays
+                self._set("GEO", [v for v in stored if geo_uri(v) is None])
+            return
+        if len(stored) == 1 and readable and _geo_of(geo_uri(readable[0])) == wanted:
+            return
+        value = vGeo(wanted)
+        if readable:
+            value.params = Parameters(dict(readable[0].params))
+        self._set("GEO", [value] + [v for v in stored if geo_uri(v) is None])
+
+    def _conferences(self) -> None:
+        wanted = self.obj.get("virtualLocations")
+        if wanted is None:
+            return  # an absent virtualLocations keeps every CONFERENCE (as links)
+        stored = props(self.event, "CONFERENCE")
+        shown = [v for v in stored if str(v).strip() and not isinstance(v, vBroken)]
+        by_uri: dict[str, Any] = {}
+        for value in shown:
+            by_uri.setdefault(str(value).strip(), value)
+        result = [
+            _conference(virtual, by_uri.pop(virtual["uri"].strip(), None))
+            for virtual in wanted.values()
+        ]
+        result += [v for v in stored if not any(v is s for s in shown)]  # unreadable: kept
+        if len(result) == len(stored) and all(a is b for a, b in zip(result, stored, strict=True)):
+            return
+        self._set("CONFERENCE", result)
 
     # people
     def _organizer(self) -> None:
@@ -809,7 +948,7 @@ class _JsEditor(_Editor):
             if current is not None:
                 self._remove("ORGANIZER")
             return
-        address = address if ":" in address else f"mailto:{address}"
+        address = _with_scheme(address)
         if owner is None:
             # no owner: the participant the reader made of the ORGANIZER alone holds its name
             match = next(
@@ -832,12 +971,26 @@ class _JsEditor(_Editor):
         elif owner is not None and str(value.params.get("CN") or "").strip():
             value.params.pop("CN")  # an empty CN shows no name: it stays
         if (
+            owner is not None
+            and _same_address(_address(owner[1]), address)
+            and not self._gets_attendee(owner[1])
+        ):  # the reader reads this participant's email from the ORGANIZER
+            _put_text_param(value.params, "EMAIL", owner[1].get("email"), current)
+        if (
             current is not None
             and str(value) == str(current)
             and dict(value.params) == dict(current.params)
         ):
             return
         self._set("ORGANIZER", [value])
+
+    def _gets_attendee(self, person: dict[str, Any]) -> bool:
+        """Whether :meth:`_attendees` writes an ATTENDEE for ``person``."""
+        if _roles(person) <= {"owner", "contact"}:
+            return False
+        address = _address(person)
+        stored = any(_same_address(a, address) for a in props(self.event, "ATTENDEE"))
+        return stored or not _organizer_only(person, organizer_address(self.obj))
 
     def _attendees(self) -> None:
         stored = props(self.event, "ATTENDEE")
@@ -887,6 +1040,7 @@ class _JsEditor(_Editor):
         rsvp = "TRUE" if person.get("expectReply") else "FALSE"
         _set_param(params, "RSVP", rsvp, "FALSE", ("TRUE", "FALSE"))
         _set_cutype(params, person.get("kind"))
+        _put_text_param(params, "EMAIL", person.get("email"), current)
         if current is not None and dict(params) == dict(current.params):
             return current
         value.params = params
@@ -991,6 +1145,27 @@ class _JsEditor(_Editor):
                 self.changed = True
 
 
+def _conference(virtual: dict[str, Any], current: Any) -> Any:
+    """The CONFERENCE for a VirtualLocation: ``current`` (the stored one of its URI) when its
+    meaning stays, else a copy with its other parameters kept."""
+    value = vUri(virtual["uri"].strip())
+    if current is None:
+        value.params["VALUE"] = "URI"  # RFC 7986 6.3: CONFERENCE is a URI
+    else:
+        value.params = Parameters(dict(current.params))
+    _put_text_param(value.params, "LABEL", virtual.get("name"), current)
+    features = sorted(f for f, on in (virtual.get("features") or {}).items() if on)
+    stored = (_param_text(current, "FEATURE") or "").split(",") if current is not None else []
+    if {f.strip().lower() for f in stored if f.strip()} != set(features):
+        if features:
+            value.params["FEATURE"] = [f.upper() for f in features]
+        else:
+            value.params.pop("FEATURE", None)
+    if current is not None and dict(value.params) == dict(current.params):
+        return current
+    return value
+
+
 def _shown_alert(alarm: Component, times: Any) -> Any:
     """:func:`alert_of` of ``alarm`` as the JSCalendar reader shows it: a VALARM without ACTION
     or with one JSCalendar does not show (AUDIO, unknown) is an alert without ``action``, a
@@ -1061,7 +1236,7 @@ def _store_ids(cal: Calendar, editor: _JsEditor, default_tz: str) -> None:
     has_reader = shown is not None
     before = {
         kind: (shown or {}).get(kind) or {}
-        for kind in ("participants", "alerts", "links", "locations")
+        for kind in ("participants", "alerts", "links", "locations", "virtualLocations")
     }
 
     def derived(kind: str, match: Any) -> str | None:
@@ -1100,6 +1275,28 @@ def _store_ids(cal: Calendar, editor: _JsEditor, default_tz: str) -> None:
         if value is not None:
             got = derived("locations", lambda item: True)
             _jsid_text(editor, "LOCATION", value, loc_id, got, has_reader)
+    # the GEO: its location's id, as read once LOCATION holds its JSID
+    geo = editor.geo_location()
+    values = props(event, "GEO")
+    if geo is not None and len(values) >= 1 and geo_uri(values[0]) is not None:
+        after = _reader_ids(cal, event, default_tz) if has_reader else None
+        uri = geo_uri(values[0])
+        got = next(
+            (
+                k
+                for k, item in ((after or {}).get("locations") or {}).items()
+                if isinstance(item, dict) and item.get("coordinates") == uri
+            ),
+            None,
+        )
+        _jsid_prop(editor, values[0], geo[0], got, after is not None)
+    # virtual locations: CONFERENCE by URI
+    for virtual_id, virtual in (obj.get("virtualLocations") or {}).items():
+        uri = virtual["uri"].strip()
+        got = derived("virtualLocations", lambda item, u=uri: item.get("uri") == u)
+        for value in props(event, "CONFERENCE"):
+            if str(value).strip() == uri:
+                _jsid_prop(editor, value, virtual_id, got, has_reader)
     # links: URL and ATTACH by href
     for link_id, link in (obj.get("links") or {}).items():
         got = derived("links", lambda item, h=link["href"]: item.get("href") == h)
