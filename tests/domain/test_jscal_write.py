@@ -857,3 +857,28 @@ def test_put_back_of_the_roles_read_for_no_role_keeps_the_stored_lines() -> None
     text, after = put_back(stored)
     assert after.to_ical() == text
     assert content_lines(after, "ATTENDEE") == ["ATTENDEE:mailto:pat@x.example"]
+
+
+CUSTOM_ZONE = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VTIMEZONE\r\nTZID:Office Time\r\n"
+    "BEGIN:STANDARD\r\nDTSTART:19700101T000000\r\nTZOFFSETFROM:+0300\r\nTZOFFSETTO:+0300\r\n"
+    "END:STANDARD\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:custom\r\nDTSTAMP:20260101T000000Z\r\n"
+    "SEQUENCE:2\r\nDTSTART;TZID=Office Time:20260301T090000\r\nDURATION:PT1H\r\nSUMMARY:x\r\n"
+    "END:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+
+
+def test_a_custom_tzid_is_accepted_back_in_place_and_refused_elsewhere() -> None:
+    cal = parse_ical(CUSTOM_ZONE)
+    shown = to_jscalendar(cal, floating_tz="UTC")
+    assert shown["timeZone"] == "Office Time"
+    before = content_lines(cal, "DTSTART")
+    write_event(cal, shown, uid="custom", default_tz="UTC", now=LATER)
+    assert content_lines(cal, "DTSTART") == before and content_lines(cal, "SEQUENCE") == [
+        "SEQUENCE:2"
+    ]
+    write_event(cal, {**shown, "title": "y"}, uid="custom", default_tz="UTC", now=LATER)
+    assert content_lines(cal, "DTSTART") == before
+    with pytest.raises(InvalidInput) as caught:
+        write_event(None, shown, uid="new", default_tz="UTC", now=LATER)
+    assert caught.value.errors[0].pointer == "#/timeZone"

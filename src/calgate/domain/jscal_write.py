@@ -52,6 +52,7 @@ Mapping decisions:
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -60,7 +61,7 @@ from icalendar.parser import Parameters
 from icalendar.prop import vBroken
 from pydantic import ValidationError
 
-from calgate.domain.ical_parse import first, master_event, props, text_of
+from calgate.domain.ical_parse import first, floating_zone, master_event, props, text_of
 from calgate.domain.ical_read import (
     CLASS_IN,
     STATUS_IN,
@@ -90,6 +91,7 @@ from calgate.domain.timezones import (
     FLOATING,
     UTC_LABEL,
     UTC_ZONE,
+    EventZone,
     Time,
     format_duration,
     iana_zone,
@@ -107,6 +109,32 @@ _LOCAL_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 _UTC_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z")
 _ID = re.compile(r"[A-Za-z0-9_-]{1,255}")
 _UTC_NAMES = frozenset({"Etc/UTC", "UTC", "Etc/Zulu", "Etc/GMT", "GMT"})
+# The zones of the object being replaced, by the label the reader shows (a custom TZID with its
+# own VTIMEZONE shows as stored): such a timeZone is accepted back, so PUT of GET works.
+_STORED_ZONES: ContextVar[dict[str, EventZone]] = ContextVar("stored_zones", default={})  # noqa: B039
+
+
+def _zone_named(name: str) -> EventZone:
+    if name in _UTC_NAMES and name in ("Etc/UTC", "UTC"):
+        return UTC_ZONE
+    stored = _STORED_ZONES.get().get(name)
+    return stored if stored is not None else iana_zone(name)
+
+
+def _is_stored(zone: str) -> bool:
+    return zone in _STORED_ZONES.get()
+
+
+def _stored_zones(cal: Calendar, default_tz: str) -> dict[str, EventZone]:
+    zones: dict[str, EventZone] = {}
+    ftz = floating_zone(default_tz)
+    for event in cal.subcomponents:
+        if getattr(event, "name", None) == "VEVENT":
+            zone = read_times(event, ftz).zone
+            if zone.label is not None and zone.tz is not None:
+                zones.setdefault(zone.label, zone)
+    return zones
+
 
 STATUSES = ("confirmed", "cancelled", "tentative")
 FREE_BUSY = ("free", "busy")
@@ -294,7 +322,11 @@ def _check(check: _Checker, obj: Any, *, override: bool = False) -> None:
     if zone is not None:
         if not isinstance(zone, str):
             check.add("/timeZone", "timeZone must be an IANA time zone name or null")
-        elif zone not in _UTC_NAMES and zone_or_none(zone) is None:
+        elif (
+            zone not in _UTC_NAMES
+            and zone_or_none(zone) is None
+            and zone not in _STORED_ZONES.get()
+        ):
             check.add(
                 "/timeZone", f"unknown time zone {zone!r}: use an IANA name like 'Europe/Berlin'"
             )
@@ -646,7 +678,7 @@ def _rrule_text(rule: dict[str, Any], obj: dict[str, Any], start: Time) -> str:
         zone_name = obj.get("timeZone")
         zone = FLOATING
         if isinstance(start, datetime) and zone_name is not None:
-            zone = UTC_ZONE if zone_name in _UTC_NAMES else iana_zone(zone_name)
+            zone = UTC_ZONE if zone_name in _UTC_NAMES else _zone_named(zone_name)
         until = convert_until(parse_time(rule["until"]), start, zone)
         parts.append(f"UNTIL={until_text(until)}")
     if rule.get("count") is not None:
@@ -1495,6 +1527,16 @@ def write_event(
     """Create (``cal`` None) or replace (PUT) the event ``obj`` describes; see the module
     docstring. A replace edits ``cal`` in place and returns it; SEQUENCE, DTSTAMP and
     LAST-MODIFIED move only when something changed."""
+    known = _STORED_ZONES.set(_stored_zones(cal, default_tz) if cal is not None else {})
+    try:
+        return _write_event(cal, obj, uid=uid, default_tz=default_tz, now=now)
+    finally:
+        _STORED_ZONES.reset(known)
+
+
+def _write_event(
+    cal: Calendar | None, obj: dict[str, Any], *, uid: str, default_tz: str, now: datetime
+) -> Calendar:
     validate_event(obj)
     stamp = _utc_now(now)
     if cal is None:
