@@ -478,11 +478,8 @@ def _stamp(event: Component, name: str, value: Any) -> None:
     event.add(name, value)
 
 
-def build_calendar(body: EventWrite, *, uid: str, default_tz: str, now: datetime) -> Calendar:
-    """A new VCALENDAR holding one VEVENT for ``body`` (SEQUENCE 0, a VTIMEZONE per TZID).
-
-    A timed event without ``end`` or ``duration`` lasts one hour; an all-day one, one day.
-    """
+def new_object(*, uid: str, now: datetime) -> tuple[Calendar, Component]:
+    """A new VCALENDAR holding one empty VEVENT (UID, DTSTAMP, CREATED, SEQUENCE 0)."""
     stamp = _utc_now(now)
     cal = Calendar()
     cal.add("PRODID", PRODID)
@@ -494,6 +491,15 @@ def build_calendar(body: EventWrite, *, uid: str, default_tz: str, now: datetime
     event.add("LAST-MODIFIED", stamp)
     event.add("SEQUENCE", 0)
     cal.add_component(event)
+    return cal, event
+
+
+def build_calendar(body: EventWrite, *, uid: str, default_tz: str, now: datetime) -> Calendar:
+    """A new VCALENDAR holding one VEVENT for ``body`` (SEQUENCE 0, a VTIMEZONE per TZID).
+
+    A timed event without ``end`` or ``duration`` lasts one hour; an all-day one, one day.
+    """
+    cal, event = new_object(uid=uid, now=now)
     _Editor(event, body, default_tz=default_tz).apply()
     _finish(cal, event, None)
     return cal
@@ -523,4 +529,4 @@ def replace_event(cal: Calendar, body: EventWrite, *, default_tz: str, now: date
     return cal
 
 
-__all__ = ["PRODID", "build_calendar", "replace_event"]
+__all__ = ["PRODID", "build_calendar", "new_object", "replace_event"]

@@ -119,9 +119,9 @@ def _validated(data: dict[str, Any]) -> EventWrite:
 def _place(cal: Calendar, series: Series, override: Component) -> None:
     """Add ``override`` right after the series' last VEVENT (the usual order)."""
     subs = cal.subcomponents
-    last = max(
-        i for i, c in enumerate(subs) if c is series.master or c in series.overrides.values()
-    )
+    ours = [series.master, *series.overrides.values()]
+    # by identity: `in` would compare components by content
+    last = max(i for i, c in enumerate(subs) if any(c is o for o in ours))
     subs.insert(last + 1, override)
 
 

@@ -69,7 +69,14 @@ from calgate.domain.ical_parse import (
     time_of,
     tzid_of,
 )
-from calgate.domain.ical_read import alarms_of, categories_of, priority_of, read_times
+from calgate.domain.ical_read import (
+    STATUS_IN,
+    TRANSP_IN,
+    alarms_of,
+    categories_of,
+    priority_of,
+    read_times,
+)
 from calgate.domain.timezones import (
     UTC,
     EventZone,
@@ -85,8 +92,6 @@ from calgate.domain.timezones import (
 # calcard's namespace for the UUIDv5 ids of participants, locations and links.
 JSCAL_NAMESPACE = uuid.UUID("7f1e1965-ae73-4454-b088-232c90730ce2")
 
-STATUS = {"CONFIRMED": "confirmed", "TENTATIVE": "tentative", "CANCELLED": "cancelled"}
-TRANSP = {"OPAQUE": "busy", "TRANSPARENT": "free"}
 CLASS = {"PUBLIC": "public", "PRIVATE": "private", "CONFIDENTIAL": "secret"}
 ROLES = {
     "CHAIR": "chair",
@@ -270,8 +275,8 @@ def _event(event: Component, ftz: tzinfo, method: str | None) -> dict[str, Any]:
             out["locale"] = language
     _description(out, event)
     _times(out, event, ftz)
-    _enum(out, "status", event, "STATUS", STATUS)
-    _enum(out, "freeBusyStatus", event, "TRANSP", TRANSP)
+    _enum(out, "status", event, "STATUS", STATUS_IN)
+    _enum(out, "freeBusyStatus", event, "TRANSP", TRANSP_IN)
     _enum(out, "privacy", event, "CLASS", CLASS)
     priority = priority_of(event)
     if priority is not None and "PRIORITY" in event:

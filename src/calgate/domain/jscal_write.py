@@ -56,7 +56,7 @@ from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
-from icalendar import Alarm, Calendar, Component, Event, vCalAddress, vGeo, vText, vUri
+from icalendar import Alarm, Calendar, Component, vCalAddress, vGeo, vText, vUri
 from icalendar.parser import Parameters
 from icalendar.prop import vBroken
 from pydantic import ValidationError
@@ -81,6 +81,7 @@ from calgate.domain.ical_write import (
     _stamp,
     _used_tzids,
     _utc_now,
+    new_object,
 )
 from calgate.domain.instance_edit import new_override
 from calgate.domain.jscal_patch import apply_patch, escape
@@ -100,7 +101,7 @@ from calgate.domain.timezones import (
     parse_time,
     zone_or_none,
 )
-from calgate.domain.write_times import PRODID, DesiredTimes, alert_key
+from calgate.domain.write_times import DesiredTimes, alert_key
 from calgate.errors import Conflict, FieldError, InvalidInput, UnknownTimeZone
 from calgate.schemas.base import check_text
 from calgate.schemas.events import EventWrite, invalid_input_from
@@ -1540,16 +1541,7 @@ def _write_event(
     validate_event(obj)
     stamp = _utc_now(now)
     if cal is None:
-        cal = Calendar()
-        cal.add("PRODID", PRODID)
-        cal.add("VERSION", "2.0")
-        event: Component = Event()
-        event.add("UID", uid)
-        event.add("DTSTAMP", stamp)
-        event.add("CREATED", stamp)
-        event.add("LAST-MODIFIED", stamp)
-        event.add("SEQUENCE", 0)
-        cal.add_component(event)
+        cal, event = new_object(uid=uid, now=now)
         used_before: set[str] | None = None
         new = True
     else:

@@ -224,9 +224,17 @@ def create_event(
     ctx: CalendarContext, body: EventWrite, *, event_id: str | None = None
 ) -> EventPublic:
     uid = event_id or str(uuid.uuid4())
-    href = ctx.href_for(uid)
     cal = ical.build_calendar(body, uid=uid, default_tz=ctx.tz, now=_now())
-    text = _serialize(cal)
+    return store_new(ctx, uid, cal)
+
+
+def store_new(
+    ctx: CalendarContext, event_id: str, cal: Calendar, *, text: str | None = None
+) -> EventPublic:
+    """PUT a new object (If-None-Match: *; ``text``: exactly this, else ``cal`` serialized),
+    index it, and answer with it."""
+    href = ctx.href_for(event_id)
+    text = text if text is not None else _serialize(cal)
     etag = ctx.conn.put(href, text, if_none_match=True)
     ctx.runtime.indexer.record_write(ctx.calendar, href=href, etag=etag, ical=text)
     return ctx.public(cal, href, etag)

@@ -35,8 +35,8 @@ from calgate.services.events import (
     _now,
     _parse_remote,
     _put_edit,
-    _serialize,
     delete_event,
+    store_new,
 )
 
 log = logging.getLogger(__name__)
@@ -144,16 +144,6 @@ def delete_one(
     _put_edit(ctx, href, remaining, etag)
 
 
-def _create_split(ctx: CalendarContext, new_cal: Calendar) -> tuple[str, str | None]:
-    """PUT the new series (If-None-Match: *) under an id made from its UID: (href, etag)."""
-    new_id = str(ical.uid_of(new_cal) or uuid.uuid4())
-    href = ctx.href_for(new_id)
-    text = _serialize(new_cal)
-    etag = ctx.conn.put(href, text, if_none_match=True)
-    ctx.runtime.indexer.record_write(ctx.calendar, href=href, etag=etag, ical=text)
-    return href, etag
-
-
 def edit_following(
     ctx: CalendarContext,
     event_id: str,
@@ -173,7 +163,8 @@ def edit_following(
     if split.new is None:
         new_etag = _put_edit(ctx, href, split.old, etag)
         return ctx.public(split.old, href, new_etag), False
-    new_href, new_etag = _create_split(ctx, split.new)
+    new = store_new(ctx, str(ical.uid_of(split.new) or uuid.uuid4()), split.new)
+    new_href = ctx.href_for(new.id)
     try:
         _put_edit(ctx, href, split.old, etag)
     except BaseException:
@@ -184,7 +175,7 @@ def edit_following(
         finally:
             ctx.runtime.indexer.record_delete(ctx.calendar, href=new_href)
         raise
-    return ctx.public(split.new, new_href, new_etag), True
+    return new, True
 
 
 def delete_following(

@@ -16,11 +16,10 @@ from sqlalchemy import select
 
 from calgate.db.models import IndexedEventRow
 from calgate.domain import ical_events as ical
-from calgate.domain.ids import is_plain_id
 from calgate.domain.jscal_patch import apply_patch
 from calgate.domain.jscal_read import to_jscalendar
 from calgate.domain.jscal_write import write_event
-from calgate.errors import Conflict, InvalidInput, NotFound
+from calgate.errors import InvalidInput, NotFound
 from calgate.index import queries
 from calgate.index.changes import changes_since
 from calgate.schemas.events import EventPublic
@@ -33,9 +32,10 @@ from calgate.services.events import (
     check_put_create,
     check_put_replace,
     list_indexed,
+    store_new,
 )
 from calgate.services.instances import read_calendar
-from calgate.services.raw import uid_holder
+from calgate.services.raw import new_event_id
 
 
 def as_jscalendar(cal: Calendar, ctx: CalendarContext, event_id: str) -> dict[str, Any]:
@@ -77,22 +77,12 @@ def _body(obj: Any) -> dict[str, Any]:
     return {k: v for k, v in obj.items() if k != "id"}  # calgate's id is the URL's
 
 
-def create_js(
-    ctx: CalendarContext, obj: Any, *, event_id: str | None = None
-) -> tuple[EventPublic, Calendar]:
+def create_js(ctx: CalendarContext, obj: Any, *, event_id: str | None = None) -> EventPublic:
     body = _body(obj)
     uid = _uid_of(body) or str(uuid.uuid4())
-    holder = uid_holder(ctx, uid)
-    if holder is not None:
-        raise Conflict(f"an event with uid {uid!r} exists in this calendar (id {holder!r})")
-    if event_id is None:
-        event_id = uid if is_plain_id(uid) else str(uuid.uuid4())
+    event_id = new_event_id(ctx, uid, event_id)
     cal = write_event(None, {**body, "uid": uid}, uid=uid, default_tz=ctx.tz, now=_now())
-    href = ctx.href_for(event_id)
-    text = _serialize(cal)
-    etag = ctx.conn.put(href, text, if_none_match=True)
-    ctx.runtime.indexer.record_write(ctx.calendar, href=href, etag=etag, ical=text)
-    return ctx.public(cal, href, etag), cal
+    return store_new(ctx, event_id, cal)
 
 
 def replace_js(
@@ -102,15 +92,14 @@ def replace_js(
     *,
     if_match: str | None,
     if_none_match: str | None,
-) -> tuple[EventPublic, Calendar, bool]:
+) -> tuple[EventPublic, bool]:
     body = _body(obj)
     href = ctx.href_for(event_id)
     try:
         cal, etag = _load_for_edit(ctx, href, if_match)
     except NotFound:
         check_put_create(event_id, if_match)
-        event, cal = create_js(ctx, body, event_id=event_id)
-        return event, cal, True
+        return create_js(ctx, body, event_id=event_id), True
     check_put_replace(event_id, if_none_match)
     stored_uid = ical.uid_of(cal)
     uid = _uid_of(body) or stored_uid or str(uuid.uuid4())
@@ -120,12 +109,12 @@ def replace_js(
         )
     cal = write_event(cal, {**body, "uid": uid}, uid=uid, default_tz=ctx.tz, now=_now())
     new_etag = _put_edit(ctx, href, cal, etag)
-    return ctx.public(cal, href, new_etag), cal, False
+    return ctx.public(cal, href, new_etag), False
 
 
 def patch_js(
     ctx: CalendarContext, event_id: str, patch: Any, *, if_match: str | None
-) -> tuple[EventPublic, Calendar]:
+) -> EventPublic:
     """RFC 8984 PatchObject on the event's JSCalendar form; unchanged when the result means
     what is stored."""
     if not isinstance(patch, dict):
@@ -143,9 +132,9 @@ def patch_js(
     uid = str(current.get("uid") or ical.uid_of(cal) or event_id)
     cal = write_event(cal, wanted, uid=uid, default_tz=ctx.tz, now=_now())
     if _serialize(cal) == before:
-        return ctx.public(cal, href, etag), cal
+        return ctx.public(cal, href, etag)
     new_etag = _put_edit(ctx, href, cal, etag)
-    return ctx.public(cal, href, new_etag), cal
+    return ctx.public(cal, href, new_etag)
 
 
 # -- collections ------------------------------------------------------------------------------

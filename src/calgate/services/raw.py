@@ -23,6 +23,7 @@ from calgate.services.events import (
     _put_edit,
     check_put_create,
     check_put_replace,
+    store_new,
 )
 
 
@@ -49,17 +50,21 @@ def create_raw(ctx: CalendarContext, text: str, *, event_id: str | None = None) 
     """Store a new object. Its id is its UID when that is a plain id (as CalDAV clients name
     resources), else a new one."""
     cal, uid = check_object(text)
+    return store_new(ctx, new_event_id(ctx, uid, event_id), cal, text=text)
+
+
+def new_event_id(ctx: CalendarContext, uid: str, event_id: str | None) -> str:
+    """The id of a new event with ``uid``: ``event_id`` when given, else the UID when it is a
+    plain id (as CalDAV clients name resources), else a new one. A UID the calendar already
+    holds is a 409 naming its event."""
     existing = uid_holder(ctx, uid)
     if existing is not None:
         raise Conflict(
             f"an event with UID {uid!r} exists in this calendar (id {existing!r}); PUT to it"
         )
-    if event_id is None:
-        event_id = uid if is_plain_id(uid) else str(uuid.uuid4())
-    href = ctx.href_for(event_id)
-    etag = ctx.conn.put(href, text, if_none_match=True)
-    ctx.runtime.indexer.record_write(ctx.calendar, href=href, etag=etag, ical=text)
-    return ctx.public(cal, href, etag)
+    if event_id is not None:
+        return event_id
+    return uid if is_plain_id(uid) else str(uuid.uuid4())
 
 
 def replace_raw(
@@ -96,4 +101,4 @@ def replace_raw(
     return ctx.public(cal, href, etag), False
 
 
-__all__ = ["create_raw", "get_raw", "replace_raw", "uid_holder"]
+__all__ = ["create_raw", "get_raw", "new_event_id", "replace_raw", "uid_holder"]

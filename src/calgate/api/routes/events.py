@@ -196,7 +196,7 @@ def create_event(
         if payload.form == "ical":
             return _created(ctx, raw.create_raw(ctx, payload.data), form, full=full)
         if payload.form == "jscalendar":
-            return _created(ctx, jscal.create_js(ctx, payload.data)[0], form, full=full)
+            return _created(ctx, jscal.create_js(ctx, payload.data), form, full=full)
         assert body is not None
         return _created(ctx, events.create_event(ctx, body), form)
 
@@ -230,6 +230,16 @@ def _created(
     if not full:
         return Response(status_code=201, headers=headers)
     return _represent(ctx, event, form, status=201, headers=headers)
+
+
+def _updated(
+    ctx: events.CalendarContext, event: EventPublic, form: negotiation.Form, *, full: bool = True
+) -> Response:
+    """The answer to a change: the event in ``form``, or 204; the new ETag either way."""
+    headers = {"ETag": event.etag} if event.etag else {}
+    if not full:
+        return Response(status_code=204, headers=headers)
+    return _represent(ctx, event, form, headers=headers)
 
 
 def _represent(
@@ -302,7 +312,7 @@ def replace_event(
         event, created = raw.replace_raw(ctx, event_id, payload.data, **conditions)
         full = negotiation.wants_representation(prefer)
     elif payload.form == "jscalendar":
-        event, _, created = jscal.replace_js(ctx, event_id, payload.data, **conditions)
+        event, created = jscal.replace_js(ctx, event_id, payload.data, **conditions)
         full = negotiation.wants_representation(prefer)
     else:
         body = _event_write(payload.data)
@@ -310,10 +320,7 @@ def replace_event(
         full = True
     if created:
         return _created(ctx, event, form, full=full)
-    headers = {"ETag": event.etag} if event.etag else {}
-    if not full:
-        return Response(status_code=204, headers=headers)
-    return _represent(ctx, event, form, headers=headers)
+    return _updated(ctx, event, form, full=full)
 
 
 @router.patch(
@@ -353,17 +360,14 @@ def patch_event(
         )
     if payload.form == "jscalendar":
         form = _answer_form(accept, "jscalendar")
-        event, _ = jscal.patch_js(ctx, event_id, payload.data, if_match=if_match)
-        headers = {"ETag": event.etag} if event.etag else {}
-        if not negotiation.wants_representation(prefer):
-            return Response(status_code=204, headers=headers)
-        return _represent(ctx, event, form, headers=headers)
+        event = jscal.patch_js(ctx, event_id, payload.data, if_match=if_match)
+        return _updated(ctx, event, form, full=negotiation.wants_representation(prefer))
     if not isinstance(payload.data, dict):
         raise RequestValidationError(
             [{"type": "dict_type", "loc": ("body",), "msg": "a PATCH body must be a JSON object"}]
         )
     event = events.patch_event(ctx, event_id, payload.data, if_match=if_match)
-    return _represent(ctx, event, "json", headers={"ETag": event.etag} if event.etag else None)
+    return _updated(ctx, event, "json")
 
 
 @router.delete("/{event_id}", status_code=204)
