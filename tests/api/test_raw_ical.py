@@ -167,3 +167,15 @@ def test_idempotency_key_replays_raw_and_jscalendar_creates(client, form):
     assert again.headers["idempotent-replayed"] == "true"
     feed = client.get("/api/v1/calendars/default/changes").json()["changes"]
     assert len(feed) == 1
+
+
+def test_merge_patch_json_is_the_json_form(client):
+    """The README's walk-through sends its PATCH as application/merge-patch+json."""
+    made = client.post(url("default"), json={"title": "a", "start": "2026-12-01T10:00:00"})
+    resp = client.patch(
+        url("default", made.json()["id"]),
+        content='{"title": "b"}',
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["title"] == "b"

@@ -88,6 +88,10 @@ def body_form(content_type: str | None, allowed: tuple[Form, ...] = _ORDER) -> F
     for form in allowed:
         if MEDIA[form] == media:
             return form
+    # Other JSON types (application/merge-patch+json, RFC 7396) are calgate's JSON form, as
+    # FastAPI's own body parsing took them before negotiation existed.
+    if "json" in allowed and media.startswith("application/") and media.endswith("+json"):
+        return "json"
     offered = ", ".join(MEDIA[f] for f in allowed)
     raise UnsupportedMediaType(f"Send the body as {offered}, not {media!r}")
 
