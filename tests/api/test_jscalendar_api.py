@@ -146,3 +146,69 @@ def test_unsupported_forms(client):
     assert patch_raw.status_code == 415
     listing = client.get(url("default"), headers={"Accept": "text/calendar"})
     assert listing.status_code == 406
+
+
+FLIGHT = {
+    "@type": "Event",
+    "uid": "js-flight",
+    "title": "Flight XY51 to Tokyo",
+    "start": "2026-04-01T09:00:00",
+    "timeZone": "Europe/Berlin",
+    "duration": "PT10H30M",
+    "mainLocationId": "fra",
+    "locations": {
+        "fra": {"@type": "Location", "name": "Frankfurt Airport (FRA)", "relativeTo": "start"},
+        "nrt": {
+            "@type": "Location",
+            "name": "Narita International Airport (NRT)",
+            "description": "Terminal 1",
+            "locationTypes": {"airport": True},
+            "coordinates": "geo:35.772,140.393",
+            "relativeTo": "end",
+            "timeZone": "Asia/Tokyo",
+        },
+    },
+}
+
+
+def test_locations_and_the_end_time_zone_are_stored_on_every_server(client, calendar_id, raw):
+    """Several locations are RFC 9073 VLOCATIONs, the end location's zone is DTEND's; the
+    server keeps both (read with the caldav library), GET gives them back, PUT of GET is
+    no change, and removing a location removes its VLOCATION."""
+    resp = send(client, "POST", url(calendar_id), FLIGHT)
+    assert resp.status_code == 201, resp.text
+    event_id = resp.headers["location"].rsplit("/", 1)[1]
+    obj = get_js(client, calendar_id, event_id)
+    assert obj["locations"] == FLIGHT["locations"]
+    assert obj["mainLocationId"] == "fra" and "endTimeZone" not in obj
+    stored = next(o for o in raw.events() if "UID:js-flight" in o.data).data
+    assert "DTEND;TZID=Asia/Tokyo:20260402T023000" in stored
+    assert stored.count("BEGIN:VLOCATION") == 2
+    simple = client.get(url(calendar_id, event_id)).json()
+    assert (simple["location"], simple["end"]) == (
+        "Frankfurt Airport (FRA)",
+        "2026-04-02T02:30:00+09:00",
+    )
+    again = send(client, "PUT", url(calendar_id, event_id), obj)
+    assert again.status_code == 204
+    assert get_js(client, calendar_id, event_id)["sequence"] == obj["sequence"]
+    resp = send(client, "PATCH", url(calendar_id, event_id), {"locations/nrt": None})
+    assert resp.status_code == 204, resp.text
+    after = get_js(client, calendar_id, event_id)
+    assert list(after["locations"]) == ["fra"]
+    stored = next(o for o in raw.events() if "UID:js-flight" in o.data).data
+    assert "Narita" not in stored and "Asia/Tokyo" not in stored
+
+
+def test_bad_location_and_end_zone_values_are_422s(client):
+    bad = {
+        **FLIGHT,
+        "uid": "js-bad",
+        "endTimeZone": "Mars/Olympus",
+        "mainLocationId": "nowhere",
+        "locations": {"a": {"@type": "Location", "relativeTo": "later"}},
+    }
+    resp = send(client, "POST", url("default"), bad)
+    assert resp.status_code == 422, resp.text
+    pointers = sorted(e["pointer"] for e in resp.json()["errors"])
+    assert pointers == ["#/endTimeZone", "#/locations/a/relativeTo", "#/mainLocationId"]

@@ -751,11 +751,13 @@ def test_coordinates_are_geo() -> None:
     cal = write({**FLOATING, "locations": {"b": place}}, now=NOW)
     assert content_lines(cal, "GEO") == ["GEO:40.7829;-73.9654"]
     assert to_jscalendar(cal, floating_tz=BERLIN)["locations"] == {"b": place}
-    # a place of its own (the named location has no coordinates) keeps its id by JSID
+    # two places: RFC 9073 VLOCATIONs (ids kept by JSID), LOCATION names the first
     spot = {"@type": "Location", "coordinates": "geo:1.5,2.5"}
     two = {"b": {"@type": "Location", "name": "Bowl"}, "g": spot}
     cal = write({**FLOATING, "locations": two}, now=NOW)
-    assert content_lines(cal, "GEO") == ["GEO;JSID=g:1.5;2.5"]
+    assert content_lines(cal, "GEO") == []
+    assert content_lines(cal, "LOCATION") == ["LOCATION;JSID=b:Bowl"]
+    assert content_lines(cal, "COORDINATES") == ["COORDINATES:geo:1.5,2.5"]
     assert to_jscalendar(cal, floating_tz=BERLIN)["locations"] == two
     with pytest.raises(InvalidInput) as caught:
         write({**FLOATING, "locations": {"g": {**spot, "coordinates": "40,3"}}}, now=NOW)

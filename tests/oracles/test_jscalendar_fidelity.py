@@ -306,17 +306,6 @@ ROUND_TRIP: dict[str, tuple[str, list[str]]] = {
             "icalendar/rfc_7265_appendix_example_1_ical.ics",
         ],
     ),
-    "differs: endTimeZone": (
-        ("endTimeZone is not stored: the writer writes DURATION, so the end's own zone is lost"),
-        [
-            "calcard/069.ics",
-            "calcard/070.ics",
-            "calcard/071.ics",
-            "icalendar/alarm_etar_future.ics",
-            "icalendar/alarm_etar_notification.ics",
-            "icalendar/alarm_etar_notification_clicked.ics",
-        ],
-    ),
     "differs: recurrenceId": (
         (
             "overrides only: the reader shows one instance with recurrenceId, the writer "

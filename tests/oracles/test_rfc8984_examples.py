@@ -268,27 +268,28 @@ _PARTICIPANT_LOSS = (
 )
 DOCUMENTED: dict[str, tuple[str, frozenset[str] | None]] = {
     "6.6 Event with End Time Zone": (
-        "two locations (the end zone is the timeZone of the relativeTo end location, here "
-        "spelt rel as in the RFC text): one LOCATION holds one location, so the write is "
-        "refused with 422 at #/locations; the end time zone cannot be written at all",
-        None,
-    ),
-    "6.8 Event with Multiple Locations and Localization": (
-        "written, but lost without an error: localizations (no iCalendar form) and the "
-        "location's description (its name goes into LOCATION, its coordinates into GEO)",
-        frozenset({"localizations", f"{_BOWL}/description"}),
-    ),
-    "6.9 Recurring Event with Overrides": (
-        "a location's description is not written (LOCATION holds the name); the exam's "
-        "location has no name (the RFC text spells it title), so its override VEVENT has no "
-        "LOCATION and the instance reads back without locations",
+        "the example spells relativeTo as rel (RFC 8984's text; the property is relativeTo): "
+        "calgate reads rel as relativeTo and answers relativeTo. The end location's timeZone is "
+        "written as DTEND;TZID=Asia/Tokyo, the locations as RFC 9073 VLOCATIONs",
         frozenset(
             {
-                "locations/mlab/description",
-                "recurrenceOverrides/2020-01-07T14:00:00/locations/mlab/description",
-                "recurrenceOverrides/2020-06-25T09:00:00/locations",
+                "locations/418d0b9b-b656-4b3c-909f-5b149ca779c9/rel",
+                "locations/418d0b9b-b656-4b3c-909f-5b149ca779c9/relativeTo",
+                "locations/c2c7ac67-dc13-411e-a7d4-0780fb61fb08/rel",
+                "locations/c2c7ac67-dc13-411e-a7d4-0780fb61fb08/relativeTo",
             }
         ),
+    ),
+    "6.8 Event with Multiple Locations and Localization": (
+        "localizations cannot be expressed in iCalendar (one SUMMARY and DESCRIPTION per "
+        "component; RFC 5545 has no per-language variants): lost without an error. The "
+        "location with its description is written as an RFC 9073 VLOCATION",
+        frozenset({"localizations"}),
+    ),
+    "6.9 Recurring Event with Overrides": (
+        "the exam's location is spelt with title (RFC 8984's text; a Location has name), which "
+        "is not a Location property, so the override's location reads back without it",
+        frozenset({"recurrenceOverrides/2020-06-25T09:00:00/locations/auditorium/title"}),
     ),
     "6.10 Recurring Event with Participants": (
         "replyTo becomes the ORGANIZER, which the reader shows as organizerCalendarAddress "
@@ -385,12 +386,16 @@ def test_rfc8984_example_reads_back(name: str) -> None:
         assert found == frozenset(), f"{name}: differs at {sorted(found or ['refused'])}"
 
 
-def test_rfc8984_refused_example_points_at_locations() -> None:
+def test_rfc8984_6_6_end_time_zone_is_dtend_in_that_zone() -> None:
+    """09:00 Berlin (CEST, 07:00Z) plus 10h30 is 02:30 the next day in Tokyo."""
     example = EXAMPLES["6.6 Event with End Time Zone"]
     assert example is not None
-    with pytest.raises(InvalidInput) as caught:
-        write(example)
-    assert [e.pointer for e in caught.value.errors] == ["#/locations"]
+    event, _ = _events(write(example))
+    assert event.get("DTEND").params["TZID"] == "Asia/Tokyo"
+    assert event.decoded("DTEND").replace(tzinfo=None) == datetime(2020, 4, 2, 2, 30)
+    assert "DURATION" not in event
+    names = sorted(str(c["NAME"]) for c in event.subcomponents if c.name == "VLOCATION")
+    assert names == ["Frankfurt Airport (FRA)", "Narita International Airport (NRT)"]
 
 
 def test_rfc8984_tasks_are_refused_with_a_pointer_at_the_type() -> None:

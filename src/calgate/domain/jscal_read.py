@@ -13,7 +13,8 @@ DESCRIPTION / STYLED-DESCRIPTION;FMTTYPE   ``description`` (+ ``descriptionConte
 DTSTART                                    ``start`` (LocalDateTime), ``timeZone`` (IANA name,
                                            ``Etc/UTC`` for UTC, null when floating or a DATE)
 DTSTART;VALUE=DATE                         ``start`` at ``T00:00:00``, ``showWithoutTime``
-DTEND (other TZID) / DURATION              ``duration`` (``endTimeZone``); PT0S is left out
+DTEND (other TZID) / DURATION              ``duration`` (``endTimeZone``, unless an end location
+                                           says it); PT0S is left out
 STATUS, TRANSP, CLASS                      ``status``, ``freeBusyStatus``, ``privacy``
                                            (CONFIDENTIAL -> ``secret``)
 PRIORITY, SEQUENCE, COLOR                  ``priority``, ``sequence``, ``color``
@@ -22,7 +23,9 @@ METHOD (of the VCALENDAR)                  ``method`` (lowercase)
 CATEGORIES / CONCEPT                       ``keywords`` / ``categories`` ({value: true})
 RELATED-TO;RELTYPE                         ``relatedTo`` ({uid: Relation})
 LOCATION, GEO, VLOCATION                   ``locations`` (+ ``mainLocationId`` for a
-                                           LOCATION;DERIVED=TRUE)
+                                           LOCATION;DERIVED=TRUE; a VLOCATION's
+                                           X-JSCAL-RELATIVE-TO / X-JSCAL-TIME-ZONE:
+                                           ``relativeTo`` / ``timeZone``)
 CONFERENCE                                 ``virtualLocations``
 ATTENDEE / ORGANIZER                       ``participants``, ``organizerCalendarAddress``
                                            (EMAIL: ``email``; an ORGANIZER's only for the
@@ -298,6 +301,10 @@ def _event(event: Component, ftz: tzinfo, method: str | None) -> dict[str, Any]:
         out["categories"] = dict.fromkeys(concepts, True)
     _related(out, event)
     _locations(out, event)
+    locations = (out.get("locations") or {}).values()
+    ends = [loc.get("timeZone") for loc in locations if loc.get("relativeTo") == "end"]
+    if out.get("endTimeZone") in ends:  # said once, by RFC 8984's relativeTo-end location
+        del out["endTimeZone"]
     _virtual_locations(out, event)
     _participants(out, event)
     _links(out, event)
@@ -432,6 +439,37 @@ def geo_uri(prop: Any) -> str | None:
         return None
 
 
+# RFC 9073 has no property for a Location's relativeTo and timeZone: calgate's own names.
+RELATIVE_TO = "X-JSCAL-RELATIVE-TO"
+TIME_ZONE = "X-JSCAL-TIME-ZONE"
+
+
+def vlocation_of(comp: Component) -> dict[str, Any]:
+    """One RFC 9073 VLOCATION as a JSCalendar Location."""
+    loc: dict[str, Any] = {"@type": "Location"}
+    _text(loc, "name", comp, "NAME")
+    _text(loc, "description", comp, "DESCRIPTION")
+    types = [t.strip().lower() for t in _texts(comp, "LOCATION-TYPE") if t.strip()]
+    if types:
+        loc["locationTypes"] = dict.fromkeys(types, True)
+    coordinates = first(comp, "COORDINATES")
+    geo = first(comp, "GEO")
+    if coordinates is not None and str(coordinates):
+        loc["coordinates"] = _str(coordinates)
+    elif geo is not None and geo_uri(geo):
+        loc["coordinates"] = geo_uri(geo)
+    relative = (text_of(comp, RELATIVE_TO) or "").strip().lower()
+    if relative in ("start", "end"):
+        loc["relativeTo"] = relative
+    _text(loc, "timeZone", comp, TIME_ZONE)
+    return loc
+
+
+def vlocation_id(comp: Component) -> str | None:
+    """The id the reader gives a VLOCATION."""
+    return _vlocation_id(comp, vlocation_of(comp))
+
+
 def _vlocation_id(comp: Component, loc: dict[str, Any]) -> str | None:
     key = loc.get("name") or loc.get("coordinates") or text_of(comp, "UID")
     return text_of(comp, "JSID") or (stable_id(key) if key else None)
@@ -449,18 +487,7 @@ def _locations(out: dict[str, Any], event: Component, *, vlocations_only: bool =
     for comp in event.subcomponents:
         if getattr(comp, "name", None) != "VLOCATION":
             continue
-        loc: dict[str, Any] = {"@type": "Location"}
-        _text(loc, "name", comp, "NAME")
-        _text(loc, "description", comp, "DESCRIPTION")
-        types = [t.strip().lower() for t in _texts(comp, "LOCATION-TYPE") if t.strip()]
-        if types:
-            loc["locationTypes"] = dict.fromkeys(types, True)
-        coordinates = first(comp, "COORDINATES")
-        geo = first(comp, "GEO")
-        if coordinates is not None and str(coordinates):
-            loc["coordinates"] = _str(coordinates)
-        elif geo is not None and geo_uri(geo):
-            loc["coordinates"] = geo_uri(geo)
+        loc = vlocation_of(comp)
         lid = _vlocation_id(comp, loc)
         if lid is not None and lid not in found:
             found[lid] = loc
@@ -481,6 +508,8 @@ def _locations(out: dict[str, Any], event: Component, *, vlocations_only: bool =
         if uri is None:
             continue
         geo_id = _param(prop, "JSID")
+        if geo_id is None and any(v.get("coordinates") == uri for v in found.values()):
+            continue  # the coordinates of a VLOCATION, repeated for clients that read GEO
         if geo_id is None:  # no JSID: the place of the one LOCATION, else a place of its own
             plain = [k for k, v in found.items() if "coordinates" not in v]
             geo_id = plain[0] if len(plain) == 1 else stable_id(uri)
@@ -804,5 +833,7 @@ __all__ = [
     "stable_id",
     "to_jscalendar",
     "to_jscalendar_entries",
+    "vlocation_id",
     "vlocation_ids",
+    "vlocation_of",
 ]

@@ -52,6 +52,7 @@ Mapping decisions:
 from __future__ import annotations
 
 import re
+import uuid
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
@@ -61,7 +62,14 @@ from icalendar.parser import Parameters
 from icalendar.prop import vBroken
 from pydantic import ValidationError
 
-from calgate.domain.ical_parse import first, floating_zone, master_event, props, text_of
+from calgate.domain.ical_parse import (
+    first,
+    floating_zone,
+    master_event,
+    props,
+    text_of,
+    tzid_of,
+)
 from calgate.domain.ical_read import (
     CLASS_IN,
     STATUS_IN,
@@ -85,7 +93,17 @@ from calgate.domain.ical_write import (
 )
 from calgate.domain.instance_edit import new_override
 from calgate.domain.jscal_patch import apply_patch, escape
-from calgate.domain.jscal_read import geo_uri, override_key, to_jscalendar, vlocation_ids
+from calgate.domain.jscal_read import (
+    RELATIVE_TO,
+    TIME_ZONE,
+    geo_uri,
+    override_key,
+    stable_id,
+    to_jscalendar,
+    vlocation_id,
+    vlocation_ids,
+    vlocation_of,
+)
 from calgate.domain.recurrence import RULE_PARTS, check_rrule, convert_until, until_text
 from calgate.domain.series import Series, calendar_with
 from calgate.domain.timezones import (
@@ -96,12 +114,13 @@ from calgate.domain.timezones import (
     Time,
     format_duration,
     iana_zone,
+    instant,
     is_date,
     parse_duration,
     parse_time,
     zone_or_none,
 )
-from calgate.domain.write_times import DesiredTimes, alert_key
+from calgate.domain.write_times import DesiredTimes, alert_key, time_prop
 from calgate.errors import Conflict, FieldError, InvalidInput, UnknownTimeZone
 from calgate.schemas.base import check_text
 from calgate.schemas.events import EventWrite, invalid_input_from
@@ -358,8 +377,20 @@ def _check(check: _Checker, obj: Any, *, override: bool = False) -> None:
                 check.add("/keywords", str(exc))
     for _, path, location in check.objects(obj, "locations"):
         check.type_(location, path, "Location")
-        check.str_(location, "name", path)
-        check.str_(location, "coordinates", path)
+        for name in ("name", "description", "coordinates"):
+            check.str_(location, name, path)
+        check.enum(location, "relativeTo", path, ("start", "end"))
+        _check_zone(check, location.get("timeZone"), f"{path}/timeZone")
+        types = location.get("locationTypes")
+        if types is not None and (
+            not isinstance(types, dict) or any(flag is not True for flag in types.values())
+        ):
+            check.add(f"{path}/locationTypes", 'locationTypes must be like {"parking": true}')
+    if obj.get("mainLocationId") is not None and obj["mainLocationId"] not in (
+        obj.get("locations") or {}
+    ):
+        check.add("/mainLocationId", "mainLocationId must be the id of one of the locations")
+    _check_zone(check, obj.get("endTimeZone"), "/endTimeZone")
     for _, path, virtual in check.objects(obj, "virtualLocations"):
         check.type_(virtual, path, "VirtualLocation")
         check.str_(virtual, "name", path)
@@ -385,6 +416,13 @@ def _check(check: _Checker, obj: Any, *, override: bool = False) -> None:
         check.add("/excludedRecurrenceRules", "excludedRecurrenceRules are not supported")
     if not override:
         _check_overrides(check, obj)
+
+
+def _check_zone(check: _Checker, zone: Any, path: str) -> None:
+    if zone is None:
+        return
+    if not isinstance(zone, str) or (zone_or_none(zone) is None and zone not in _UTC_NAMES):
+        check.add(path, f"unknown time zone {zone!r}: use an IANA name like 'Asia/Tokyo'")
 
 
 def _check_participants(check: _Checker, obj: dict[str, Any]) -> None:
@@ -588,10 +626,8 @@ def _simple_body(
     body["duration"] = format_duration(duration)
     body["title"] = obj.get("title") or None
     body["description"] = obj.get("description") or None
-    names = [loc["name"] for loc in (obj.get("locations") or {}).values() if loc.get("name")]
-    if len(names) > 1:
-        raise InvalidInput.field("#/locations", "calgate stores one location per event")
-    body["location"] = names[0] if names else None
+    main = main_location(obj)
+    body["location"] = main[1].get("name") if main is not None else None
     body["status"] = _default_kept(
         event, "STATUS", STATUS_IN, obj.get("status") or "confirmed", "confirmed"
     )
@@ -614,6 +650,82 @@ def _simple_body(
         body["excludedDates"] = [k for k, p in overrides.items() if p.get("excluded") is True]
         body["recurrenceDates"] = [k for k, p in overrides.items() if _rdate(k, p, as_rdate)]
     return body
+
+
+# -- locations: one plain LOCATION (+ GEO), or RFC 9073 VLOCATIONs ------------------------------
+_SIMPLE_LOCATION = frozenset({"@type", "name", "coordinates"})
+_LOCATION_MEANING = (
+    "name",
+    "description",
+    "locationTypes",
+    "coordinates",
+    "relativeTo",
+    "timeZone",
+)
+
+
+def rich_locations(obj: dict[str, Any]) -> bool:
+    """Whether ``obj``'s locations need VLOCATIONs: more than one, or more than a name and
+    coordinates (which LOCATION and GEO hold)."""
+    locations = obj.get("locations") or {}
+    if len(locations) > 1:
+        return True
+    return any(set(loc) - _SIMPLE_LOCATION for loc in locations.values())
+
+
+def main_location(obj: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The location LOCATION names: ``mainLocationId``, else the first named one that is not
+    where the event ends."""
+    locations = obj.get("locations") or {}
+    main = obj.get("mainLocationId")
+    if isinstance(main, str) and main in locations:
+        return main, locations[main]
+    named = [(k, loc) for k, loc in locations.items() if loc.get("name")]
+    starts = [(k, loc) for k, loc in named if loc.get("relativeTo") != "end"]
+    found = starts or named
+    return found[0] if found else None
+
+
+def end_zone(obj: dict[str, Any]) -> tuple[str, str] | None:
+    """(zone, pointer) of the event's end when it differs from the start's: JSCalendar 2.0's
+    ``endTimeZone``, or RFC 8984's Location with ``relativeTo: end`` (section 6.6)."""
+    if obj.get("endTimeZone"):
+        return obj["endTimeZone"], "#/endTimeZone"
+    for key, loc in (obj.get("locations") or {}).items():
+        if loc.get("relativeTo") == "end" and loc.get("timeZone"):
+            return loc["timeZone"], f"#/locations/{escape(key)}/timeZone"
+    return None
+
+
+def _location_meaning(loc: dict[str, Any]) -> dict[str, Any]:
+    return {k: loc[k] for k in _LOCATION_MEANING if loc.get(k)}
+
+
+def _fill_vlocation(comp: Component, loc: dict[str, Any]) -> None:
+    for name in ("NAME", "DESCRIPTION", "LOCATION-TYPE", "COORDINATES", RELATIVE_TO, TIME_ZONE):
+        comp.pop(name, None)
+    if loc.get("name"):
+        comp.add("NAME", loc["name"])
+    if loc.get("description"):
+        comp.add("DESCRIPTION", loc["description"])
+    if loc.get("locationTypes"):
+        comp.add("LOCATION-TYPE", ",".join(loc["locationTypes"]))
+    if loc.get("coordinates"):
+        comp.add("COORDINATES", vUri(loc["coordinates"]))
+    if loc.get("relativeTo"):
+        comp.add(RELATIVE_TO, loc["relativeTo"])
+    if loc.get("timeZone"):
+        comp.add(TIME_ZONE, loc["timeZone"])
+
+
+def _new_vlocation(lid: str, loc: dict[str, Any]) -> Component:
+    comp = Component.from_ical("BEGIN:VLOCATION\r\nEND:VLOCATION\r\n")
+    comp.add("UID", str(uuid.uuid4()))
+    _fill_vlocation(comp, loc)
+    key = loc.get("name") or loc.get("coordinates")
+    if not key or stable_id(key) != lid:
+        comp.add("JSID", lid)
+    return comp
 
 
 def _plain(patch: dict[str, Any]) -> bool:
@@ -902,13 +1014,85 @@ class _JsEditor(_Editor):
         super().apply()
         self._links()
         self._geo()
+        self._vlocations()
+        self._end_zone()
         self._conferences()
         return self.changed
+
+    def _vlocations(self) -> None:
+        """VLOCATIONs for rich locations; stored ones still shown are edited in place, others
+        dropped (a location the client removed), new ones added."""
+        locations = self.obj.get("locations") or {}
+        shown = vlocation_ids(self.event)
+        rich = rich_locations(self.obj)
+        wanted = {k: v for k, v in locations.items() if rich or k in shown}
+        kept: list[Any] = []
+        done: set[str] = set()
+        for comp in self.event.subcomponents:
+            if getattr(comp, "name", None) != "VLOCATION":
+                kept.append(comp)
+                continue
+            lid = vlocation_id(comp)
+            if lid is None or lid not in wanted or lid in done:
+                self.changed = True
+                continue
+            done.add(lid)
+            if _location_meaning(vlocation_of(comp)) != _location_meaning(wanted[lid]):
+                _fill_vlocation(comp, wanted[lid])
+                self.changed = True
+            kept.append(comp)
+        for lid, loc in wanted.items():
+            if lid not in done:
+                kept.append(_new_vlocation(lid, loc))
+                self.changed = True
+        self.event.subcomponents = kept
+        if rich:
+            self._derived_location()
+
+    def _derived_location(self) -> None:
+        """LOCATION;DERIVED=TRUE marks the ``mainLocationId`` (as calcard reads it)."""
+        value = first(self.event, "LOCATION")
+        if value is None or not self.obj.get("mainLocationId"):
+            return
+        if (_param_text(value, "DERIVED") or "").upper() == "TRUE":
+            return
+        copy = vText(str(value))
+        copy.params = Parameters(dict(value.params))
+        copy.params["DERIVED"] = "TRUE"
+        self._set("LOCATION", [copy])
+
+    def _end_zone(self) -> None:
+        """DTEND in the zone the event ends in, when that differs from the start's."""
+        found = end_zone(self.obj)
+        times = self.times
+        if times is None or not isinstance(times.start, datetime):
+            return
+        if found is None:  # GET shows a stored end zone, so its absence means the start's
+            stored_end = first(self.event, "DTEND")
+            if stored_end is not None and tzid_of(stored_end) not in (None, times.zone.tzid):
+                self._set("DTEND", [time_prop(times.end, times.zone)])
+            return
+        name, pointer = found
+        try:
+            zone = _zone_named(name)
+        except UnknownTimeZone:
+            raise InvalidInput.field(pointer, f"unknown time zone {name!r}") from None
+        if zone.tz is None or times.zone.tz is None or zone.label == times.zone.label:
+            return  # floating events have no end zone; the start's zone needs no DTEND of its own
+        stored = first(self.event, "DTEND")
+        if stored is not None and tzid_of(stored) == zone.tzid:
+            return  # _times kept an end at the same instant: it is in this zone already
+        end = instant(times.end, times.zone.tz).astimezone(zone.tz).replace(tzinfo=zone.tz)
+        self._remove("DURATION")
+        self._set("DTEND", [time_prop(end, zone)])
 
     # places
     def geo_location(self) -> tuple[str, dict[str, Any]] | None:
         """(id, Location) whose ``coordinates`` are GEO (see the module docstring)."""
         locations = self.obj.get("locations") or {}
+        if rich_locations(self.obj):  # GEO for the main location; the rest in VLOCATIONs
+            main = main_location(self.obj)
+            return main if main is not None and main[1].get("coordinates") else None
         named = [(k, loc) for k, loc in locations.items() if loc.get("name")]
         if named and named[0][1].get("coordinates"):
             return named[0]
@@ -1300,14 +1484,14 @@ def _store_ids(cal: Calendar, editor: _JsEditor, default_tz: str) -> None:
         alarm.pop("JSID", None)
         alarm.add("JSID", alert_id)
         editor.changed = True
-    # the location
-    for loc_id, location in (obj.get("locations") or {}).items():
-        if not location.get("name"):
-            continue
-        value = first(event, "LOCATION")
-        if value is not None:
+    # the location LOCATION names (the reader derives the id from the name without a JSID)
+    main = main_location(obj)
+    value = first(event, "LOCATION")
+    if main is not None and main[1].get("name") and value is not None:
+        got = stable_id(str(value).strip()) if rich_locations(obj) else None
+        if got is None:
             got = derived("locations", lambda item: True)
-            _jsid_text(editor, "LOCATION", value, loc_id, got, has_reader)
+        _jsid_text(editor, "LOCATION", value, main[0], got, has_reader or got is not None)
     # the GEO: its location's id, as read once LOCATION holds its JSID
     geo = editor.geo_location()
     values = props(event, "GEO")
@@ -1535,9 +1719,26 @@ def write_event(
         _STORED_ZONES.reset(known)
 
 
+def _rel_read_as_relative_to(obj: Any) -> Any:
+    """RFC 8984's own example (6.6) spells a Location's ``relativeTo`` as ``rel``: read it."""
+    locations = obj.get("locations") if isinstance(obj, dict) else None
+    if not isinstance(locations, dict) or not any(
+        isinstance(loc, dict) and "rel" in loc and "relativeTo" not in loc
+        for loc in locations.values()
+    ):
+        return obj
+    fixed = {}
+    for key, loc in locations.items():
+        if isinstance(loc, dict) and "rel" in loc and "relativeTo" not in loc:
+            loc = {("relativeTo" if k == "rel" else k): v for k, v in loc.items()}
+        fixed[key] = loc
+    return {**obj, "locations": fixed}
+
+
 def _write_event(
     cal: Calendar | None, obj: dict[str, Any], *, uid: str, default_tz: str, now: datetime
 ) -> Calendar:
+    obj = _rel_read_as_relative_to(obj)
     validate_event(obj)
     stamp = _utc_now(now)
     if cal is None:
