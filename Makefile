@@ -41,5 +41,10 @@ bench: $(TEST_STAMP)
 bench-index: $(TEST_STAMP)
 	$(BIN)/python bench/bench_index.py
 
+# free/busy: 20 calendars of 2,000 events; about seven minutes on two cores
+.PHONY: bench-freebusy
+bench-freebusy: $(TEST_STAMP)
+	$(BIN)/python bench/bench_freebusy.py
+
 clean:
 	rm -rf $(VENV) calgate-data

@@ -86,6 +86,7 @@ def make_settings(tmp_path: Path):
             "admin_token": ADMIN_TOKEN,
             "index_max_age": 0,
             "background_sync": False,
+            "clear_interval": 0,
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)  # type: ignore[arg-type,call-arg]

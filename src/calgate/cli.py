@@ -284,6 +284,85 @@ def reindex(
 
 
 @app.command()
+def outbox(
+    deliver: Annotated[
+        bool, typer.Option("--deliver", help="Send the waiting mails now, backoff or not.")
+    ] = False,
+    retry_failed: Annotated[
+        bool,
+        typer.Option("--retry-failed", help="With --deliver: also retry mails refused for good."),
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Notification mails: counts of waiting, failed and sent mails; --deliver sends now."""
+    from calgate.mail import outbox as mail_outbox
+
+    runtime = _runtime(data_dir)
+    try:
+        if deliver:
+            if not runtime.settings.smtp_enabled:
+                typer.echo("error: no SMTP server configured (SMTP_SERVER)", err=True)
+                raise typer.Exit(code=1)
+            with runtime.db.session() as session:
+                mail_outbox.make_due_now(session, retry_failed=retry_failed)
+            report = mail_outbox.deliver_due(runtime.settings, runtime.db.session)
+            typer.echo(
+                f"delivered: {report.sent} sent, {report.retrying} waiting for a retry, "
+                f"{report.failed} refused for good"
+            )
+            for error in report.errors:
+                typer.echo(f"  {error}", err=True)
+        with runtime.db.session() as session:
+            state = mail_outbox.status(session)
+    finally:
+        runtime.stop()
+    next_at = state.next_attempt_at.isoformat() if state.next_attempt_at else "-"
+    typer.echo(f"pending\t{state.pending}\t(retrying {state.retrying}, next try {next_at})")
+    typer.echo(f"failed\t{state.failed}")
+    typer.echo(f"sent\t{state.sent}")
+    for error in state.last_errors:
+        typer.echo(f"  last error: {error}")
+
+
+@app.command("clear-bookings")
+def clear_bookings(
+    calendar: Annotated[
+        list[str] | None,
+        typer.Option("--calendar", help="A calendar id (repeat); none: every autoClear one."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report only; change nothing.")
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Delete cancelled bookings and resolve overlapping ones (docs/booking.md); prints one
+    JSON report per calendar."""
+    from sqlalchemy import select
+
+    from calgate.db.models import CalendarRow, SourceRow
+    from calgate.services.clearing import clear_calendar
+
+    runtime = _runtime(data_dir)
+    try:
+        with runtime.db.session() as session:
+            query = select(CalendarRow, SourceRow).join(SourceRow).order_by(CalendarRow.id)
+            rows = [(c, s) for c, s in session.execute(query)]
+        wanted = set(calendar or [])
+        unknown = wanted - {c.id for c, _ in rows}
+        if unknown:
+            typer.echo(f"error: no calendar {', '.join(sorted(unknown))}", err=True)
+            raise typer.Exit(code=2)
+        chosen = [(c, s) for c, s in rows if (c.id in wanted if wanted else c.auto_clear)]
+        for row, source in chosen:
+            report = clear_calendar(runtime, row, source, dry_run=dry_run)
+            typer.echo(json.dumps(report))
+    except CalgateError as exc:
+        raise _fail(exc) from exc
+    finally:
+        runtime.stop()
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)

@@ -21,6 +21,7 @@ from calgate.embedded.store import EmbeddedStore
 from calgate.errors import CalgateError
 from calgate.index import busy as index_busy
 from calgate.index.sync import Indexer
+from calgate.mail.worker import OutboxWorker
 from calgate.services import bootstrap, tokens
 from calgate.services.tokens import NewToken
 from calgate.settings import Settings
@@ -50,6 +51,8 @@ class Runtime:
         self.indexer = Indexer(self)
         self._stop = threading.Event()
         self._loop: threading.Thread | None = None
+        self._mail: OutboxWorker | None = None
+        self._clearer: threading.Thread | None = None
         self.started = False
 
     def __repr__(self) -> str:
@@ -80,6 +83,16 @@ class Runtime:
             self._stop.clear()
             self._loop = threading.Thread(target=self._keep_fresh, name="calgate-sync", daemon=True)
             self._loop.start()
+        if serve and self.settings.clear_interval > 0:
+            self._clearer = threading.Thread(
+                target=self._clear_marked, name="calgate-clear", daemon=True
+            )
+            self._clearer.start()
+        if self.settings.smtp_enabled:
+            self._mail = OutboxWorker(self.settings, self.db.session)
+            self._mail.start()
+        else:
+            log.info("notification mail is off: no SMTP_SERVER set, nothing is queued")
         self.started = True
         return StartReport(admin_token=new_admin)
 
@@ -101,11 +114,28 @@ class Runtime:
             except Exception:  # the loop must outlive any one bad round
                 log.exception("background sync round failed")
 
+    def _clear_marked(self) -> None:
+        """Background loop: clear the calendars marked ``autoClear`` (every process runs it;
+        the booking lock makes a second pass at the same time find nothing left to do)."""
+        from calgate.services.clearing import clear_marked_calendars
+
+        while not self._stop.wait(self.settings.clear_interval):
+            try:
+                clear_marked_calendars(self)
+            except Exception:  # the loop must outlive any one bad round
+                log.exception("clearing round failed")
+
     def stop(self) -> None:
         self._stop.set()
         if self._loop is not None:
             self._loop.join(timeout=10)
             self._loop = None
+        if self._clearer is not None:
+            self._clearer.join(timeout=30)
+            self._clearer = None
+        if self._mail is not None:
+            self._mail.stop()
+            self._mail = None
         with self._lock:
             for conn in self._connections.values():
                 conn.close()

@@ -8,8 +8,9 @@ The configuration table in docs/configuration.md is generated from this model
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -74,6 +75,12 @@ class Settings(BaseSettings):
         366, gt=0, description="Longest time window one listing may ask for, in days."
     )
     log_level: str = Field("INFO", description="Python log level of calgate's own loggers.")
+    clear_interval: float = Field(
+        300.0,
+        ge=0,
+        description="Seconds between clearing passes over the calendars marked `autoClear` "
+        "(docs/booking.md); 0 turns the schedule off.",
+    )
 
     @field_validator("data_dir")
     @classmethod
@@ -105,3 +112,114 @@ class Settings(BaseSettings):
     @property
     def effective_public_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    # -- notification mail (docs/notifications.md) ------------------------------------------
+    # Each also reads the bare name the room-booking tool uses (``SMTP_SERVER``...).
+    smtp_server: str | None = Field(
+        None,
+        validation_alias=AliasChoices("CALGATE_SMTP_SERVER", "SMTP_SERVER", "smtp_server"),
+        description="SMTP server for notification mails (also `SMTP_SERVER`). Unset: "
+        "notifications are off and nothing is queued.",
+    )
+    smtp_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        validation_alias=AliasChoices("CALGATE_SMTP_PORT", "SMTP_PORT", "smtp_port"),
+        description="SMTP port (also `SMTP_PORT`). Unset: 465 with implicit TLS, 587 with "
+        "STARTTLS, 25 for a plain relay.",
+    )
+    smtp_email: str | None = Field(
+        None,
+        validate_default=True,
+        validation_alias=AliasChoices("CALGATE_SMTP_EMAIL", "SMTP_EMAIL", "smtp_email"),
+        description="Sender address of notification mails (also `SMTP_EMAIL`); required with "
+        "an SMTP server.",
+    )
+    smtp_user_name: str | None = Field(
+        None,
+        validation_alias=AliasChoices("CALGATE_SMTP_USER_NAME", "SMTP_USER_NAME", "smtp_user_name"),
+        description="SMTP AUTH user name (also `SMTP_USER_NAME`). Unset: no AUTH.",
+    )
+    smtp_password: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("CALGATE_SMTP_PASSWORD", "SMTP_PASSWORD", "smtp_password"),
+        description="SMTP AUTH password (also `SMTP_PASSWORD`).",
+    )
+    smtp_sender_name: str | None = Field(
+        None,
+        validation_alias=AliasChoices(
+            "CALGATE_SMTP_SENDER_NAME", "SMTP_SENDER_NAME", "smtp_sender_name"
+        ),
+        description="Display name in the `From` header (also `SMTP_SENDER_NAME`).",
+    )
+    smtp_bcc: str | None = Field(
+        None,
+        validation_alias=AliasChoices("CALGATE_SMTP_BCC", "SMTP_BCC", "smtp_bcc"),
+        description="Blind copy of every notification to these addresses, comma-separated "
+        "(also `SMTP_BCC`).",
+    )
+    smtp_starttls: bool = Field(
+        False,
+        validation_alias=AliasChoices("CALGATE_SMTP_STARTTLS", "SMTP_STARTTLS", "smtp_starttls"),
+        description="Connect in plain text and upgrade with STARTTLS (port 587) instead of "
+        "implicit TLS (also `SMTP_STARTTLS`).",
+    )
+    smtp_ssl: bool = Field(
+        True,
+        validation_alias=AliasChoices("CALGATE_SMTP_SSL", "SMTP_SSL", "smtp_ssl"),
+        description="Implicit TLS (port 465). `false` with STARTTLS off: a plain relay "
+        "without TLS, e.g. a local MTA (also `SMTP_SSL`).",
+    )
+    smtp_ca_file: Path | None = Field(
+        None,
+        description="PEM file of extra CA certificates to trust for the SMTP server (a private "
+        "CA or a self-signed certificate). Certificates are always verified.",
+    )
+    smtp_timeout: float = Field(
+        30.0, gt=0, description="Seconds to wait for the SMTP server in each step."
+    )
+    outbox_interval: float = Field(
+        5.0, gt=0, description="Seconds between rounds of the mail delivery thread."
+    )
+    outbox_retry_base: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds before the first retry of a mail that could not be sent; the wait "
+        "doubles with each failure.",
+    )
+    outbox_retry_max: float = Field(
+        3600.0, gt=0, description="Longest wait between two tries of one mail, in seconds."
+    )
+    outbox_keep_days: int = Field(
+        30, ge=1, description="Days a sent mail stays in the outbox before it is purged."
+    )
+
+    @field_validator("smtp_email")
+    @classmethod
+    def _smtp_sender(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # a field validator, not a model one: its error shows this value only, never the
+        # password among the other inputs
+        if info.data.get("smtp_server") and not value:
+            raise ValueError("SMTP_EMAIL (the sender address) is required with SMTP_SERVER")
+        return value
+
+    @property
+    def smtp_enabled(self) -> bool:
+        return bool(self.smtp_server)
+
+    @property
+    def smtp_security(self) -> Literal["starttls", "ssl", "plain"]:
+        if self.smtp_starttls:
+            return "starttls"
+        return "ssl" if self.smtp_ssl else "plain"
+
+    @property
+    def effective_smtp_port(self) -> int:
+        if self.smtp_port is not None:
+            return self.smtp_port
+        return {"starttls": 587, "ssl": 465, "plain": 25}[self.smtp_security]
+
+    @property
+    def smtp_bcc_list(self) -> list[str]:
+        return [a.strip() for a in (self.smtp_bcc or "").split(",") if a.strip()]

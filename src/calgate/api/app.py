@@ -11,7 +11,17 @@ from fastapi.responses import RedirectResponse
 
 from calgate import __version__
 from calgate.api import problems
-from calgate.api.routes import calendars, changes, events, health, sources, tokens
+from calgate.api.routes import (
+    calendars,
+    changes,
+    clearing,
+    events,
+    freebusy,
+    health,
+    roombooking,
+    sources,
+    tokens,
+)
 from calgate.runtime import Runtime
 from calgate.settings import Settings
 
@@ -45,7 +55,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
     app.state.runtime = runtime
     problems.install(app)
-    for module in (health, tokens, sources, calendars, events, changes):
+    routers = (health, tokens, sources, calendars, events, changes, freebusy, clearing)
+    for module in (*routers, roombooking):  # the room-booking tool's /api/{calendar} last
         app.include_router(module.router)
 
     if runtime.embedded is not None:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -57,6 +58,11 @@ class CalendarRow(Base):
     time_zone: Mapped[str] = mapped_column(String(64))
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # booking policy (docs/booking.md): "allow" or "reject" overlapping busy events
+    overlap: Mapped[str] = mapped_column(String(16), default="allow", server_default="allow")
+    auto_clear: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    notification_template: Mapped[str | None] = mapped_column(Text, default=None)
+    notification_subject: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class TokenRow(Base):
@@ -167,3 +173,37 @@ class IdempotencyRow(Base):
     response: Mapped[str] = mapped_column(Text)
     headers: Mapped[dict] = mapped_column(JSON, default=dict)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class OutboxRow(Base):
+    """A notification mail waiting for delivery, or delivered (``sent_at``), or refused for
+    good (``failed_at``). Written in the transaction of the change it reports, so it exists
+    exactly when that change was committed; a worker claims it with a lease
+    (``claimed_by`` until ``claimed_until``) so no two workers send it (calgate.mail.outbox)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "sent_at", "failed_at", "next_attempt_at"),
+        Index("ix_outbox_sent", "sent_at"),
+        UniqueConstraint("message_id", name="uq_outbox_message_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    bcc: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # fixed when queued, so a resend after a crash between sending and recording is the same
+    # message to the receiver
+    message_id: Mapped[str] = mapped_column(String(255))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self) -> str:  # no addresses or contents in logs
+        return f"OutboxRow(id={self.id!r}, attempts={self.attempts!r}, sent={self.sent_at!r})"

@@ -23,6 +23,7 @@ from calgate.domain.ical_read import (
     exdates_of,
     model_or_none,
     organizer_of,
+    prioritized_of,
     priority_of,
     rdates_of,
     read_event,
@@ -125,6 +126,7 @@ def public_of(
         "transparency": enum_of(event, "TRANSP", TRANSP_IN),
         "privacy": enum_of(event, "CLASS", CLASS_IN),
         "priority": priority_of(event),
+        "prioritized": prioritized_of(event),
         "url": text_of(event, "URL"),
         "categories": categories_of(event),
         "organizer": Organizer.model_validate(organizer) if organizer else None,
@@ -224,6 +226,8 @@ def writable_of(read: ReadEvent) -> dict[str, Any]:
     priority = priority_of(event)
     if priority is not None:
         out["priority"] = priority
+    if prioritized_of(event):
+        out["prioritized"] = True
     url = text_of(event, "URL")
     if url is not None:
         out["url"] = url

@@ -143,6 +143,14 @@ def priority_of(event: Component) -> int | None:
     return number if 0 <= number <= 9 else None
 
 
+PRIORITIZED = "X-CALGATE-PRIORITIZED"
+
+
+def prioritized_of(event: Component) -> bool:
+    """calgate's booking priority flag (clearing keeps a prioritized booking)."""
+    return (text_of(event, PRIORITIZED) or "").strip().upper() == "TRUE"
+
+
 def categories_of(event: Component) -> list[str]:
     out: list[str] = []
     for prop in props(event, "CATEGORIES"):
@@ -345,6 +353,7 @@ __all__ = [
     "ACTION_IN",
     "CLASS_IN",
     "PARTSTAT_IN",
+    "PRIORITIZED",
     "ROLE_IN",
     "STATUS_IN",
     "TRANSP_IN",
@@ -362,6 +371,7 @@ __all__ = [
     "exdates_of",
     "model_or_none",
     "organizer_of",
+    "prioritized_of",
     "priority_of",
     "rdate_start",
     "rdates_of",

@@ -32,6 +32,7 @@ from calgate.domain.ical_read import (
     ACTION_IN,
     CLASS_IN,
     PARTSTAT_IN,
+    PRIORITIZED,
     ROLE_IN,
     STATUS_IN,
     TRANSP_IN,
@@ -44,6 +45,7 @@ from calgate.domain.ical_read import (
     effective_end,
     exdates_of,
     organizer_of,
+    prioritized_of,
     priority_of,
     rdate_start,
     read_event,
@@ -124,6 +126,7 @@ class _Editor:
         self._enum("TRANSP", self.body.transparency, TRANSP_IN)
         self._enum("CLASS", self.body.privacy, CLASS_IN)
         self._priority()
+        self._prioritized()
         self._text("URL", self.body.url)
         self._categories()
         self._organizer()
@@ -186,6 +189,15 @@ class _Editor:
             self._remove("PRIORITY")
         else:
             self._set("PRIORITY", [value])
+
+    def _prioritized(self) -> None:
+        wanted = self.body.prioritized
+        if wanted is None or prioritized_of(self.event) == wanted:
+            return  # absent: the stored flag stays (clients that do not know it keep it)
+        if wanted:
+            self._set(PRIORITIZED, ["TRUE"])
+        else:
+            self._remove(PRIORITIZED)
 
     def _categories(self) -> None:
         wanted = list(self.body.categories)

@@ -17,7 +17,8 @@ from calgate.schemas.events import EventPublic
 # The materialized form's version: raise it when the JSON form or the stored fields change.
 # An index built with an older one is re-materialized from its stored iCalendar on the next
 # sync (no server round trip). 2: occurrences say ``modified``; ``recurrenceDates``.
-FORMAT = 2
+# 3: ``prioritized``.
+FORMAT = 3
 HORIZON_BEFORE = timedelta(days=400)
 HORIZON_AFTER = timedelta(days=800)
 SEP = "\x1f"  # joins list values in one text column; never in checked input

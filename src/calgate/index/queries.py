@@ -108,7 +108,7 @@ def _ical_of(session: Session, row: Any) -> str:
     return text or ""
 
 
-def _candidates(session: Session, query: Query) -> list[Any]:
+def _candidates(session: Session, query: Query, columns: tuple[Any, ...] = _COLUMNS) -> list[Any]:
     row = IndexedEventRow
     cond = [
         row.calendar_id == query.calendar_id,
@@ -130,7 +130,7 @@ def _candidates(session: Session, query: Query) -> list[Any]:
     if query.attendee:
         email = query.attendee.lower().removeprefix("mailto:")
         cond.append(row.attendees.contains(SEP + email + SEP, autoescape=True))
-    return list(session.execute(select(*_COLUMNS).where(*cond)))
+    return list(session.execute(select(*columns).where(*cond)))
 
 
 def _covered(row: Any, query: Query) -> bool:
@@ -155,6 +155,13 @@ def _too_many(limit: int) -> InvalidInput:
 
 def _live(session: Session, row: Any, query: Query, budget: int) -> list[tuple[datetime, str]]:
     """Occurrences outside the materialized horizon: expand the stored object now."""
+    return [(start, text) for start, _, text in _live_bounded(session, row, query, budget)]
+
+
+def _live_bounded(
+    session: Session, row: Any, query: Query, budget: int
+) -> list[tuple[datetime, datetime, str]]:
+    """``_live`` with each occurrence's end as well (unreadable bounds: the window start)."""
     try:
         cal = ical.parse_ical(_ical_of(session, row))
     except InvalidInput:
@@ -172,7 +179,8 @@ def _live(session: Session, row: Any, query: Query, budget: int) -> list[tuple[d
     out = []
     for occ in events:
         bounds = occurrence_bounds(occ, query.floating_tz)
-        out.append((bounds[0] if bounds else query.start, public_json(occ)))
+        start, end = bounds if bounds else (query.start, query.start)
+        out.append((start, end, public_json(occ)))
     return out
 
 
@@ -278,3 +286,66 @@ def list_page(session: Session, query: Query, *, page_token: str | None) -> Page
     more = offset + query.limit < len(items)
     token = encode_page_token(offset + query.limit, query) if more else None
     return Page([i.json for i in chunk], token)
+
+
+# -- items with their own bounds (free/busy, conflicts) ------------------------------------
+@dataclass(frozen=True)
+class Timed:
+    """One item overlapping a window, occurrences of a series one by one, with its own start
+    and end (aware UTC; all-day and floating ones placed in the calendar's zone)."""
+
+    start: datetime
+    end: datetime
+    event_id: str
+    json: str
+
+
+def timed_items(
+    session: Session,
+    *,
+    calendar_id: str,
+    start: datetime,
+    end: datetime,
+    floating_tz: str,
+    max_items: int,
+) -> list[Timed]:
+    """Every item of a calendar overlapping [start, end) by the listing's rule (RFC 4791 9.9),
+    series expanded: from the materialized occurrences inside the horizon, live outside it.
+    More than ``max_items`` is a 422 naming the limit, as for expanded listings."""
+    query = Query(
+        calendar_id=calendar_id,
+        start=start,
+        end=end,
+        expand=True,
+        floating_tz=floating_tz,
+        max_items=max_items,
+    )
+    rows = _candidates(session, query, (*_COLUMNS, IndexedEventRow.last_end))
+    covered = [r.event_id for r in rows if r.recurring and _covered(r, query)]
+    out: list[Timed] = []
+    if covered:
+        occ = OccurrenceRow
+        found = session.execute(
+            select(occ.event_id, occ.start, occ.end, occ.public_json).where(
+                occ.calendar_id == calendar_id,
+                occ.event_id.in_(covered),
+                _overlap(occ.start, occ.end, start, end),
+            )
+        )
+        out.extend(Timed(instant(s, UTC), instant(e, UTC), i, t) for i, s, e, t in found)
+    covered_ids = set(covered)
+    for row in rows:
+        if len(out) > max_items:
+            raise _too_many(max_items)
+        if not row.recurring:
+            if row.first_start is None:
+                continue  # no readable start: not placed in time
+            first = instant(row.first_start, UTC)
+            last = instant(row.last_end, UTC) if row.last_end else first
+            out.append(Timed(first, max(first, last), row.event_id, row.public_json or "{}"))
+        elif row.event_id not in covered_ids:
+            for s, e, text in _live_bounded(session, row, query, max_items - len(out)):
+                out.append(Timed(s, e, row.event_id, text))
+    if len(out) > max_items:
+        raise _too_many(max_items)
+    return out

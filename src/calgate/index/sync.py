@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
+from urllib.parse import urljoin
 
 from calgate.db.models import CalendarRow, SourceRow
 from calgate.domain.ids import id_from_href
@@ -22,6 +23,7 @@ from calgate.errors import SyncTokenRejected, SyncUnsupported
 from calgate.index import store
 from calgate.index.materialize import FORMAT, Materialized, materialize
 from calgate.upstream import RemoteObject
+from calgate.upstream.hrefs import path_key
 
 if TYPE_CHECKING:
     from calgate.runtime import Runtime
@@ -155,18 +157,19 @@ class Indexer:
                     delta = conn.sync_collection(url, None)
                     token = None
                 full = token is None
-                listing = delta.changed
+                listing = {path_key(h): etag for h, etag in delta.changed.items()}
+                gone = [path_key(h) for h in delta.deleted]
                 # an incremental sync reads only what its delta names from the index
-                names = None if full else set(listing) | set(delta.deleted) | touched
+                names = None if full else set(listing) | set(gone) | touched
                 known = self._known(calendar.id, names)
-                deleted = [h for h in delta.deleted if h in known]
+                deleted = [h for h in gone if h in known]
                 if full:
                     deleted = [h for h in known if h not in listing]
                 changed = [h for h, etag in listing.items() if etag is None or known.get(h) != etag]
                 if not full:
                     # calgate's own writes since the token: a delete and an identical re-create
                     # cancel out in the delta, so check them directly.
-                    unseen = [h for h in touched if h not in listing and h not in delta.deleted]
+                    unseen = [h for h in touched if h not in listing and h not in gone]
                     changed += unseen
                 new_token = delta.token
                 mode = "sync-collection"
@@ -178,16 +181,16 @@ class Indexer:
             if new_ctag is not None and new_ctag == old_ctag:
                 self._touch(calendar.id, token=None, ctag=new_ctag)
                 return SyncReport("ctag")
-            listing = conn.list_hrefs(url)
+            listing = {path_key(h): etag for h, etag in conn.list_hrefs(url).items()}
             known = self._known(calendar.id, None)
             deleted = [h for h in known if h not in listing]
             changed = [h for h, etag in listing.items() if etag is None or known.get(h) != etag]
             full = True
             mode = "etag"
-        fetched = conn.multiget(url, changed) if changed else []
+        fetched = conn.multiget(url, [urljoin(url, h) for h in changed]) if changed else []
         if mode == "sync-collection" and not full:
             # a touched href the server no longer has was deleted (after a re-create, maybe)
-            got = {obj.href for obj in fetched}
+            got = {path_key(obj.href) for obj in fetched}
             deleted += [h for h in touched if h in changed and h not in got and h in known]
         self._apply(calendar, fetched, deleted, token=new_token, ctag=new_ctag, checked=touched)
         return SyncReport(mode, fetched=len(fetched), deleted=len(deleted), full=full)
@@ -239,7 +242,7 @@ class Indexer:
                     session,
                     state,
                     event_id=id_from_href(obj.href),
-                    href=obj.href,
+                    href=path_key(obj.href),
                     etag=obj.etag,
                     ical=obj.ical,
                     fields=fields,
@@ -254,6 +257,7 @@ class Indexer:
     def record_write(
         self, calendar: CalendarRow, *, href: str, etag: str | None, ical: str
     ) -> None:
+        href = path_key(href)
         obj = RemoteObject(href=href, etag=etag, ical=ical)
         fields = self._materialize(calendar, obj)
         with self._lock(calendar.id), self.runtime.db.session() as session:
@@ -270,6 +274,7 @@ class Indexer:
             store.touch(state, href)
 
     def record_delete(self, calendar: CalendarRow, *, href: str) -> None:
+        href = path_key(href)
         with self._lock(calendar.id), self.runtime.db.session() as session:
             state = store.sync_state(session, calendar_id=calendar.id, for_update=True)
             store.delete_object(session, state, event_id=id_from_href(href))

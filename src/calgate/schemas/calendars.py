@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -22,6 +22,20 @@ class CalendarPublic(ApiModel):
         description="What the calendar's server supports and what calgate emulates (probed "
         "when the source was connected).",
     )
+    overlap: Literal["allow", "reject"] = Field(
+        "allow",
+        description="`reject`: a create or change that overlaps a busy event is a 409 "
+        "(docs/booking.md).",
+    )
+    auto_clear: bool = Field(
+        False, description="Cleared of cancelled and overlapping bookings on a schedule."
+    )
+    notification_template: str | None = Field(
+        None, description="Jinja2 body of the mails clearing sends; null: the default."
+    )
+    notification_subject: str | None = Field(
+        None, description="Jinja2 subject of those mails; null: the default."
+    )
     created: UtcDateTime
     updated: UtcDateTime
 
@@ -40,5 +54,11 @@ class CalendarCreate(ApiInput):
 
 
 class CalendarUpdate(ApiInput):
+    """Absent fields stay; ``null`` resets the notification texts to the defaults."""
+
     name: str | None = Field(None, min_length=1, max_length=200)
     time_zone: str | None = None
+    overlap: Literal["allow", "reject"] | None = None
+    auto_clear: bool | None = None
+    notification_template: str | None = Field(None, max_length=20000)
+    notification_subject: str | None = Field(None, max_length=500)

@@ -222,6 +222,11 @@ class EventWrite(_Schema, TextChecked):
     transparency: Annotated[Transparency | None, BeforeValidator(_lower)] = None
     privacy: Annotated[Privacy | None, BeforeValidator(_lower)] = None
     priority: Annotated[int, Field(ge=0, le=9)] | None = None
+    prioritized: bool | None = Field(
+        None,
+        description="A booking that wins when clearing overlaps (X-CALGATE-PRIORITIZED); "
+        "absent keeps the stored flag.",
+    )
     url: str | None = None
     categories: list[str] = []
     organizer: Organizer | None = None
@@ -348,6 +353,7 @@ class EventPublic(_Schema):
     transparency: Transparency | None = None
     privacy: Privacy | None = None
     priority: int | None = None
+    prioritized: bool = False
     url: str | None = None
     categories: list[str] = []
     organizer: Organizer | None = None

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from calgate.db.models import CalendarRow, SourceRow
 from calgate.domain.access import Grant, Role
+from calgate.domain.notification import check_subject, check_template
 from calgate.domain.timezones import resolve_zone
 from calgate.errors import Conflict, InvalidInput, NotFound, PermissionDenied, UpstreamError
 from calgate.runtime import EMBEDDED_SOURCE_ID, Runtime
@@ -28,6 +29,10 @@ def to_public(runtime: Runtime, row: CalendarRow, source: SourceRow) -> Calendar
         source=source.id,
         caldav_url=runtime.public_calendar_url(row, source),
         capabilities=source.capabilities,
+        overlap=row.overlap,
+        auto_clear=row.auto_clear,
+        notification_template=row.notification_template,
+        notification_subject=row.notification_subject,
         created=row.created,
         updated=row.updated,
     )
@@ -67,6 +72,19 @@ def update_calendar(
         row.time_zone = changes.time_zone
     if changes.name is not None:
         row.name = changes.name
+    if changes.overlap is not None:
+        row.overlap = changes.overlap
+    if changes.auto_clear is not None:
+        row.auto_clear = changes.auto_clear
+    given = changes.model_fields_set
+    if "notification_template" in given:
+        if changes.notification_template:
+            check_template(changes.notification_template)
+        row.notification_template = changes.notification_template or None
+    if "notification_subject" in given:
+        if changes.notification_subject:
+            check_subject(changes.notification_subject)
+        row.notification_subject = changes.notification_subject or None
     row.updated = datetime.now(UTC)
     return row, source
 

@@ -27,6 +27,7 @@ from calgate.errors import InvalidInput, NotFound, PreconditionFailed
 from calgate.index import queries
 from calgate.runtime import Runtime
 from calgate.schemas.events import EventPublic, EventWrite
+from calgate.services import booking
 from calgate.upstream import CalDAVConnection, RemoteObject
 
 log = logging.getLogger(__name__)
@@ -229,15 +230,31 @@ def create_event(
 
 
 def store_new(
-    ctx: CalendarContext, event_id: str, cal: Calendar, *, text: str | None = None
+    ctx: CalendarContext,
+    event_id: str,
+    cal: Calendar,
+    *,
+    text: str | None = None,
+    held_by: str | None = None,
 ) -> EventPublic:
     """PUT a new object (If-None-Match: *; ``text``: exactly this, else ``cal`` serialized),
-    index it, and answer with it."""
+    index it, and answer with it. Under the calendar's booking policy (``held_by``: an event
+    whose time the new one takes over, as a split's new part does)."""
     href = ctx.href_for(event_id)
     text = text if text is not None else _serialize(cal)
-    etag = ctx.conn.put(href, text, if_none_match=True)
-    ctx.runtime.indexer.record_write(ctx.calendar, href=href, etag=etag, ical=text)
-    return ctx.public(cal, href, etag)
+    with booking.guard(ctx, event_id, cal, held_by=held_by):
+        stored = ctx.conn.write(href, text, if_none_match=True)
+        ctx.runtime.indexer.record_write(
+            ctx.calendar, href=href, etag=stored.etag, ical=stored.ical
+        )
+    return ctx.public(_as_stored(cal, text, stored), href, stored.etag)
+
+
+def _as_stored(cal: Calendar, sent: str, stored: RemoteObject) -> Calendar:
+    """The object the server holds: ``cal`` unless the server changed what was sent."""
+    if stored.ical == sent:
+        return cal
+    return _parse_remote(stored) or cal
 
 
 # An entity tag (RFC 9110 section 8.8.3): optional ``W/``, then a quoted opaque-tag, which may
@@ -366,13 +383,16 @@ def _put_edit(
     server says the object changed underneath (its own 412), the index is refreshed before the
     412 goes back to the client."""
     text = text if text is not None else _serialize(cal)
-    try:
-        new_etag = ctx.conn.put(href, text, if_match=etag)
-    except PreconditionFailed:
-        ctx.runtime.indexer.sync(ctx.calendar, ctx.source)
-        raise
-    ctx.runtime.indexer.record_write(ctx.calendar, href=href, etag=new_etag, ical=text)
-    return new_etag
+    with booking.guard(ctx, id_from_href(href), cal):
+        try:
+            stored = ctx.conn.write(href, text, if_match=etag)
+        except PreconditionFailed:
+            ctx.runtime.indexer.sync(ctx.calendar, ctx.source)
+            raise
+        ctx.runtime.indexer.record_write(
+            ctx.calendar, href=href, etag=stored.etag, ical=stored.ical
+        )
+    return stored.etag
 
 
 def delete_event(ctx: CalendarContext, event_id: str, *, if_match: str | None) -> None:

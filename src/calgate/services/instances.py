@@ -163,7 +163,8 @@ def edit_following(
     if split.new is None:
         new_etag = _put_edit(ctx, href, split.old, etag)
         return ctx.public(split.old, href, new_etag), False
-    new = store_new(ctx, str(ical.uid_of(split.new) or uuid.uuid4()), split.new)
+    new_id = str(ical.uid_of(split.new) or uuid.uuid4())
+    new = store_new(ctx, new_id, split.new, held_by=event_id)
     new_href = ctx.href_for(new.id)
     try:
         _put_edit(ctx, href, split.old, etag)

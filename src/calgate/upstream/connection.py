@@ -9,6 +9,7 @@ thread gets its own ``DAVClient`` (and so its own HTTP session), made on first u
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -24,6 +25,7 @@ from calgate.upstream.davxml import DavResource, crlf
 from calgate.upstream.errors import translated, upstream_error
 from calgate.upstream.hrefs import public_url, resolve_href, same_resource, without_user_info
 from calgate.upstream.models import Credentials, DiscoveredCalendar, RemoteObject, SyncDelta
+from calgate.upstream.quirks import detect_server, features_for
 from calgate.upstream.timezones import vtimezone_calendar
 
 XML = davxml.CONTENT_TYPE
@@ -207,6 +209,36 @@ class CalDAVConnection:
         if if_match is not None and if_none_match:
             raise ValueError("give if_match or if_none_match, not both")
         url = self.resolve(href)
+        etag, _ = self._put(url, ical, if_match=if_match, if_none_match=if_none_match)
+        if etag:
+            return etag
+        # RFC 4791 section 5.3.4: no ETag means the server may have changed the data; ask.
+        try:
+            found = self.propfind(url, [davxml.GETETAG], depth=0)
+        except CalgateError:
+            return None
+        return next((r.text(davxml.GETETAG) for r in found if r.text(davxml.GETETAG)), None)
+
+    def write(
+        self, href: str, ical: str, *, if_match: str | None = None, if_none_match: bool = False
+    ) -> RemoteObject:
+        """PUT, and the object as the server now holds it: the text sent when the server
+        answers with an ETag (RFC 4791 5.3.4: it stored the data unchanged) and is not known
+        to change objects anyway (``quirks``: ``rewrites_on_put``), else the object read back."""
+        url = self.resolve(href)
+        etag, headers = self._put(url, ical, if_match=if_match, if_none_match=if_none_match)
+        if etag and not features_for(detect_server(headers))["rewrites_on_put"]:
+            return RemoteObject(href=url, etag=etag, ical=ical)
+        try:
+            return self.get(url)
+        except CalgateError:
+            return RemoteObject(href=url, etag=None, ical=ical)
+
+    def _put(
+        self, url: str, ical: str, *, if_match: str | None, if_none_match: bool
+    ) -> tuple[str | None, Mapping[str, str]]:
+        if if_match is not None and if_none_match:
+            raise ValueError("give if_match or if_none_match, not both")
         headers = {"Content-Type": ICAL}
         if if_match is not None:
             headers["If-Match"] = if_match
@@ -214,14 +246,7 @@ class CalDAVConnection:
             headers["If-None-Match"] = "*"
         response = self.request("PUT", url, ical, headers)
         etag = response.headers.get("ETag")
-        if etag:
-            return str(etag)
-        # RFC 4791 section 5.3.4: no ETag means the server may have changed the data; ask.
-        try:
-            found = self.propfind(url, [davxml.GETETAG], depth=0)
-        except CalgateError:
-            return None
-        return next((r.text(davxml.GETETAG) for r in found if r.text(davxml.GETETAG)), None)
+        return (str(etag) if etag else None), response.headers
 
     def delete(self, href: str, *, if_match: str | None = None) -> None:
         url = self.resolve(href)

@@ -42,6 +42,12 @@ def resolve_href(base: str, href: str) -> str:
     return urlunsplit((parts.scheme.lower(), parts.netloc, path, parts.query, ""))
 
 
+def path_key(href: str) -> str:
+    """A normalized href without scheme and host: how the index keys an object, so that every
+    calgate process agrees (the embedded store's internal address differs per process)."""
+    return urlsplit(href).path or "/"
+
+
 def same_resource(a: str, b: str) -> bool:
     """Whether two normalized URLs name the same resource (a trailing slash does not count)."""
     return a.rstrip("/") == b.rstrip("/")

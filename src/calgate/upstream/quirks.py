@@ -35,6 +35,9 @@ class Features(TypedDict):
     sync_limit: SyncLimit | None  # see ``SyncLimit``; None: unknown or no sync-collection
     multiget_404_fails_report: bool  # one missing href fails the whole calendar-multiget
     scheduling: bool  # RFC 6638 (calendar-auto-schedule, a schedule inbox)
+    # Stores a PUT's object changed yet answers with an ETag (RFC 4791 5.3.4 says it should
+    # not): Cyrus 3.6 drops VLOCATION components, for one. calgate reads such objects back.
+    rewrites_on_put: bool
 
 
 DEFAULT_FEATURES: Features = {
@@ -47,6 +50,7 @@ DEFAULT_FEATURES: Features = {
     "sync_limit": None,
     "multiget_404_fails_report": True,
     "scheduling": False,
+    "rewrites_on_put": True,
 }
 
 SERVER_FEATURES: dict[str, Features] = {
@@ -60,6 +64,7 @@ SERVER_FEATURES: dict[str, Features] = {
         "sync_limit": "ignored",
         "multiget_404_fails_report": False,
         "scheduling": False,
+        "rewrites_on_put": False,
     },
     "xandikos": {
         "sync_collection": True,
@@ -71,6 +76,7 @@ SERVER_FEATURES: dict[str, Features] = {
         "sync_limit": "truncated",
         "multiget_404_fails_report": False,
         "scheduling": True,
+        "rewrites_on_put": False,
     },
     "cyrus": {
         "sync_collection": True,
@@ -82,6 +88,7 @@ SERVER_FEATURES: dict[str, Features] = {
         "sync_limit": "paged",
         "multiget_404_fails_report": False,
         "scheduling": True,
+        "rewrites_on_put": True,
     },
     "sabredav": {  # Sabre 1.8 as packaged by Debian: no sync-collection, no scheduling
         "sync_collection": False,  # 403 with DAV:supported-report
@@ -93,6 +100,7 @@ SERVER_FEATURES: dict[str, Features] = {
         "sync_limit": None,
         "multiget_404_fails_report": True,  # 404 "Calendar object not found" for the REPORT
         "scheduling": False,
+        "rewrites_on_put": False,
     },
 }
 

@@ -1,0 +1,84 @@
+"""The room-booking tool's routes, unchanged, so its clients work against calgate: create an
+event from ``{"name", "start", "end"}``, delete one, clear bookings. Same Bearer tokens.
+(The tool's README spells the create route both ``/events/`` and ``/event``; both work.)"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import Field
+
+from calgate.api.deps import GrantDep, RuntimeDep
+from calgate.api.routes.clearing import clear_one
+from calgate.domain.access import Role
+from calgate.schemas.base import ApiInput
+from calgate.schemas.calendars import SLUG_PATTERN
+from calgate.schemas.events import EventWrite
+from calgate.services import events
+from calgate.services.calendars import get_visible, require_role, visible_calendars
+
+router = APIRouter(prefix="/api", tags=["room-booking compatibility"])
+
+CalendarId = Annotated[str, Path(pattern=SLUG_PATTERN)]
+
+
+class SimpleBooking(ApiInput):
+    name: str = Field(min_length=1, max_length=1000)
+    start: str
+    end: str
+
+
+def _context(runtime: Any, grant: Any, calendar_id: str) -> events.CalendarContext:
+    with runtime.db.session() as session:
+        calendar, source = get_visible(session, grant, calendar_id)
+    require_role(grant, Role.write, "changing events")
+    return events.CalendarContext(runtime, calendar, source)
+
+
+# 200, as the tool answers (a Django Ninja route without a declared status; its README gives
+# 204 for DELETE only)
+@router.post("/{calendar_id}/events/")
+@router.post("/{calendar_id}/events", include_in_schema=False)
+@router.post("/{calendar_id}/event", include_in_schema=False)
+def create_booking(
+    body: SimpleBooking, runtime: RuntimeDep, grant: GrantDep, calendar_id: CalendarId
+) -> dict[str, str]:
+    """Book: a local time without an offset is in the calendar's time zone. Answers the new
+    event's id; the calendar's booking policy applies (409 on an overlap under ``reject``)."""
+    ctx = _context(runtime, grant, calendar_id)
+    write = EventWrite.model_validate({"title": body.name, "start": body.start, "end": body.end})
+    return {"id": events.create_event(ctx, write).id}
+
+
+@router.delete("/{calendar_id}/events/{event_id}", status_code=204)
+@router.delete("/{calendar_id}/event/{event_id}", status_code=204, include_in_schema=False)
+def delete_booking(
+    runtime: RuntimeDep,
+    grant: GrantDep,
+    calendar_id: CalendarId,
+    event_id: Annotated[str, Path(min_length=1, max_length=400)],
+) -> Response:
+    events.delete_event(_context(runtime, grant, calendar_id), event_id, if_match=None)
+    return Response(status_code=204)
+
+
+@router.delete("/clear-bookings")
+def clear_bookings(
+    runtime: RuntimeDep,
+    grant: GrantDep,
+    calendar: Annotated[str | None, Query(pattern=SLUG_PATTERN)] = None,
+    test: Annotated[str | None, Query(description="1 or ok: report only")] = None,
+) -> Any:
+    """One calendar's report, or (no ``calendar``) a list: every calendar the token sees."""
+    dry_run = (test or "").lower() in ("1", "ok", "true")
+    if calendar is not None:
+        return clear_one(runtime, grant, calendar, dry_run=dry_run)
+    with runtime.db.session() as session:
+        ids = [c.id for c, _ in visible_calendars(session, grant)]
+    if not dry_run:
+        require_role(grant, Role.write, "clearing bookings")
+    return [clear_one(runtime, grant, cal_id, dry_run=dry_run) for cal_id in ids]
+
+
+__all__ = ["router"]

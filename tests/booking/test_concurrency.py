@@ -1,0 +1,76 @@
+"""50 parallel requests for one slot: exactly one booking, 49 conflicts, and the CalDAV server
+(read directly) holds exactly one event. Real `calgate serve` processes on real ports: one on
+SQLite, and two sharing one PostgreSQL database (and one embedded store)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import caldav
+import httpx2 as httpx
+import pytest
+
+from tests.test_serve import Served
+
+TOKEN = "cg_booking-concurrency-token-1234567890"
+H = {"Authorization": f"Bearer {TOKEN}"}
+N = 50
+
+
+def _race(bases: list[str]) -> list[int]:
+    slot = {"start": "2026-05-04T10:00:00Z", "end": "2026-05-04T11:00:00Z"}
+
+    def one(i: int) -> int:
+        body = {"title": f"Request {i}", **slot}
+        base = bases[i % len(bases)]
+        with httpx.Client(timeout=120) as http:
+            return http.post(
+                f"{base}/api/v1/calendars/default/events", headers=H, json=body
+            ).status_code
+
+    with ThreadPoolExecutor(max_workers=N) as pool:
+        return list(pool.map(one, range(N)))
+
+
+def _events_on_server(base: str) -> list[str]:
+    dav = caldav.DAVClient(url=f"{base}/dav/", username="checker", password=TOKEN)
+    try:
+        calendar = dav.principal().calendars()[0]
+        return [str(e.icalendar_component["SUMMARY"]) for e in calendar.events()]
+    finally:
+        dav.close()
+
+
+def _reject(base: str) -> None:
+    resp = httpx.patch(f"{base}/api/v1/calendars/default", headers=H, json={"overlap": "reject"})
+    assert resp.status_code == 200, resp.text
+
+
+def test_fifty_requests_one_process_sqlite(tmp_path: Path):
+    served = Served(tmp_path / "data", env={"CALGATE_ADMIN_TOKEN": TOKEN})
+    try:
+        _reject(served.base)
+        codes = _race([served.base])
+        assert sorted(codes) == [201] + [409] * (N - 1), codes
+        assert len(_events_on_server(served.base)) == 1
+    finally:
+        served.stop()
+
+
+@pytest.mark.postgres
+def test_fifty_requests_two_processes_one_postgres(tmp_path: Path, postgres_database: str):
+    env = {"CALGATE_ADMIN_TOKEN": TOKEN, "CALGATE_DATABASE_URL": postgres_database}
+    first = Served(tmp_path / "data", env=env)
+    second = None
+    try:
+        second = Served(tmp_path / "data", env=env)
+        _reject(first.base)
+        codes = _race([first.base, second.base])
+        assert sorted(codes) == [201] + [409] * (N - 1), codes
+        assert len(_events_on_server(first.base)) == 1
+        assert len(_events_on_server(second.base)) == 1
+    finally:
+        first.stop()
+        if second is not None:
+            second.stop()
