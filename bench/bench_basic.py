@@ -299,7 +299,23 @@ def write_report(
         '  ("Request body too short: 0") when several requests shared its session.',
         "",
     ]
-    args.report.write_text("\n".join(lines))
+    write_section(args.report, lines)
+
+
+BEGIN, END = "<!-- bench_basic:begin -->", "<!-- bench_basic:end -->"
+
+
+def write_section(report: Path, lines: list[str]) -> None:
+    """This benchmark's part of the report, between its markers; the other benchmarks'
+    sections (free/busy, clearing) stay. A report from before the markers: its head is ours."""
+    old = report.read_text() if report.exists() else ""
+    if BEGIN in old and END in old:
+        rest = old.split(END, 1)[1]
+    else:
+        found = [i for i in (old.find("\n<!-- bench_"), old.find("\n## Clearing")) if i >= 0]
+        rest = old[min(found) :] if found else ""
+    tail = "\n\n" + rest.lstrip("\n") if rest.strip() else "\n"
+    report.write_text("\n".join([BEGIN, *lines, END]) + tail)
 
 
 if __name__ == "__main__":
