@@ -19,7 +19,7 @@ Rules (see also :mod:`calgate.domain.timezones` for how times are read):
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from icalendar import Alarm, Calendar, Component, Event, vCalAddress, vDDDLists
@@ -471,8 +471,9 @@ def _finish(cal: Calendar, event: Component, used_before: set[str] | None) -> No
     start = time_of(first(event, "DTSTART"))
     if start is not None:
         day = start.date() if isinstance(start, datetime) else start
-        first_date = min(first_date, day - timedelta(days=366))
-        last_date = max(last_date, day + timedelta(days=366 * 2))
+        # clamped: an event near the end of the calendar (year 9998) still gets its zone
+        first_date = min(first_date, max(day, date.min + timedelta(days=366)) - timedelta(days=366))
+        last_date = max(last_date, min(day, date.max - timedelta(days=732)) + timedelta(days=732))
     position = len([c for c in cal.subcomponents if getattr(c, "name", None) == "VTIMEZONE"])
     for tzid in sorted(missing):
         try:

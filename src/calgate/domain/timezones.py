@@ -71,6 +71,21 @@ def parse_time(text: str) -> Time:
     return datetime.fromisoformat(value).replace(microsecond=0)
 
 
+# Python's calendar ends at the years 1 and 9999; an event keeps a year clear of both, so the
+# arithmetic done on it (UTC conversion, VTIMEZONE spans, the index horizon) cannot overflow.
+FIRST_EVENT_YEAR = 2
+LAST_EVENT_YEAR = 9998
+
+
+def check_event_year(value: Time) -> None:
+    """ValueError when an event time lies outside the years calgate stores."""
+    if not FIRST_EVENT_YEAR <= value.year <= LAST_EVENT_YEAR:
+        raise ValueError(
+            f"{value.isoformat()} is outside the years calgate stores events in "
+            f"({FIRST_EVENT_YEAR:04d} to {LAST_EVENT_YEAR})"
+        )
+
+
 def parse_duration(text: str) -> timedelta:
     """An ISO 8601 / RFC 5545 duration (``PT1H30M``, ``P1D``, ``-PT15M``). Raises ValueError.
 
@@ -82,13 +97,16 @@ def parse_duration(text: str) -> timedelta:
         raise ValueError(f"not an ISO 8601 duration such as 'PT1H30M' or 'P1D': {text!r}")
     if "T" in text.upper() and not any(parts[k] for k in ("hours", "minutes", "seconds")):
         raise ValueError(f"a 'T' must be followed by hours, minutes or seconds: {text!r}")
-    delta = timedelta(
-        weeks=int(parts["weeks"] or 0),
-        days=int(parts["days"] or 0),
-        hours=int(parts["hours"] or 0),
-        minutes=int(parts["minutes"] or 0),
-        seconds=int(parts["seconds"] or 0),
-    )
+    try:
+        delta = timedelta(
+            weeks=int(parts["weeks"] or 0),
+            days=int(parts["days"] or 0),
+            hours=int(parts["hours"] or 0),
+            minutes=int(parts["minutes"] or 0),
+            seconds=int(parts["seconds"] or 0),
+        )
+    except OverflowError:
+        raise ValueError(f"the duration {text!r} is longer than any calendar can hold") from None
     return -delta if parts["sign"] == "-" else delta
 
 
@@ -257,13 +275,16 @@ def zone_of(value: Time | None, tzid: str | None) -> EventZone:
 
 
 __all__ = [
+    "FIRST_EVENT_YEAR",
     "FLOATING",
+    "LAST_EVENT_YEAR",
     "UTC",
     "UTC_LABEL",
     "UTC_ZONE",
     "EventZone",
     "Time",
     "add_duration",
+    "check_event_year",
     "format_duration",
     "format_public",
     "format_utc",

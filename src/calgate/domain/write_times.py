@@ -39,6 +39,7 @@ from calgate.domain.timezones import (
     EventZone,
     Time,
     add_duration,
+    check_event_year,
     format_public,
     iana_zone,
     instant,
@@ -130,12 +131,22 @@ def desired_times(body: EventWrite, *, default_tz: str, stored: EventZone | None
             raise bad("#/end", "end must be after start")
     elif body.duration is not None:
         duration = parse_duration(body.duration)
-        end = add_duration(start, duration)
+        end = _ended(start, duration, "#/duration")
         mode = "duration"
     else:
         end = add_duration(start, ALL_DAY_DURATION if is_date(start) else DEFAULT_TIMED_DURATION)
         mode = "default"
     return DesiredTimes(zone, start, end, mode, duration)
+
+
+def _ended(start: Time, duration: timedelta, pointer: str) -> Time:
+    """``start + duration``, refused when it leaves the years calgate stores."""
+    try:
+        end = add_duration(start, duration)
+        check_event_year(end)
+    except (OverflowError, ValueError):
+        raise bad(pointer, "the event would end outside the years calgate stores") from None
+    return end
 
 
 def _order(value: Time, zone: EventZone, default_tz: str) -> datetime:

@@ -25,7 +25,13 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from calgate.domain.recurrence import check_rrule, combination_error, normalize_by_day
-from calgate.domain.timezones import is_aware, is_date, parse_duration, parse_time
+from calgate.domain.timezones import (
+    check_event_year,
+    is_aware,
+    is_date,
+    parse_duration,
+    parse_time,
+)
 from calgate.errors import FieldError, InvalidInput
 from calgate.schemas.base import TextChecked
 
@@ -45,11 +51,12 @@ def _lower(value: Any) -> Any:
 
 def _time(value: str) -> str:
     try:
-        parse_time(value)
+        parsed = parse_time(value)
     except ValueError:
         raise ValueError(
             f"{value!r} is not an ISO 8601 date (2026-03-29) or date-time (2026-03-29T09:00:00)"
         ) from None
+    check_event_year(parsed)
     return value
 
 

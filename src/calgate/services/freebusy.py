@@ -61,10 +61,15 @@ def _bound(value: str, pointer: str, zone: ZoneInfo) -> datetime:
         ) from exc
     if not isinstance(parsed, datetime):
         assert isinstance(parsed, date)
-        return datetime(parsed.year, parsed.month, parsed.day, tzinfo=zone).astimezone(UTC)
+        parsed = datetime(parsed.year, parsed.month, parsed.day)
     if parsed.utcoffset() is None:
         parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # a local time within hours of year 1 or 9999, west or east of UTC
+        raise InvalidInput.field(
+            pointer, f"{value!r} in {zone.key} lies outside the years 1 to 9999 in UTC"
+        ) from None
 
 
 def window(start: str, end: str, time_zone: str | None, *, max_days: int) -> Window:
@@ -91,6 +96,15 @@ def _duration(value: str | None, pointer: str, *, positive: bool) -> timedelta:
             pointer, f"must be {'longer than zero' if positive else 'zero or more'}"
         )
     return delta
+
+
+def _shifted(value: datetime, delta: timedelta, pointer: str) -> datetime:
+    try:
+        return value + delta
+    except OverflowError:
+        raise InvalidInput.field(
+            pointer, "the buffer reaches outside the years 1 to 9999; use a shorter one"
+        ) from None
 
 
 def _calendars(
@@ -193,7 +207,12 @@ def availability(runtime: Runtime, grant: Grant, body: AvailabilityQuery) -> Ava
     ids = list(dict.fromkeys(c for g in groups for c in g.calendars))
     calendars = _calendars(runtime, grant, ids)
     # buffers may reach past the window: what lies there counts too
-    busy = _busy(runtime, calendars, win.start - before, win.end + after)
+    busy = _busy(
+        runtime,
+        calendars,
+        _shifted(win.start, -before, "#/bufferBefore"),
+        _shifted(win.end, after, "#/bufferAfter"),
+    )
     slots = freebusy.free_slots(
         busy,
         groups,
