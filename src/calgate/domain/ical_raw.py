@@ -2,7 +2,8 @@
 (RFC 4791 section 4.1), checked before it is stored as sent (pure, no I/O).
 
 One VCALENDAR holding VEVENTs of one UID: at most one master, no RECURRENCE-ID twice, no METHOD
-(that is iTIP's, not storage's), VTIMEZONEs allowed, nothing else. Each refusal is a 422 that
+(that is iTIP's, not storage's), VTIMEZONEs allowed, nothing else; each VEVENT with a readable
+DTSTART, a DTEND of its value type and a rule that can be computed. Each refusal is a 422 that
 names what to change.
 """
 
@@ -10,9 +11,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from icalendar import Calendar
+from icalendar import Calendar, Component
 
-from calgate.domain.ical_parse import first, parse_ical, text_of, time_of
+from calgate.domain.ical_parse import first, parse_ical, props, text_of, time_of
+from calgate.domain.recurrence import validate_rrule
+from calgate.domain.timezones import check_event_year, is_date
 from calgate.errors import InvalidInput
 
 _ALLOWED = {"VEVENT", "VTIMEZONE"}
@@ -52,7 +55,49 @@ def check_object(text: str) -> tuple[Calendar, str]:
     twice = sorted(r for r, n in rids.items() if n > 1)
     if twice:
         raise InvalidInput.field("#", "RECURRENCE-ID appears more than once: " + ", ".join(twice))
+    for event in events:
+        _check_times(event)
     return cal, distinct[0]
+
+
+def _check_times(event: Component) -> None:
+    """What every server and calgate's own recurrence math need of a VEVENT's times (RFC 5545
+    3.6.1, 3.3.10): a readable DTSTART, a DTEND of the same value type, a computable RRULE,
+    years calgate can do arithmetic on. Stored as sent otherwise (a DTEND before DTSTART too)."""
+    where = _which(event)
+    start = time_of(first(event, "DTSTART"))
+    if start is None:
+        raise InvalidInput.field("#", f"{where} needs a readable DTSTART")
+    for name in ("DTSTART", "DTEND", "RECURRENCE-ID"):
+        value = time_of(first(event, name))
+        if value is None:
+            continue
+        try:
+            check_event_year(value)
+        except ValueError as exc:
+            raise InvalidInput.field("#", f"{where}: {name} {exc}") from None
+    if "DTEND" in event:
+        end = time_of(first(event, "DTEND"))
+        if end is None:
+            raise InvalidInput.field("#", f"{where}: DTEND cannot be read")
+        if is_date(end) != is_date(start):
+            kind = "a date (VALUE=DATE)" if is_date(start) else "a date-time"
+            raise InvalidInput.field(
+                "#", f"{where}: DTEND must be {kind} like DTSTART (RFC 5545 3.6.1)"
+            )
+        if "DURATION" in event:
+            raise InvalidInput.field("#", f"{where} has both DTEND and DURATION: keep one")
+    for rule in props(event, "RRULE"):
+        raw = rule.to_ical() if hasattr(rule, "to_ical") else str(rule)
+        try:
+            validate_rrule(raw.decode() if isinstance(raw, bytes) else str(raw))
+        except ValueError as exc:
+            raise InvalidInput.field("#", f"{where}: RRULE cannot be computed: {exc}") from None
+
+
+def _which(event: Component) -> str:
+    rid = time_of(first(event, "RECURRENCE-ID"))
+    return "the VEVENT" if rid is None else f"the VEVENT with RECURRENCE-ID {rid.isoformat()}"
 
 
 __all__ = ["check_object"]
