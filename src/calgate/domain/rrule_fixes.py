@@ -12,6 +12,10 @@ rule gives exactly the RFC's recurrence set:
   weekdays at one time of day, BYSETPOS names fixed weekdays and the rule becomes a BYDAY list
   of them. With several times a day (BYHOUR=9,17 ...) the rule is left to dateutil.
 
+A rule whose INTERVAL is not a positive whole number (``INTERVAL=0``, which RFC 5545 forbids)
+never advances in dateutil, so expanding it would not end: such a rule is dropped, and the
+event counts once, as with every rule that cannot be computed.
+
 And one value of EXDATE or RDATE that cannot be read (``EXDATE;VALUE=DATE:``) makes
 recurring-ical-events fail, after which calgate's fall-back drops every EXDATE of the event:
 the unreadable values are dropped here instead, so the readable ones still apply (found with
@@ -82,15 +86,27 @@ def fixed_rule(rule: vRecur, start: date | datetime) -> vRecur | None:
     return fixed if changed else None
 
 
+def _advances(rule: vRecur) -> bool:
+    """False for an INTERVAL that is not a positive whole number (dateutil would never stop)."""
+    for value in rule.get("INTERVAL", []):
+        try:
+            if int(value) < 1:
+                return False
+        except (TypeError, ValueError):
+            return False
+    return True
+
+
 def _fixed_rules(event: Component) -> list[vRecur] | None:
     start = time_of(first(event, "DTSTART"))
     rules = props(event, "RRULE")
     if start is None or not rules or not all(isinstance(r, vRecur) for r in rules):
         return None  # a broken RRULE is the sanitiser's business (calgate.domain.expand)
-    fixed = [fixed_rule(rule, start) for rule in rules]
-    if all(rule is None for rule in fixed):
+    kept = [rule for rule in rules if _advances(rule)]
+    fixed = [fixed_rule(rule, start) for rule in kept]
+    if len(kept) == len(rules) and all(rule is None for rule in fixed):
         return None
-    return [old if new is None else new for old, new in zip(rules, fixed, strict=True)]
+    return [old if new is None else new for old, new in zip(kept, fixed, strict=True)]
 
 
 def _fixed_event(event: Component) -> Component | None:
@@ -100,7 +116,7 @@ def _fixed_event(event: Component) -> Component | None:
         for name in _DATE_LISTS
         if any(isinstance(v, vBroken) for v in props(event, name))
     }
-    replaced: dict[str, list[Any]] = {**dates, **({"RRULE": rules} if rules else {})}
+    replaced: dict[str, list[Any]] = {**dates, **({"RRULE": rules} if rules is not None else {})}
     if not replaced:
         return None
     copy = event.copy()
