@@ -7,14 +7,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import Field
+from fastapi.exceptions import RequestValidationError
+from pydantic import BeforeValidator, Field, ValidationError
 
 from calgate.api.deps import GrantDep, RuntimeDep
 from calgate.api.routes.clearing import clear_one
 from calgate.domain.access import Role
 from calgate.schemas.base import ApiInput
 from calgate.schemas.calendars import SLUG_PATTERN
-from calgate.schemas.events import EventWrite
+from calgate.schemas.events import EventWrite, IsoTime
 from calgate.services import events
 from calgate.services.calendars import get_visible, require_role, visible_calendars
 
@@ -25,8 +26,22 @@ CalendarId = Annotated[str, Path(pattern=SLUG_PATTERN)]
 
 class SimpleBooking(ApiInput):
     name: str = Field(min_length=1, max_length=1000)
-    start: str
-    end: str
+    start: IsoTime
+    end: IsoTime
+
+
+def _as_event(body: SimpleBooking) -> EventWrite:
+    """The booking as calgate's JSON form; what that form refuses (an all-day start with a
+    timed end, say) is answered as a 422 pointing at the booking's own field names."""
+    try:
+        return EventWrite.model_validate({"title": body.name, "start": body.start, "end": body.end})
+    except ValidationError as exc:
+        renamed = {"title": "name"}
+        errors = [
+            {**e, "loc": ("body", *(renamed.get(str(p), p) for p in e["loc"]))}
+            for e in exc.errors()
+        ]
+        raise RequestValidationError(errors) from None
 
 
 def _context(runtime: Any, grant: Any, calendar_id: str) -> events.CalendarContext:
@@ -34,6 +49,19 @@ def _context(runtime: Any, grant: Any, calendar_id: str) -> events.CalendarConte
         calendar, source = get_visible(session, grant, calendar_id)
     require_role(grant, Role.write, "changing events")
     return events.CalendarContext(runtime, calendar, source)
+
+
+def _ok_is_true(value: Any) -> Any:
+    return True if isinstance(value, str) and value.strip().lower() == "ok" else value
+
+
+# The tool's ``test=1`` or ``test=ok``, and any boolean spelling calgate's ``dryRun`` takes; a
+# value that is neither (``test=weird``) is a 422, never a real run that deletes bookings.
+TestMode = Annotated[
+    bool,
+    BeforeValidator(_ok_is_true),
+    Query(description="1, ok or true: report only, change nothing"),
+]
 
 
 # 200, as the tool answers (a Django Ninja route without a declared status; its README gives
@@ -47,8 +75,7 @@ def create_booking(
     """Book: a local time without an offset is in the calendar's time zone. Answers the new
     event's id; the calendar's booking policy applies (409 on an overlap under ``reject``)."""
     ctx = _context(runtime, grant, calendar_id)
-    write = EventWrite.model_validate({"title": body.name, "start": body.start, "end": body.end})
-    return {"id": events.create_event(ctx, write).id}
+    return {"id": events.create_event(ctx, _as_event(body)).id}
 
 
 @router.delete("/{calendar_id}/events/{event_id}", status_code=204)
@@ -68,10 +95,10 @@ def clear_bookings(
     runtime: RuntimeDep,
     grant: GrantDep,
     calendar: Annotated[str | None, Query(pattern=SLUG_PATTERN)] = None,
-    test: Annotated[str | None, Query(description="1 or ok: report only")] = None,
+    test: TestMode = False,
 ) -> Any:
     """One calendar's report, or (no ``calendar``) a list: every calendar the token sees."""
-    dry_run = (test or "").lower() in ("1", "ok", "true")
+    dry_run = test
     if calendar is not None:
         return clear_one(runtime, grant, calendar, dry_run=dry_run)
     with runtime.db.session() as session:
