@@ -14,11 +14,10 @@ from calgate.domain.notification import (
     Notice,
     Organizer,
     OverlapInfo,
-    check_subject,
-    check_template,
     render,
 )
 from calgate.errors import InvalidInput
+from calgate.mail.templates import check_subject, check_template
 
 EVERY_VARIABLE = """\
 name={{ name }}

@@ -6,6 +6,11 @@ The clearing code builds a :class:`Notice` (plain data) and calls :func:`render`
 Templates run in Jinja2's ``ImmutableSandboxedEnvironment``: no dunder attributes, no
 ``str.format`` escapes, no mutation of the context. Plain text, so no autoescaping.
 
+The sandbox stops a template from reaching what it must not; it does not stop one from running
+for ages or producing gigabytes. The text a render produces is bounded here
+(``max_chars``); time and memory are bounded by running a user's template in a child process
+(:mod:`calgate.mail.templates`), which is how calgate always renders calendars' own templates.
+
 Undefined names are lenient on purpose (``ChainableUndefined``): ``{{ nme }}`` or
 ``{{ organizer.phone.number }}`` render as an empty string, because a typo in a template must
 not stop a booking's organizer from hearing about it. Whatever still fails at render time
@@ -28,6 +33,9 @@ from calgate.errors import FieldError, InvalidInput
 DATETIME_FORMAT = "%Y-%m-%d %H:%M %Z"
 MAX_TEMPLATE_LENGTH = 20_000
 MAX_SUBJECT_LENGTH = 300
+# The most text one rendered template may produce: far above any real mail (the default one
+# is under 1,000 characters with ten overlaps), far below what hurts the outbox.
+MAX_RENDERED_CHARS = 100_000
 
 DEFAULT_SUBJECT = (
     "{% if is_deleted %}Deleted{% elif is_cancelled %}Cancelled{% else %}Refused{% endif %}"
@@ -155,8 +163,20 @@ def _environment() -> _Sandbox:
 _ENV = _environment()
 
 
+class TemplateTooLong(Exception):
+    """A template produced more than ``MAX_RENDERED_CHARS``."""
+
+
 def _render_text(source: str, context: dict[str, Any]) -> str:
-    return _ENV.from_string(source).render(context)
+    """The rendered text, streamed so a template that runs away stops at the bound."""
+    parts: list[str] = []
+    size = 0
+    for chunk in _ENV.from_string(source).generate(context):
+        size += len(chunk)
+        if size > MAX_RENDERED_CHARS:
+            raise TemplateTooLong(f"it produces more than {MAX_RENDERED_CHARS:,} characters")
+        parts.append(chunk)
+    return "".join(parts)
 
 
 def _one_line(text: str) -> str:
@@ -187,8 +207,14 @@ def _render_or_default(
         try:
             return _render_text(source, context)
         except Exception as exc:  # any failure of a user's template: fall back, never lose it
-            errors.append(f"notification {what} failed ({type(exc).__name__}: {exc})")
+            errors.append(f"notification {what} failed ({_reason(exc)})")
     return _render_text(default, context)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, MemoryError):
+        return "MemoryError: it needs more memory than calgate allows a template"
+    return f"{type(exc).__name__}: {exc}"
 
 
 SAMPLE_NOTICE = Notice(
@@ -215,28 +241,31 @@ SAMPLE_NOTICE = Notice(
 """The data :func:`check_template` renders a template with (every variable set)."""
 
 
-def check_template(text: str, *, field_name: str = "notificationTemplate") -> None:
-    """Refuse a template that cannot work, before it is stored: a syntax error, a sandbox
-    violation or an error when rendered with :data:`SAMPLE_NOTICE`. ``field_name`` is the
-    request field the error points at (``notificationTemplate`` or ``notificationSubject``)."""
+def check_length(text: str, *, field_name: str = "notificationTemplate") -> None:
+    """Refuse a template longer than its field allows. ``field_name`` is the request field the
+    error points at (``notificationTemplate`` or ``notificationSubject``)."""
     limit = MAX_SUBJECT_LENGTH if field_name == "notificationSubject" else MAX_TEMPLATE_LENGTH
     if len(text) > limit:
-        _refuse(field_name, f"{field_name} is longer than {limit} characters")
+        refuse(field_name, f"{field_name} is longer than {limit} characters")
+
+
+def template_problem(text: str, field_name: str) -> str | None:
+    """Why ``text`` cannot serve as the field ``field_name``: it does not compile, or it fails
+    when rendered with :data:`SAMPLE_NOTICE`; None when it works. Compiling evaluates constant
+    expressions and rendering is unbounded in time: run it in the child process
+    (:func:`calgate.mail.templates.check_template`)."""
     try:
-        compiled = _ENV.from_string(text)
+        _ENV.from_string(text)
     except TemplateError as exc:
         line = getattr(exc, "lineno", None)
         where = f" (line {line})" if line else ""
-        _refuse(field_name, f"{field_name} is not a valid Jinja2 template{where}: {exc.message}")
+        return f"{field_name} is not a valid Jinja2 template{where}: {exc.message}"
     try:
-        compiled.render(SAMPLE_NOTICE.context())
+        _render_text(text, SAMPLE_NOTICE.context())
     except Exception as exc:  # any render failure: the template would always fall back
-        _refuse(field_name, f"{field_name} fails when rendered: {type(exc).__name__}: {exc}")
+        return f"{field_name} fails when rendered: {_reason(exc)}"
+    return None
 
 
-def check_subject(text: str) -> None:
-    check_template(text, field_name="notificationSubject")
-
-
-def _refuse(field_name: str, detail: str) -> NoReturn:
+def refuse(field_name: str, detail: str) -> NoReturn:
     raise InvalidInput(detail, [FieldError(detail, f"#/{field_name}")])

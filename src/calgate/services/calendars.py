@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from calgate.db.models import CalendarRow, SourceRow
 from calgate.domain.access import Grant, Role
-from calgate.domain.notification import check_subject, check_template
 from calgate.domain.timezones import resolve_zone
 from calgate.errors import Conflict, InvalidInput, NotFound, PermissionDenied, UpstreamError
+from calgate.mail.templates import check_subject, check_template
 from calgate.runtime import EMBEDDED_SOURCE_ID, Runtime
 from calgate.schemas.calendars import CalendarCreate, CalendarPublic, CalendarUpdate
 from calgate.services.slugs import slugify, unique_slug

@@ -21,11 +21,11 @@ from sqlalchemy import select
 from calgate.db.models import CalendarRow, IndexedEventRow, SourceRow
 from calgate.domain import clearing
 from calgate.domain.clearing import Booking, ClearingEntry, ClearingPlan
-from calgate.domain.notification import Notice, Organizer, OverlapInfo, render
+from calgate.domain.notification import Notice, Organizer, OverlapInfo
 from calgate.errors import CalgateError
 from calgate.index.intervals import BusyInterval, all_intervals
 from calgate.index.materialize import HORIZON_AFTER
-from calgate.mail import outbox
+from calgate.mail import outbox, templates
 from calgate.services import booking
 from calgate.services.events import CalendarContext, delete_event
 from calgate.services.instances import delete_one
@@ -235,11 +235,10 @@ def clear_calendar(
     notified = 0
     if not dry_run and runtime.settings.smtp_enabled:
         untouched = {(s["event"]["id"], s["event"]["recurrenceId"]) for s in skipped}
-        mails = [
-            render(notice, calendar.notification_template, calendar.notification_subject)
-            for key, notice in _notices(ctx, plan, loaded)
-            if key not in untouched
-        ]
+        notices = [n for key, n in _notices(ctx, plan, loaded) if key not in untouched]
+        mails = templates.render_all(
+            notices, calendar.notification_template, calendar.notification_subject
+        )
         with runtime.db.session() as session:
             notified = outbox.enqueue(session, mails, settings=runtime.settings, now=now)
     if skipped:
