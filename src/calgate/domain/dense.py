@@ -49,9 +49,13 @@ def _rule_text(event: Component) -> str | None:
     return raw.decode() if isinstance(raw, bytes) else str(raw)
 
 
-def _skip(event: Component, at: datetime, ftz: tzinfo) -> Component | bool | None:
+def _skip(
+    event: Component, at: datetime, ftz: tzinfo, min_skip: int, *, quiet: bool
+) -> Component | bool | None:
     """A copy of ``event`` rebased before ``at``; None when it has no occurrence left to give
-    (or cannot be rebased exactly); False when nothing needs doing."""
+    (or cannot be rebased exactly and is too far from its start to expand); False when
+    nothing needs doing (fewer than ``min_skip`` periods to skip, or a rule that cannot be
+    rebased exactly but is near enough to expand as it is)."""
     text = _rule_text(event)
     start = time_of(first(event, "DTSTART"))
     if text is None or not isinstance(start, datetime):
@@ -65,6 +69,8 @@ def _skip(event: Component, at: datetime, ftz: tzinfo) -> Component | bool | Non
     if unit is None or interval < 1:
         return False
     if parts["FREQ"].upper() == "SECONDLY" and SPARSE_SECONDLY & set(parts):
+        if quiet:
+            return None
         log.warning("not expanding FREQ=SECONDLY limited by a date part: %s", text)
         return None
     step = unit * interval
@@ -72,11 +78,15 @@ def _skip(event: Component, at: datetime, ftz: tzinfo) -> Component | bool | Non
     length = instant(end, ftz) - instant(start, ftz) if isinstance(end, datetime) else timedelta(0)
     margin = max(length, timedelta(0)) + step + timedelta(days=1)
     periods = (at - instant(start, ftz) - margin) // step
-    if periods < _WORTH_IT:
+    if periods < min_skip:
         return False
     by_parts = [k for k in parts if k.startswith("BY")]
     if "COUNT" in parts:
         if by_parts:
+            if periods < _WORTH_IT:
+                return False
+            if quiet:
+                return None
             log.warning(
                 "not expanding a %s rule with COUNT and %s this far from its start",
                 parts["FREQ"],
@@ -101,14 +111,99 @@ def _skip(event: Component, at: datetime, ftz: tzinfo) -> Component | bool | Non
     return copy
 
 
-def rebased(cal: Calendar, at: datetime, ftz: tzinfo) -> Calendar:
+def dense_starts(cal: Calendar, ftz: tzinfo) -> list[datetime]:
+    """The starts of the HOURLY, MINUTELY and SECONDLY series in ``cal``, sorted: a walk in
+    growing windows must not stride over one (its first window would hold millions)."""
+    found = []
+    for comp in cal.subcomponents:
+        if getattr(comp, "name", None) != "VEVENT" or "RECURRENCE-ID" in comp:
+            continue
+        text = _rule_text(comp)
+        start = time_of(first(comp, "DTSTART"))
+        if text is None or start is None:
+            continue
+        try:
+            freq = split_rrule(text).get("FREQ", "").upper()
+        except ValueError:
+            continue
+        if freq in _UNITS:
+            found.append(instant(start, ftz))
+    return sorted(found)
+
+
+_TIME_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
+# Per time part: how many values a period of each frequency covers when the part is absent.
+_COVERED = {
+    "BYHOUR": {"SECONDLY": 24, "MINUTELY": 24, "HOURLY": 24, "DAILY": 1},
+    "BYMINUTE": {"SECONDLY": 60, "MINUTELY": 60, "HOURLY": 1, "DAILY": 1},
+    "BYSECOND": {"SECONDLY": 60, "MINUTELY": 1, "HOURLY": 1, "DAILY": 1},
+}
+
+
+def _per_day(parts: dict[str, str]) -> int | None:
+    """Occurrences per day of a rule with INTERVAL=1 whose only BY parts are time parts, or
+    None when the rule is not such a rule."""
+    freq = parts.get("FREQ", "").upper()
+    if freq not in _COVERED["BYHOUR"] or int(parts.get("INTERVAL", "1")) != 1:
+        return None
+    if any(k.startswith("BY") and k not in _TIME_PARTS for k in parts):
+        return None
+    count = 1
+    for part in _TIME_PARTS:
+        values = {v.strip() for v in parts[part].split(",")} if part in parts else None
+        count *= len(values) if values else _COVERED[part][freq]
+    return count
+
+
+def least_occurrences(cal: Calendar, start: datetime, end: datetime, ftz: tzinfo) -> int:
+    """A lower bound of the occurrences in [start, end) of the series whose rule alone fixes
+    how many there are per day (DAILY to SECONDLY, INTERVAL=1, no BY parts but time ones; no
+    UNTIL or RDATE), EXDATEs aside: it lets a caller refuse ``FREQ=SECONDLY`` over years at
+    once instead of after expanding to its limit."""
+    total = 0
+    for comp in cal.subcomponents:
+        if getattr(comp, "name", None) != "VEVENT" or "RECURRENCE-ID" in comp:
+            continue
+        text, first_start = _rule_text(comp), time_of(first(comp, "DTSTART"))
+        if text is None or not isinstance(first_start, datetime) or "RDATE" in comp:
+            continue
+        try:
+            parts = split_rrule(text)
+            per_day = _per_day(parts)
+            count = int(parts["COUNT"]) if "COUNT" in parts else None
+        except ValueError:
+            continue
+        if per_day is None or "UNTIL" in parts:
+            continue
+        begin = instant(first_start, ftz)
+        low = max(start, begin)
+        # whole days inside, less the first and last (alignment) and one for a DST change
+        days = (end - low).days - 3
+        if days <= 0:
+            continue
+        found = days * per_day
+        if count is not None:
+            found = min(found, count - ((low - begin).days + 2) * per_day)
+        total += max(found - len(props(comp, "EXDATE")), 0)
+    return total
+
+
+def rebased(cal: Calendar, at: datetime, ftz: tzinfo, *, min_skip: int | None = None) -> Calendar:
     """``cal``, or a copy whose dense series start just before ``at`` (see the module
-    docstring). Overrides are left as they are."""
+    docstring). Overrides are left as they are.
+
+    A walk through a long range rebases again window by window with a smaller ``min_skip``
+    (dateutil walks from DTSTART on every query, so without it the walk costs the square of
+    the occurrences it passes); then a series that cannot be moved is kept as it is, since the
+    walk's first query already left out the ones too expensive to expand."""
+    walking = min_skip is not None
     changes: dict[int, Component | None] = {}
     for comp in cal.subcomponents:
         if getattr(comp, "name", None) != "VEVENT" or "RECURRENCE-ID" in comp:
             continue
-        found = _skip(comp, at, ftz)
+        found = _skip(comp, at, ftz, _WORTH_IT if min_skip is None else min_skip, quiet=walking)
+        if found is None and walking:
+            continue
         if found is not False:
             changes[id(comp)] = found if isinstance(found, Component) else None
     if not changes:
@@ -121,4 +216,4 @@ def rebased(cal: Calendar, at: datetime, ftz: tzinfo) -> Calendar:
     return copy
 
 
-__all__ = ["rebased"]
+__all__ = ["dense_starts", "least_occurrences", "rebased"]

@@ -20,7 +20,7 @@ from icalendar import Calendar, Component
 from icalendar.prop import vBroken
 from recurring_ical_events import CalendarQuery
 
-from calgate.domain.dense import rebased
+from calgate.domain.dense import dense_starts, least_occurrences, rebased
 from calgate.domain.ical_parse import (
     empty_like,
     events_of,
@@ -31,7 +31,7 @@ from calgate.domain.ical_parse import (
     time_of,
 )
 from calgate.domain.ical_public import public_of
-from calgate.domain.ical_read import read_event
+from calgate.domain.ical_read import STATUS_IN, TRANSP_IN, read_event, read_times
 from calgate.domain.recurrence import validate_rrule
 from calgate.domain.rrule_fixes import with_rule_fixes
 from calgate.domain.timezones import UTC, format_public, instant
@@ -42,6 +42,9 @@ _FIRST_WINDOW = timedelta(minutes=15)
 _MIN_WINDOW = timedelta(minutes=1)
 _BUSY_WINDOW = 200  # occurrences per window above which the window shrinks
 _QUIET_WINDOW = 20  # occurrences per window below which the window grows
+# Periods of a dense rule a walk may pass before the rule is moved forward again: each query
+# then walks at most this many periods (a new query costs about a millisecond).
+_RESKIP = 2_000
 
 
 def _aware(value: datetime) -> datetime:
@@ -158,14 +161,25 @@ def _key(occ: Component, ftz: tzinfo) -> tuple[Any, ...]:
 
 
 def _occurrences(cal: Calendar, start: datetime, end: datetime, ftz: tzinfo) -> Iterator[Component]:
-    """Overlapping occurrences, window by window (roughly by start), each once."""
+    """Overlapping occurrences, window by window (roughly by start), each once. A dense
+    series is moved forward again when the walk has passed ``_RESKIP`` of its periods."""
     start, end = _aware(start), _aware(end)
     query = _Query(rebased(cal, start, ftz))
     seen: set[tuple[Any, ...]] = set()
     window = _FIRST_WINDOW
     low = start
+    dense = dense_starts(cal, ftz)
+    ahead = [s for s in dense if s > start]
     while low < end:
+        if dense and low > start:
+            moved = rebased(cal, low, ftz, min_skip=_RESKIP)
+            if moved is not cal:
+                query = _Query(moved)
         high = min(low + window, end)
+        while ahead and ahead[0] <= low:
+            ahead.pop(0)
+        if ahead and ahead[0] < high:  # a dense series starts: begin it with a small window
+            high, window = ahead.pop(0), _FIRST_WINDOW
         found = 0
         for occ in query.between(low.astimezone(ftz), high.astimezone(ftz)):
             if not _overlaps(occ, start, end, ftz):
@@ -231,10 +245,7 @@ def expand(
     found: list[tuple[datetime, str, EventPublic]] = []
     for occ in _occurrences(cal, start, end, ftz):
         if len(found) >= max_items:
-            detail = (
-                f"More than {max_items} occurrences in this time range; ask for a shorter range."
-            )
-            raise InvalidInput(detail, [FieldError(detail, "end")], limit=max_items)
+            raise _too_many(max_items)
         rid = time_of(first(occ, "RECURRENCE-ID"))
         uid = text_of(occ, "UID")
         recurrence_id = None
@@ -256,10 +267,51 @@ def expand(
     return [public for _, _, public in found]
 
 
+def _too_many(max_items: int) -> InvalidInput:
+    detail = f"More than {max_items} occurrences in this time range; ask for a shorter range."
+    return InvalidInput(detail, [FieldError(detail, "end")], limit=max_items)
+
+
+def busy_spans(
+    cal: Calendar, *, start: datetime, end: datetime, floating_tz: str, max_items: int
+) -> list[tuple[datetime, datetime]]:
+    """(start, end) in UTC of each busy occurrence (not cancelled, not transparent, not of
+    zero length) overlapping [start, end), sorted: the times :func:`expand` gives, without
+    building each occurrence's API form. More than ``max_items`` occurrences (busy or not)
+    raises :class:`InvalidInput`, at once when the rule alone shows there would be."""
+    ftz = floating_zone(floating_tz)
+    start, end = _aware(start), _aware(end)
+    if least_occurrences(cal, start, end, ftz) > max_items:
+        raise _too_many(max_items)
+    out: list[tuple[datetime, datetime]] = []
+    for seen, occ in enumerate(_occurrences(cal, start, end, ftz)):
+        if seen >= max_items:
+            raise _too_many(max_items)
+        status = STATUS_IN.get(str(first(occ, "STATUS") or "").upper())
+        transparency = TRANSP_IN.get(str(first(occ, "TRANSP") or "").upper())
+        times = read_times(occ, ftz)
+        if status == "cancelled" or transparency == "free" or times.start is None:
+            continue
+        assert times.end is not None
+        lo = instant(times.start, ftz).astimezone(UTC)
+        hi = instant(times.end, ftz).astimezone(UTC)
+        if hi > lo:
+            out.append((lo, hi))
+    out.sort()
+    return out
+
+
 def overlaps(cal: Calendar, *, start: datetime, end: datetime, floating_tz: str) -> bool:
     """Whether any occurrence overlaps [start, end) (stops at the first one found)."""
     ftz = floating_zone(floating_tz)
     return any(True for _ in _occurrences(cal, start, end, ftz))
 
 
-__all__ = ["expand", "iter_occurrences", "overlaps", "overlaps_window", "override_keys"]
+__all__ = [
+    "busy_spans",
+    "expand",
+    "iter_occurrences",
+    "overlaps",
+    "overlaps_window",
+    "override_keys",
+]

@@ -12,7 +12,7 @@ Python values), :mod:`.ical_public` (-> EventPublic and the writable form), :mod
 
 from __future__ import annotations
 
-from calgate.domain.expand import expand, overlaps
+from calgate.domain.expand import busy_spans, expand, overlaps
 from calgate.domain.ical_parse import events_of, master_event, parse_ical, uid_of
 from calgate.domain.ical_patch import patch_event
 from calgate.domain.ical_public import event_to_public
@@ -21,6 +21,7 @@ from calgate.domain.ical_write import PRODID, build_calendar, replace_event
 __all__ = [
     "PRODID",
     "build_calendar",
+    "busy_spans",
     "event_to_public",
     "events_of",
     "expand",
