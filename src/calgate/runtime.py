@@ -141,7 +141,8 @@ class Runtime:
                 conn.close()
             self._connections.clear()
         if self.embedded is not None:
-            self.embedded.stop()
+            # Its clients are closed above: nothing is left to wait for but uvicorn's pauses.
+            self.embedded.stop(wait=False)
         self.db.dispose()
         self.started = False
 

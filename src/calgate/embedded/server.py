@@ -78,6 +78,10 @@ class LoopbackServer:
                 raise RuntimeError("the embedded store's internal server did not start")
             time.sleep(0.01)
 
-    def stop(self) -> None:
+    def stop(self, *, wait: bool = True) -> None:
+        """Stop serving; with ``wait``, return once the server is closed (uvicorn notices
+        within its 0.1 s tick and pauses another 0.1 s while closing). Without, return at
+        once: the port is ephemeral, so nothing waits for it, and the thread is a daemon."""
         self._server.should_exit = True
-        self._thread.join(timeout=5)
+        if wait:
+            self._thread.join(timeout=5)

@@ -16,6 +16,7 @@ this works before any server is started.
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 import threading
@@ -78,6 +79,7 @@ def _quiet_radicale_logging() -> None:
         radicale_logger.setLevel(logging.WARNING)
 
 
+@functools.lru_cache(maxsize=64)
 def _timezone_calendar(time_zone: str) -> str:
     """The value of CALDAV:calendar-timezone: a VCALENDAR holding one VTIMEZONE."""
     try:
@@ -177,9 +179,9 @@ class EmbeddedStore:
                 self._server = LoopbackServer(self._internal_app)
             return self._server.url
 
-    def stop(self) -> None:
-        """Stop the internal server, if it runs. Idempotent."""
+    def stop(self, *, wait: bool = True) -> None:
+        """Stop the internal server, if it runs (``wait``: until it is closed). Idempotent."""
         with self._server_lock:
             server, self._server = self._server, None
         if server is not None:
-            server.stop()
+            server.stop(wait=wait)

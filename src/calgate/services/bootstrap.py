@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,9 @@ def ensure_embedded_source(session: Session, runtime: Runtime) -> SourceRow:
     return source
 
 
+_embedded_capabilities: dict[str, Any] = {}
+
+
 def ensure_embedded_default(session: Session, runtime: Runtime) -> None:
     store = runtime.embedded
     assert store is not None
@@ -59,6 +62,9 @@ def ensure_embedded_default(session: Session, runtime: Runtime) -> None:
         store.ensure_calendar(DEFAULT_CALENDAR_ID, name=calendar.name, time_zone=calendar.time_zone)
     source = session.get(SourceRow, "embedded")
     if source is not None and not source.capabilities:
-        # Probed once, like any other source (the embedded store is a Radicale too).
-        url = runtime.calendar_url(calendar, source)
-        source.capabilities = runtime.connection(source).probe_capabilities(url)
+        # Probed once, like any other source (the embedded store is a Radicale too); every
+        # embedded store of a process is the same Radicale, so one probe serves them all.
+        if not _embedded_capabilities:
+            url = runtime.calendar_url(calendar, source)
+            _embedded_capabilities.update(runtime.connection(source).probe_capabilities(url))
+        source.capabilities = dict(_embedded_capabilities)
