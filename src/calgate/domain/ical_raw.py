@@ -14,7 +14,7 @@ from collections import Counter
 from icalendar import Calendar, Component
 
 from calgate.domain.ical_parse import first, parse_ical, props, text_of, time_of
-from calgate.domain.recurrence import validate_rrule
+from calgate.domain.recurrence import check_rule_steps, split_rrule
 from calgate.domain.timezones import check_event_year, is_date
 from calgate.errors import InvalidInput
 
@@ -89,8 +89,8 @@ def _check_times(event: Component) -> None:
             raise InvalidInput.field("#", f"{where} has both DTEND and DURATION: keep one")
     for rule in props(event, "RRULE"):
         raw = rule.to_ical() if hasattr(rule, "to_ical") else str(rule)
-        try:
-            validate_rrule(raw.decode() if isinstance(raw, bytes) else str(raw))
+        try:  # only what would make the rule unwalkable: RSCALE and the like are stored
+            check_rule_steps(split_rrule(raw.decode() if isinstance(raw, bytes) else str(raw)))
         except ValueError as exc:
             raise InvalidInput.field("#", f"{where}: RRULE cannot be computed: {exc}") from None
 

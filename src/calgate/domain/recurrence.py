@@ -114,20 +114,26 @@ def split_rrule(text: str) -> dict[str, str]:
     return parts
 
 
-def validate_rrule(text: str) -> str:
-    """Check a raw RRULE and return it without the ``RRULE:`` prefix; ValueError when invalid."""
-    parts = split_rrule(text)
+def check_rule_steps(parts: dict[str, str]) -> None:
+    """What any rule needs to be walked at all: a known FREQ, and an INTERVAL and COUNT that
+    are positive whole numbers (dateutil never leaves ``INTERVAL=0``). ValueError."""
     freq = parts.get("FREQ", "")
     if freq.lower() not in FREQUENCIES:
         raise ValueError("FREQ must be one of " + ", ".join(f.upper() for f in FREQUENCIES))
+    for name in ("INTERVAL", "COUNT"):
+        if name in parts and not (parts[name].isdigit() and int(parts[name]) >= 1):
+            raise ValueError(f"{name} must be a positive integer")
+
+
+def validate_rrule(text: str) -> str:
+    """Check a raw RRULE and return it without the ``RRULE:`` prefix; ValueError when invalid."""
+    parts = split_rrule(text)
+    check_rule_steps(parts)
     unknown = sorted(set(parts) - _RFC5545)
     if unknown:
         raise ValueError("unsupported rule parts: " + ", ".join(unknown))
     if "COUNT" in parts and "UNTIL" in parts:
         raise ValueError("COUNT and UNTIL cannot be used together")
-    for name in ("INTERVAL", "COUNT"):
-        if name in parts and not (parts[name].isdigit() and int(parts[name]) >= 1):
-            raise ValueError(f"{name} must be a positive integer")
     until = parts.pop("UNTIL", None)
     if until is not None:
         _parse_until(until)
@@ -420,6 +426,7 @@ __all__ = [
     "SPARSE_SECONDLY",
     "WEEKDAYS",
     "check_rrule",
+    "check_rule_steps",
     "combination_error",
     "convert_until",
     "normalize_by_day",
