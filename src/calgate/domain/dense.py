@@ -111,9 +111,10 @@ def _skip(
     return copy
 
 
-def dense_starts(cal: Calendar, ftz: tzinfo) -> list[datetime]:
-    """The starts of the HOURLY, MINUTELY and SECONDLY series in ``cal``, sorted: a walk in
-    growing windows must not stride over one (its first window would hold millions)."""
+def dense_series(cal: Calendar, ftz: tzinfo) -> list[tuple[datetime, timedelta]]:
+    """(start, period) of the HOURLY, MINUTELY and SECONDLY series in ``cal``, by start: a walk
+    in growing windows must not stride over one's start (its first window would hold
+    millions), and moves it forward again after a number of its periods."""
     found = []
     for comp in cal.subcomponents:
         if getattr(comp, "name", None) != "VEVENT" or "RECURRENCE-ID" in comp:
@@ -123,11 +124,13 @@ def dense_starts(cal: Calendar, ftz: tzinfo) -> list[datetime]:
         if text is None or start is None:
             continue
         try:
-            freq = split_rrule(text).get("FREQ", "").upper()
+            parts = split_rrule(text)
+            unit = _UNITS.get(parts.get("FREQ", "").upper())
+            interval = int(parts.get("INTERVAL", "1"))
         except ValueError:
             continue
-        if freq in _UNITS:
-            found.append(instant(start, ftz))
+        if unit is not None and interval >= 1:
+            found.append((instant(start, ftz), unit * interval))
     return sorted(found)
 
 
@@ -216,4 +219,4 @@ def rebased(cal: Calendar, at: datetime, ftz: tzinfo, *, min_skip: int | None = 
     return copy
 
 
-__all__ = ["dense_starts", "least_occurrences", "rebased"]
+__all__ = ["dense_series", "least_occurrences", "rebased"]

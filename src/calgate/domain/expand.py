@@ -20,7 +20,7 @@ from icalendar import Calendar, Component
 from icalendar.prop import vBroken
 from recurring_ical_events import CalendarQuery
 
-from calgate.domain.dense import dense_starts, least_occurrences, rebased
+from calgate.domain.dense import dense_series, least_occurrences, rebased
 from calgate.domain.ical_parse import (
     empty_like,
     events_of,
@@ -168,13 +168,16 @@ def _occurrences(cal: Calendar, start: datetime, end: datetime, ftz: tzinfo) -> 
     seen: set[tuple[Any, ...]] = set()
     window = _FIRST_WINDOW
     low = start
-    dense = dense_starts(cal, ftz)
-    ahead = [s for s in dense if s > start]
+    dense = dense_series(cal, ftz)
+    ahead = [s for s, _ in dense if s > start]
+    # move dense series forward again each time the walk has passed _RESKIP of their periods
+    every = min((step for _, step in dense), default=timedelta(0)) * _RESKIP
+    based = start
     while low < end:
-        if dense and low > start:
+        if dense and low - based >= every:
             moved = rebased(cal, low, ftz, min_skip=_RESKIP)
             if moved is not cal:
-                query = _Query(moved)
+                query, based = _Query(moved), low
         high = min(low + window, end)
         while ahead and ahead[0] <= low:
             ahead.pop(0)
