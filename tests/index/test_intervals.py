@@ -28,7 +28,7 @@ def test_intervals_cover_every_item_and_mark_the_non_busy(client, calendar_id, r
     every = _read(client, calendar_id, all_intervals)
     assert {i.title for i in every if not i.busy} == {"Free", "Cancelled"}
     cancelled = next(i for i in every if i.title == "Cancelled")
-    assert cancelled.status == "cancelled" and cancelled.public["title"] == "Cancelled"
+    assert cancelled.status == "cancelled" and cancelled.title == "Cancelled"
     weekly = [i for i in every if i.title == "Weekly"]
     assert [i.recurrence_id for i in weekly] == [
         "2026-06-01T09:00:00+02:00",

@@ -59,11 +59,12 @@ class Booking:
     start: datetime
     end: datetime
     created: datetime | None = None
-    organizer: str | None = None
+    organizer: str | None = None  # the organizer's email
     prioritized: bool = False
     cancelled: bool = False
     recurrence_id: str | None = None
     is_series: bool = False
+    organizer_name: str | None = None
 
     def __post_init__(self) -> None:
         # A naive time cannot be ordered against aware ones; that is the caller's bug.

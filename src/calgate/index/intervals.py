@@ -11,9 +11,8 @@ other clients just wrote.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -24,11 +23,12 @@ from calgate.index.queries import Timed, timed_items
 DEFAULT_MAX_ITEMS = 100_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BusyInterval:
     """One item in time. ``start`` and ``end`` are aware UTC; ``recurrence_id`` is the
-    occurrence's original start (as the API writes it) or None for a single event; ``public``
-    is the item's API JSON (left out of comparisons and the repr)."""
+    occurrence's original start (as the API writes it) or None for a single event. Only the
+    fields free/busy, bookings and clearing read are kept, not the item's whole JSON: clearing
+    holds tens of thousands of these, and every object kept is one the collector walks."""
 
     start: datetime
     end: datetime
@@ -42,7 +42,8 @@ class BusyInterval:
     status: str | None
     transparency: str | None
     busy: bool
-    public: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    organizer_name: str | None = None
+    prioritized: bool = False
 
 
 def is_busy(status: str | None, transparency: str | None) -> bool:
@@ -52,6 +53,8 @@ def is_busy(status: str | None, transparency: str | None) -> bool:
 def _interval(calendar_id: str, item: Timed) -> BusyInterval:
     data = json.loads(item.json)
     organizer = data.get("organizer")
+    if not isinstance(organizer, dict):
+        organizer = {}
     status, transparency = data.get("status"), data.get("transparency")
     return BusyInterval(
         start=item.start,
@@ -62,11 +65,12 @@ def _interval(calendar_id: str, item: Timed) -> BusyInterval:
         uid=data.get("uid"),
         title=data.get("title"),
         created=data.get("created"),
-        organizer=organizer.get("email") if isinstance(organizer, dict) else None,
+        organizer=organizer.get("email") or None,
         status=status,
         transparency=transparency,
         busy=is_busy(status, transparency) and item.end > item.start,
-        public=data,
+        organizer_name=organizer.get("name") or None,
+        prioritized=data.get("prioritized") is True,
     )
 
 

@@ -23,7 +23,7 @@ from calgate.domain import clearing
 from calgate.domain.clearing import Booking, ClearingEntry, ClearingPlan
 from calgate.domain.notification import Notice, Organizer, OverlapInfo
 from calgate.errors import CalgateError
-from calgate.index.intervals import BusyInterval, all_intervals
+from calgate.index.intervals import all_intervals
 from calgate.index.materialize import HORIZON_AFTER
 from calgate.mail import outbox, templates
 from calgate.services import booking
@@ -46,7 +46,6 @@ LISTS = (
 @dataclass
 class _Loaded:
     bookings: list[Booking]
-    items: dict[str, BusyInterval]  # booking key -> the index item it was made of
     etags: dict[str, str | None]  # event id -> the ETag the decision was made on
 
 
@@ -73,7 +72,7 @@ def _load(ctx: CalendarContext, now: datetime) -> _Loaded:
         ).all()
     etags = {event_id: etag for event_id, etag, _ in rows}
     cancelled_series = {event_id for event_id, _, status in rows if status == "cancelled"}
-    loaded = _Loaded([], {}, etags)
+    bookings: dict[str, Booking] = {}
     seen_cancelled: set[str] = set()
     for item in items:
         if item.transparency == "free" or item.end <= now:
@@ -85,33 +84,28 @@ def _load(ctx: CalendarContext, now: datetime) -> _Loaded:
             seen_cancelled.add(item.event_id)
         series = item.recurrence_id is not None and not whole
         key = f"{item.event_id}@{item.recurrence_id}" if series else item.event_id
-        if key in loaded.items:
+        if key in bookings:
             continue
-        loaded.items[key] = item
-        loaded.bookings.append(
-            Booking(
-                key=key,
-                event_id=item.event_id,
-                uid=item.uid or item.event_id,
-                name=item.title or "",
-                start=item.start,
-                end=item.end,
-                created=_stamp(item.created),
-                organizer=item.organizer,
-                prioritized=bool(item.public.get("prioritized")),
-                cancelled=item.status == "cancelled",
-                recurrence_id=item.recurrence_id if series else None,
-                is_series=series,
-            )
+        bookings[key] = Booking(
+            key=key,
+            event_id=item.event_id,
+            uid=item.uid or item.event_id,
+            name=item.title or "",
+            start=item.start,
+            end=item.end,
+            created=_stamp(item.created),
+            organizer=item.organizer,
+            organizer_name=item.organizer_name,
+            prioritized=item.prioritized,
+            cancelled=item.status == "cancelled",
+            recurrence_id=item.recurrence_id if series else None,
+            is_series=series,
         )
-    return loaded
+    return _Loaded(list(bookings.values()), etags)
 
 
-def _organizer(item: BusyInterval) -> dict[str, Any] | None:
-    found = item.public.get("organizer")
-    if not isinstance(found, dict) or not found.get("email"):
-        return None
-    return {"email": found["email"], "name": found.get("name")}
+def _organizer(b: Booking) -> Organizer | None:
+    return None if b.organizer is None else Organizer(b.organizer, b.organizer_name)
 
 
 def _utc(value: datetime | None) -> str | None:
@@ -120,30 +114,41 @@ def _utc(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _event_json(b: Booking, loaded: _Loaded) -> dict[str, Any]:
-    item = loaded.items[b.key]
-    return {
-        "id": b.event_id,
-        "recurrenceId": b.recurrence_id,
-        "uid": item.uid,
-        "name": item.title,
-        "start": _utc(b.start),
-        "end": _utc(b.end),
-        "created": _utc(b.created),
-        "organizer": _organizer(item),
-        "prioritized": b.prioritized,
-    }
+class _Json:
+    """The report's form of each booking, made once per booking: a booking that many lost to
+    appears in each of their ``overlaps_with`` (the same dict, serialized each time)."""
+
+    def __init__(self) -> None:
+        self._made: dict[str, dict[str, Any]] = {}
+
+    def event(self, b: Booking) -> dict[str, Any]:
+        found = self._made.get(b.key)
+        if found is None:
+            org = _organizer(b)
+            found = self._made[b.key] = {
+                "id": b.event_id,
+                "recurrenceId": b.recurrence_id,
+                "uid": b.uid,
+                "name": b.name,
+                "start": _utc(b.start),
+                "end": _utc(b.end),
+                "created": _utc(b.created),
+                "organizer": None if org is None else {"email": org.email, "name": org.name},
+                "prioritized": b.prioritized,
+            }
+        return found
+
+    def entry(self, entry: ClearingEntry) -> dict[str, Any]:
+        return {
+            "event": self.event(entry.booking),
+            "overlaps_with": [self.event(b) for b in entry.overlaps_with],
+            "is_deprioritized": entry.is_deprioritized,
+        }
 
 
-def _entry_json(entry: ClearingEntry, loaded: _Loaded) -> dict[str, Any]:
-    return {
-        "event": _event_json(entry.booking, loaded),
-        "overlaps_with": [_event_json(b, loaded) for b in entry.overlaps_with],
-        "is_deprioritized": entry.is_deprioritized,
-    }
-
-
-def _apply(ctx: CalendarContext, plan: ClearingPlan, loaded: _Loaded) -> list[dict[str, Any]]:
+def _apply(
+    ctx: CalendarContext, plan: ClearingPlan, loaded: _Loaded, shown: _Json
+) -> list[dict[str, Any]]:
     """The plan's writes; a booking that cannot be changed is skipped (and reported)."""
     skipped: list[dict[str, Any]] = []
     deletions = [*plan.deleted_cancelled_events, *plan.deleted_overlapping_events]
@@ -152,31 +157,30 @@ def _apply(ctx: CalendarContext, plan: ClearingPlan, loaded: _Loaded) -> list[di
         try:
             delete_event(ctx, b.event_id, if_match=loaded.etags.get(b.event_id))
         except CalgateError as exc:
-            skipped.append({"event": _event_json(b, loaded), "reason": exc.detail})
+            skipped.append({"event": shown.event(b), "reason": exc.detail})
     for entry in plan.cancelled_overlapping_recurring_events:
         b = entry.booking
         assert b.recurrence_id is not None
         try:  # each exclusion reads the object again: the ETag moves with every one
             delete_one(ctx, b.event_id, b.recurrence_id, if_match=None)
         except CalgateError as exc:
-            skipped.append({"event": _event_json(b, loaded), "reason": exc.detail})
+            skipped.append({"event": shown.event(b), "reason": exc.detail})
     return skipped
 
 
 def _notices(
-    ctx: CalendarContext, plan: ClearingPlan, loaded: _Loaded
+    ctx: CalendarContext, plan: ClearingPlan
 ) -> list[tuple[tuple[str, str | None], Notice]]:
     """Mails for the organizers of deleted, cancelled and (both prioritized) ignored bookings.
     A cancelled event that clearing deletes was cancelled by its organizer: no mail."""
 
     def info(b: Booking) -> OverlapInfo:
-        org = _organizer(loaded.items[b.key])
         return OverlapInfo(
             name=b.name,
             start=b.start,
             end=b.end,
             created=b.created,
-            organizer=Organizer(org["email"], org["name"]) if org else None,
+            organizer=_organizer(b),
             is_priorized=b.prioritized,
         )
 
@@ -189,15 +193,15 @@ def _notices(
     for entries, deleted, cancelled in kinds:
         for entry in entries:
             b = entry.booking
-            org = _organizer(loaded.items[b.key])
+            org = _organizer(b)
             if org is None:
                 continue
             notice = Notice(
-                recipient=org["email"],
+                recipient=org.email,
                 name=b.name,
                 start=b.start,
                 end=b.end,
-                organizer=Organizer(org["email"], org["name"]),
+                organizer=org,
                 calendar_name=ctx.calendar.name,
                 created=b.created,
                 is_deleted=deleted,
@@ -227,15 +231,16 @@ def clear_calendar(
         runtime.indexer.sync(calendar, source)
         loaded = _load(ctx, now)
         plan = clearing.plan(loaded.bookings)
-        skipped = [] if dry_run else _apply(ctx, plan, loaded)
+        shown = _Json()
+        skipped = [] if dry_run else _apply(ctx, plan, loaded, shown)
     report: dict[str, Any] = {"calendar": calendar.id, "test_mode": dry_run}
     for name in LISTS:
-        report[name] = [_entry_json(e, loaded) for e in getattr(plan, name)]
+        report[name] = [shown.entry(e) for e in getattr(plan, name)]
     report["skipped"] = skipped
     notified = 0
     if not dry_run and runtime.settings.smtp_enabled:
         untouched = {(s["event"]["id"], s["event"]["recurrenceId"]) for s in skipped}
-        notices = [n for key, n in _notices(ctx, plan, loaded) if key not in untouched]
+        notices = [n for key, n in _notices(ctx, plan) if key not in untouched]
         mails = templates.render_all(
             notices, calendar.notification_template, calendar.notification_subject
         )
