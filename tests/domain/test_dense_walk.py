@@ -120,6 +120,7 @@ def test_busy_spans_of_a_series_with_a_cancelled_override():
     "rule",
     [
         "FREQ=HOURLY;COUNT=3000",
+        "FREQ=HOURLY;INTERVAL=2;COUNT=3000",
         "FREQ=HOURLY;BYMINUTE=0,30;COUNT=4000",
         "FREQ=MINUTELY;BYHOUR=9,10;COUNT=5000",
         "FREQ=DAILY;BYHOUR=9,10,11",
@@ -140,7 +141,7 @@ def test_least_occurrences_is_a_lower_bound(rule):
 
 
 def test_rules_without_a_fixed_density_have_no_bound():
-    for rule in ("FREQ=HOURLY;BYDAY=MO", "FREQ=HOURLY;INTERVAL=2", "FREQ=WEEKLY"):
+    for rule in ("FREQ=HOURLY;BYDAY=MO", "FREQ=HOURLY;INTERVAL=2;BYMINUTE=0,30", "FREQ=WEEKLY"):
         cal = vevent("DTSTART:20270301T090000Z", f"RRULE:{rule}")
         assert least_occurrences(cal, START, END, floating_zone(BERLIN)) == 0
 
@@ -156,3 +157,10 @@ def test_a_check_over_the_limit_is_refused_before_walking(monkeypatch):
             cal, start=START, end=START + timedelta(days=800), floating_tz=BERLIN, max_items=50_000
         )
     assert "50000" in caught.value.detail
+
+
+def test_a_day_of_a_secondly_rule_is_bounded_from_the_rule():
+    cal = vevent("DTSTART:20200101T000000Z", "DURATION:PT1S", "RRULE:FREQ=SECONDLY")
+    day = datetime(2026, 6, 1, tzinfo=UTC)
+    least = least_occurrences(cal, day, day + timedelta(days=1), floating_zone(BERLIN))
+    assert 86_000 < least < 86_400

@@ -172,21 +172,30 @@ def least_occurrences(cal: Calendar, start: datetime, end: datetime, ftz: tzinfo
             continue
         try:
             parts = split_rrule(text)
+            unit = _UNITS.get(parts.get("FREQ", "").upper())
+            step = unit * int(parts.get("INTERVAL", "1")) if unit else None
             per_day = _per_day(parts)
             count = int(parts["COUNT"]) if "COUNT" in parts else None
         except ValueError:
             continue
-        if per_day is None or "UNTIL" in parts:
+        if "UNTIL" in parts:
             continue
         begin = instant(first_start, ftz)
         low = max(start, begin)
-        # whole days inside, less the first and last (alignment) and one for a DST change
-        days = (end - low).days - 3
-        if days <= 0:
+        if end <= low:
             continue
-        found = days * per_day
+        if step is not None and step > timedelta(0) and not any(k.startswith("BY") for k in parts):
+            # one occurrence per period: the whole periods inside, less one for alignment
+            found = (end - low) // step - 1
+            before = (low - begin) // step + 1
+        elif per_day is not None:
+            # whole days inside, less the first and last (alignment) and one for a DST change
+            found = ((end - low).days - 3) * per_day
+            before = ((low - begin).days + 2) * per_day
+        else:
+            continue
         if count is not None:
-            found = min(found, count - ((low - begin).days + 2) * per_day)
+            found = min(found, count - before)
         total += max(found - len(props(comp, "EXDATE")), 0)
     return total
 

@@ -243,6 +243,8 @@ def expand(
     and its ``recurrenceId`` (null for an event that does not recur). Occurrences carry no
     recurrence rule. More than ``max_items`` raises :class:`InvalidInput`."""
     ftz = floating_zone(floating_tz)
+    if least_occurrences(cal, _aware(start), _aware(end), ftz) > max_items:
+        raise _too_many(max_items)  # what the walk would find out, at once
     recurring = _recurring_uids(cal)
     overridden = override_keys(cal, ftz)
     found: list[tuple[datetime, str, EventPublic]] = []
