@@ -46,5 +46,10 @@ bench-index: $(TEST_STAMP)
 bench-freebusy: $(TEST_STAMP)
 	$(BIN)/python bench/bench_freebusy.py
 
+# clearing end to end: 1,000 and 10,000 events, calgate against caldav + pairwise; 7 to 15 minutes on two cores
+.PHONY: bench-clearing
+bench-clearing: $(TEST_STAMP)
+	$(BIN)/python bench/bench_clearing.py
+
 clean:
 	rm -rf $(VENV) calgate-data
