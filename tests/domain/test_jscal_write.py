@@ -392,9 +392,30 @@ def test_invalid_events_name_the_field(change: dict[str, Any], pointer: str) -> 
         write(obj, now=NOW)
 
 
-def test_unknown_properties_are_ignored() -> None:
-    validate_event({**SIMPLE, "example.com:color": "red"})
-    assert "red" not in write({**SIMPLE, "example.com:color": "red"}, now=NOW).to_ical().decode()
+def test_unmapped_properties_are_kept_as_jsprop_and_read_back() -> None:
+    # draft-ietf-calext-jscalendar-icalendar's JSPROP: vendor properties (top level and in a
+    # link) and localizations, which iCalendar has no property for
+    localized = {"de": {"title": "Besprechung, kurz"}}
+    obj = {
+        **SIMPLE,
+        "example.com:color": "red",
+        "localizations": localized,
+        "links": {"l1": {"@type": "Link", "href": "https://example.com/a", "example.com:n": 2}},
+    }
+    cal = write(obj, now=NOW)
+    assert len(content_lines(cal, "JSPROP")) == 3
+    shown = to_jscalendar(cal, floating_tz=BERLIN)
+    assert shown["example.com:color"] == "red" and shown["localizations"] == localized
+    assert shown["links"]["l1"]["example.com:n"] == 2
+    # a PUT of what a GET returned changes nothing; a change or a removal is written
+    again = parse_ical(cal.to_ical().decode())
+    before = again.to_ical()
+    assert write(shown, again, now=LATER).to_ical() == before
+    changed = {**shown, "example.com:color": "blue"}
+    del changed["localizations"]
+    after = to_jscalendar(write(changed, again, now=LATER), floating_tz=BERLIN)
+    assert after["example.com:color"] == "blue" and "localizations" not in after
+    assert after["links"]["l1"]["example.com:n"] == 2
 
 
 def test_an_invalid_rule_names_the_rule_member() -> None:

@@ -280,12 +280,6 @@ DOCUMENTED: dict[str, tuple[str, frozenset[str] | None]] = {
             }
         ),
     ),
-    "6.8 Event with Multiple Locations and Localization": (
-        "localizations cannot be expressed in iCalendar (one SUMMARY and DESCRIPTION per "
-        "component; RFC 5545 has no per-language variants): lost without an error. The "
-        "location with its description is written as an RFC 9073 VLOCATION",
-        frozenset({"localizations"}),
-    ),
     "6.9 Recurring Event with Overrides": (
         "the exam's location is spelt with title (RFC 8984's text; a Location has name), which "
         "is not a Location property, so the override's location reads back without it",

@@ -35,6 +35,8 @@ ATTENDEE / ORGANIZER                       ``participants``, ``organizerCalendar
 ATTACH / IMAGE / LINK                      ``links`` (URL is not converted, as calcard)
 VALARM                                     ``alerts`` (Offset / AbsoluteTrigger, ``action``
                                            display or email, ``acknowledged``)
+JSPROP;JSPTR (VEVENT, VALARM)              the property at that pointer (see
+                                           :mod:`calgate.domain.jscal_props`)
 RRULE / EXRULE                             ``recurrenceRules`` / ``excludedRecurrenceRules``
 EXDATE / RDATE / RECURRENCE-ID VEVENTs     ``recurrenceOverrides`` keyed by the recurrence id
                                            as a LocalDateTime in the event's time zone:
@@ -62,6 +64,7 @@ from typing import Any
 from icalendar import Calendar, Component
 from icalendar.prop import vBroken, vUnknown
 
+from calgate.domain import jscal_props
 from calgate.domain.ical_parse import (
     events_of,
     first,
@@ -311,6 +314,7 @@ def _event(event: Component, ftz: tzinfo, method: str | None) -> dict[str, Any]:
     _alerts(out, event)
     _rules(out, event, "RRULE", "recurrenceRules", ftz)
     _rules(out, event, "EXRULE", "excludedRecurrenceRules", ftz)
+    jscal_props.apply(out, event)
     return out
 
 
@@ -598,6 +602,7 @@ def _alerts(out: dict[str, Any], event: Component) -> None:
         _related(alert, alarm)
         if "relatedTo" in alert:  # a snoozed alarm names its parent by UID; JSCalendar by id
             alert["relatedTo"] = {by_uid.get(k, k): v for k, v in alert["relatedTo"].items()}
+        jscal_props.apply(alert, alarm)
         found.setdefault(aid, alert)
     if found:
         out["alerts"] = found

@@ -62,6 +62,7 @@ from icalendar.parser import Parameters
 from icalendar.prop import vBroken
 from pydantic import ValidationError
 
+from calgate.domain import jscal_props
 from calgate.domain.ical_parse import (
     first,
     floating_zone,
@@ -563,7 +564,8 @@ def _raise(errors: list[FieldError]) -> None:
 def validate_event(obj: Any) -> None:
     """Refuse what cannot be a JSCalendar Event calgate can store: :class:`InvalidInput` with
     one :class:`FieldError` per problem, each with a JSON pointer (``#/participants/p1/roles``).
-    Unknown top-level properties are allowed (RFC 8984 vendor properties) and not stored."""
+    Properties calgate does not map (``localizations``, vendor properties) are allowed and
+    stored as JSPROP (:mod:`calgate.domain.jscal_props`)."""
     check = _Checker()
     _check(check, obj)
     _raise(check.errors)
@@ -1779,8 +1781,9 @@ def _write_event(
     except InvalidInput as exc:
         raise _remapped(exc, dates, "#") from None
     _store_ids(cal, editor, default_tz)
+    kept = jscal_props.write(event, obj)
     touched, removed = _write_overrides(cal, event, obj, default_tz=default_tz, view=view)
-    changed = editor.changed or removed or bool(touched)
+    changed = editor.changed or kept or removed or bool(touched)
     if changed and not new:
         _stamp(event, "SEQUENCE", _sequence(event) + 1)
         _stamp(event, "DTSTAMP", stamp)
