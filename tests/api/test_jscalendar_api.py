@@ -221,3 +221,85 @@ def test_bad_location_and_end_zone_values_are_422s(client):
     assert resp.status_code == 422, resp.text
     pointers = sorted(e["pointer"] for e in resp.json()["errors"])
     assert pointers == ["#/endTimeZone", "#/locations/a/relativeTo", "#/mainLocationId"]
+
+
+OFFICE = {
+    "@type": "Event",
+    "uid": "js-office",
+    "title": "Office hours",
+    "start": "2026-07-01T10:00:00",
+    "timeZone": "/Office Time",
+    "duration": "PT1H",
+    "example.com:room": {"floor": 3},
+    "timeZones": {
+        "/Office Time": {
+            "@type": "TimeZone",
+            "tzId": "Office Time",
+            "standard": [
+                {
+                    "@type": "TimeZoneRule",
+                    "start": "1970-10-25T03:00:00",
+                    "offsetFrom": "+0330",
+                    "offsetTo": "+0230",
+                    "recurrenceRules": [
+                        {
+                            "@type": "RecurrenceRule",
+                            "frequency": "yearly",
+                            "byMonth": ["10"],
+                            "byDay": [{"@type": "NDay", "day": "su", "nthOfPeriod": -1}],
+                        }
+                    ],
+                    "names": {"OST": True},
+                }
+            ],
+            "daylight": [
+                {
+                    "@type": "TimeZoneRule",
+                    "start": "1970-03-29T02:00:00",
+                    "offsetFrom": "+0230",
+                    "offsetTo": "+0330",
+                    "recurrenceRules": [
+                        {
+                            "@type": "RecurrenceRule",
+                            "frequency": "yearly",
+                            "byMonth": ["3"],
+                            "byDay": [{"@type": "NDay", "day": "su", "nthOfPeriod": -1}],
+                        }
+                    ],
+                    "names": {"ODT": True},
+                }
+            ],
+        }
+    },
+}
+
+
+def test_rfc8984_4_7_2_custom_time_zones_and_vendor_properties_on_every_server(
+    client, calendar_id, raw, request
+):
+    """A zone of the client's own (timeZones) becomes the object's VTIMEZONE, the event's
+    times are computed in it (06:30Z on a summer day at +03:30), the server keeps it, and GET
+    gives the same definition back; a vendor property rides along as JSPROP, which Cyrus
+    drops on PUT (documented in docs/api.md, as its dropping of VLOCATION)."""
+    resp = send(client, "POST", url(calendar_id), OFFICE)
+    assert resp.status_code == 201, resp.text
+    event_id = resp.headers["location"].rsplit("/", 1)[1]
+    stored = next(o for o in raw.events() if "UID:js-office" in o.data).data
+    assert "BEGIN:VTIMEZONE" in stored and "TZID:Office Time" in stored
+    assert "DTSTART;TZID=Office Time:20260701T100000" in stored
+    obj = get_js(client, calendar_id, event_id)
+    assert obj["timeZone"] == "/Office Time" and obj["timeZones"] == OFFICE["timeZones"]
+    if request.node.callspec.params["calendar_id"] == "cyrus":
+        assert "JSPROP" not in stored and "example.com:room" not in obj
+    else:
+        assert "JSPROP" in stored and obj["example.com:room"] == {"floor": 3}
+    simple = client.get(url(calendar_id, event_id)).json()
+    assert simple["start"] == "2026-07-01T10:00:00+03:30"
+    busy = client.post(
+        "/api/v1/freebusy",
+        json={"calendars": [calendar_id], "start": "2026-07-01", "end": "2026-07-02"},
+    ).json()["calendars"][0]["busy"]
+    assert busy == [{"start": "2026-07-01T06:30:00Z", "end": "2026-07-01T07:30:00Z"}]
+    again = send(client, "PUT", url(calendar_id, event_id), obj)
+    assert again.status_code == 204
+    assert get_js(client, calendar_id, event_id)["sequence"] == obj["sequence"]

@@ -891,17 +891,74 @@ CUSTOM_ZONE = (
 )
 
 
-def test_a_custom_tzid_is_accepted_back_in_place_and_refused_elsewhere() -> None:
+def _whole(cal: Calendar, name: str) -> list[str]:
+    """The content lines of one property anywhere in the object (VTIMEZONEs too)."""
+    return [line for line in cal.to_ical().decode().split("\r\n") if line.startswith(name + ":")]
+
+
+def test_rfc8984_4_7_2_a_custom_tzid_is_a_time_zones_entry_read_and_written() -> None:
     cal = parse_ical(CUSTOM_ZONE)
     shown = to_jscalendar(cal, floating_tz="UTC")
-    assert shown["timeZone"] == "Office Time"
-    before = content_lines(cal, "DTSTART")
-    write_event(cal, shown, uid="custom", default_tz="UTC", now=LATER)
-    assert content_lines(cal, "DTSTART") == before and content_lines(cal, "SEQUENCE") == [
-        "SEQUENCE:2"
+    assert shown["timeZone"] == "/Office Time"
+    zone = shown["timeZones"]["/Office Time"]
+    assert zone["tzId"] == "Office Time"
+    assert zone["standard"] == [
+        {
+            "@type": "TimeZoneRule",
+            "start": "1970-01-01T00:00:00",
+            "offsetFrom": "+0300",
+            "offsetTo": "+0300",
+        }
     ]
+    # in place: a PUT of what GET returned changes nothing, an edit keeps the zone
+    before = cal.to_ical()
+    write_event(cal, copy.deepcopy(shown), uid="custom", default_tz="UTC", now=LATER)
+    assert cal.to_ical() == before
     write_event(cal, {**shown, "title": "y"}, uid="custom", default_tz="UTC", now=LATER)
-    assert content_lines(cal, "DTSTART") == before
+    assert content_lines(cal, "DTSTART") == ["DTSTART;TZID=Office Time:20260301T090000"]
+    # a new event defines the zone from timeZones: VTIMEZONE written, times in it
+    fresh = write_event(None, copy.deepcopy(shown), uid="custom", default_tz="UTC", now=LATER)
+    assert _whole(fresh, "TZOFFSETTO") == ["TZOFFSETTO:+0300"]
+    start = master(fresh)["DTSTART"].dt
+    assert start.utcoffset().total_seconds() == 3 * 3600
+    again = to_jscalendar(parse_ical(fresh.to_ical().decode()), floating_tz="UTC")
+    assert again["timeZones"] == shown["timeZones"] and again["timeZone"] == "/Office Time"
+    # a changed definition replaces the stored VTIMEZONE
+    changed = copy.deepcopy(shown)
+    changed["timeZones"]["/Office Time"]["standard"][0]["offsetTo"] = "+0400"
+    write_event(cal, changed, uid="custom", default_tz="UTC", now=LATER)
+    assert _whole(cal, "TZOFFSETTO") == ["TZOFFSETTO:+0400"]
+    assert len(_whole(cal, "TZID")) == 1
+    # without its definition the name means nothing
+    bare = {k: v for k, v in shown.items() if k != "timeZones"}
     with pytest.raises(InvalidInput) as caught:
-        write_event(None, shown, uid="new", default_tz="UTC", now=LATER)
+        write_event(None, bare, uid="custom", default_tz="UTC", now=LATER)
     assert caught.value.errors[0].pointer == "#/timeZone"
+
+
+@pytest.mark.parametrize(
+    ("zones", "pointer"),
+    [
+        ({"Office": {}}, "#/timeZones/Office"),
+        ({"/Europe/Berlin": {"standard": []}}, "#/timeZones/~1Europe~1Berlin"),
+        ({"/O": {"@type": "TimeZone"}}, "#/timeZones/~1O"),
+        ({"/O": {"standard": [{"start": "x", "offsetFrom": "+0300", "offsetTo": "+0300"}]}},
+         "#/timeZones/~1O/standard/0/start"),
+        ({"/O": {"standard": [{"start": "1970-01-01T00:00:00", "offsetFrom": "3",
+                               "offsetTo": "+0300"}]}},
+         "#/timeZones/~1O/standard/0/offsetFrom"),
+        ({"/O": {"daylight": [{"start": "1970-01-01T00:00:00", "offsetFrom": "+0300",
+                               "offsetTo": "+0400",
+                               "recurrenceRules": [{"frequency": "often"}]}]}},
+         "#/timeZones/~1O/daylight/0/recurrenceRules/0/frequency"),
+        ({"/O": {"standard": [{"start": "1970-01-01T00:00:00", "offsetFrom": "+0300",
+                               "offsetTo": "+0300",
+                               "recurrenceOverrides": {"1971-01-01T00:00:00": {"x": 1}}}]}},
+         "#/timeZones/~1O/standard/0/recurrenceOverrides/1971-01-01T00:00:00"),
+    ],
+)  # fmt: skip
+def test_bad_time_zones_name_the_field(zones: dict[str, Any], pointer: str) -> None:
+    obj = {**SIMPLE, "timeZone": "/O", "timeZones": zones}
+    with pytest.raises(InvalidInput) as exc:
+        write(obj, now=NOW)
+    assert pointer in pointers(exc)

@@ -101,6 +101,7 @@ class _Editor:
         self.floating_tz = floating_zone(default_tz)
         self.read: ReadEvent = read_event(event, self.floating_tz)
         self.changed = False
+        self.known_zones: dict[str, EventZone] = {}  # zones besides IANA's a body may name
 
     # helpers
     def _set(self, name: str, values: list[Any]) -> None:
@@ -117,7 +118,9 @@ class _Editor:
     def apply(self) -> bool:
         stored = self.read.times
         stored_zone = stored.zone if stored.start is not None else None
-        times = desired_times(self.body, default_tz=self.default_tz, stored=stored_zone)
+        times = desired_times(
+            self.body, default_tz=self.default_tz, stored=stored_zone, known=self.known_zones
+        )
         self._times(times)
         self._text("SUMMARY", self.body.title)
         self._text("DESCRIPTION", self.body.description)

@@ -35,6 +35,7 @@ ATTENDEE / ORGANIZER                       ``participants``, ``organizerCalendar
 ATTACH / IMAGE / LINK                      ``links`` (URL is not converted, as calcard)
 VALARM                                     ``alerts`` (Offset / AbsoluteTrigger, ``action``
                                            display or email, ``acknowledged``)
+VTIMEZONE of a TZID that is no IANA name    ``timeZones`` (``/`` + TZID, RFC 8984 4.7.2)
 JSPROP;JSPTR (VEVENT, VALARM)              the property at that pointer (see
                                            :mod:`calgate.domain.jscal_props`)
 RRULE / EXRULE                             ``recurrenceRules`` / ``excludedRecurrenceRules``
@@ -50,15 +51,15 @@ so they are the same at every read; alerts without JSID are ``k1``, ``k2``... in
 
 An override VEVENT with a DTSTART is a whole instance (RFC 5545 3.8.4.4), so a property the
 master has and the override lacks is patched to null; one without DTSTART (not valid iCalendar,
-but what calcard writes) only patches what it holds. A TZID calgate cannot resolve is shown as
-``timeZone`` as stored.
+but what calcard writes) only patches what it holds. A TZID calgate cannot resolve and the
+object does not define is shown as ``timeZone`` as stored.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from icalendar import Calendar, Component
@@ -84,6 +85,7 @@ from calgate.domain.ical_read import (
     read_times,
 )
 from calgate.domain.timezones import (
+    FLOATING,
     UTC,
     EventZone,
     Time,
@@ -92,6 +94,7 @@ from calgate.domain.timezones import (
     instant,
     is_aware,
     is_date,
+    provider_zone,
     zone_of,
 )
 
@@ -168,10 +171,10 @@ def to_jscalendar(cal: Calendar, *, floating_tz: str) -> dict[str, Any]:
         return {"@type": "Event"}
     method = _method(cal)
     if "RECURRENCE-ID" in master:
-        return _instance(master, ftz, method)
+        return custom_zones(_instance(master, ftz, method), cal)
     uid = text_of(master, "UID")
     overrides = [e for e in events_of(cal) if "RECURRENCE-ID" in e and text_of(e, "UID") == uid]
-    return _series(master, overrides, ftz, method)
+    return custom_zones(_series(master, overrides, ftz, method), cal)
 
 
 def override_key(master: Component, override: Component, *, floating_tz: str) -> str | None:
@@ -209,6 +212,92 @@ def to_jscalendar_entries(cal: Calendar, *, floating_tz: str) -> list[dict[str, 
             out.extend(_series(m, [], ftz, method) for m in masters[1:])
         else:
             out.extend(_instance(e, ftz, method) for e in instances)
+    return [custom_zones(event, cal) for event in out]
+
+
+# --- custom time zones (RFC 8984 4.7.2) ------------------------------------------------------
+
+_ZONE_MEMBERS = ("timeZone", "endTimeZone", "recurrenceIdTimeZone")
+
+
+def custom_zones(out: dict[str, Any], cal: Calendar) -> dict[str, Any]:
+    """``out`` with each TZID that is no IANA (or Windows) name and has a VTIMEZONE in ``cal``
+    shown as a ``timeZones`` key, ``/`` and the TZID, defined by that VTIMEZONE: RFC 8984
+    allows a ``timeZone`` only to be an IANA name or such a key."""
+    own = {str(c["TZID"]): c for c in cal.subcomponents if c.name == "VTIMEZONE" and "TZID" in c}
+    zones: dict[str, Any] = {}
+
+    def named(label: Any) -> Any:
+        if not isinstance(label, str) or label not in own or provider_zone(label) is not None:
+            return label
+        key = label if label.startswith("/") else f"/{label}"
+        if key not in zones:
+            definition = time_zone_json(own[label])
+            if "standard" not in definition and "daylight" not in definition:
+                return label  # no rule calgate can read defines nothing: shown as stored
+            zones[key] = definition
+        return key
+
+    overrides = (out.get("recurrenceOverrides") or {}).values()
+    for obj in (out, *(p for p in overrides if isinstance(p, dict))):
+        for member in _ZONE_MEMBERS:
+            if member in obj:
+                obj[member] = named(obj[member])
+        for loc in (obj.get("locations") or {}).values():
+            if isinstance(loc, dict) and "timeZone" in loc:
+                loc["timeZone"] = named(loc["timeZone"])
+    if zones:
+        out["timeZones"] = zones
+    return out
+
+
+def _offset(prop: Any) -> str | None:
+    delta = getattr(prop, "td", None)
+    if not isinstance(delta, timedelta):
+        return None
+    seconds = int(delta.total_seconds())
+    sign, seconds = ("-" if seconds < 0 else "+"), abs(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{sign}{hours:02d}{minutes:02d}" + (f"{secs:02d}" if secs else "")
+
+
+def time_zone_json(vtimezone: Component) -> dict[str, Any]:
+    """A VTIMEZONE as an RFC 8984 TimeZone: its STANDARD and DAYLIGHT parts as TimeZoneRules
+    (RRULE ``recurrenceRules``, RDATE ``recurrenceOverrides``, TZNAME ``names``)."""
+    out: dict[str, Any] = {"@type": "TimeZone", "tzId": str(vtimezone["TZID"])}
+    _utc(out, "updated", vtimezone, "LAST-MODIFIED")
+    _text(out, "url", vtimezone, "TZURL")
+    _utc(out, "validUntil", vtimezone, "TZUNTIL")
+    for part in vtimezone.subcomponents:
+        kind = {"STANDARD": "standard", "DAYLIGHT": "daylight"}.get(str(part.name))
+        start = time_of(first(part, "DTSTART"))
+        before, after = _offset(first(part, "TZOFFSETFROM")), _offset(first(part, "TZOFFSETTO"))
+        if kind is None or not isinstance(start, datetime) or before is None or after is None:
+            continue
+        rule: dict[str, Any] = {
+            "@type": "TimeZoneRule",
+            "start": start.replace(tzinfo=None).isoformat(),
+            "offsetFrom": before,
+            "offsetTo": after,
+        }
+        # an UNTIL is UTC: shown as the wall-clock time before the change, like ``start``
+        wall = timezone(first(part, "TZOFFSETFROM").td)
+        rules = [r for r in (_rule(p, FLOATING, wall) for p in props(part, "RRULE")) if r]
+        if rules:
+            rule["recurrenceRules"] = rules
+        dates = [getattr(d, "dt", None) for p in props(part, "RDATE") for d in _dts(p)]
+        if any(isinstance(d, datetime) for d in dates):
+            rule["recurrenceOverrides"] = {
+                d.replace(tzinfo=None).isoformat(): {} for d in dates if isinstance(d, datetime)
+            }
+        names = [str(n) for n in props(part, "TZNAME") if str(n)]
+        if names:
+            rule["names"] = dict.fromkeys(names, True)
+        comments = [str(c) for c in props(part, "COMMENT") if str(c)]
+        if comments:
+            rule["comments"] = comments
+        out.setdefault(kind, []).append(rule)
     return out
 
 

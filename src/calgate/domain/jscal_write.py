@@ -10,7 +10,9 @@ ids of participants / locations / alerts / links are written here.
 Mapping decisions:
 
 - ``start`` + ``timeZone``: ``null`` (or absent) is floating, ``Etc/UTC`` / ``UTC`` is a UTC
-  (``Z``) time; ``showWithoutTime`` makes a DATE start (its time must be midnight).
+  (``Z``) time; ``showWithoutTime`` makes a DATE start (its time must be midnight). A
+  ``timeZone`` naming a ``timeZones`` key (RFC 8984 4.7.2) is that definition as the object's
+  VTIMEZONE (kept byte for byte when it is the stored one).
 - ``duration`` (default ``PT0S``) becomes DURATION (a stored DTEND stays when the end does not
   move); an all-day event without a duration lasts one day.
 - JSCalendar defaults (``status`` confirmed, ``freeBusyStatus`` busy, ``privacy`` public,
@@ -57,7 +59,19 @@ from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
-from icalendar import Alarm, Calendar, Component, vCalAddress, vGeo, vText, vUri
+from icalendar import (
+    Alarm,
+    Calendar,
+    Component,
+    Timezone,
+    TimezoneDaylight,
+    TimezoneStandard,
+    vCalAddress,
+    vGeo,
+    vRecur,
+    vText,
+    vUri,
+)
 from icalendar.parser import Parameters
 from icalendar.prop import vBroken
 from pydantic import ValidationError
@@ -97,9 +111,11 @@ from calgate.domain.jscal_patch import apply_patch, escape
 from calgate.domain.jscal_read import (
     RELATIVE_TO,
     TIME_ZONE,
+    custom_zones,
     geo_uri,
     override_key,
     stable_id,
+    time_zone_json,
     to_jscalendar,
     vlocation_id,
     vlocation_ids,
@@ -147,6 +163,8 @@ def _is_stored(zone: str) -> bool:
 
 
 def _stored_zones(cal: Calendar, default_tz: str) -> dict[str, EventZone]:
+    """By the labels the reader may show: the TZID, and for a custom one with its own
+    VTIMEZONE also the ``timeZones`` key (``/`` and the TZID)."""
     zones: dict[str, EventZone] = {}
     ftz = floating_zone(default_tz)
     for event in cal.subcomponents:
@@ -154,7 +172,112 @@ def _stored_zones(cal: Calendar, default_tz: str) -> dict[str, EventZone]:
             zone = read_times(event, ftz).zone
             if zone.label is not None and zone.tz is not None:
                 zones.setdefault(zone.label, zone)
+                shown = custom_zones({"timeZone": zone.label}, cal)["timeZone"]
+                zones.setdefault(shown, zone)
     return zones
+
+
+_OFFSET = re.compile(r"([+-])(\d{2})(\d{2})(\d{2})?")
+
+
+def _custom_zones(
+    cal: Calendar | None, obj: Any, stored: dict[str, EventZone]
+) -> tuple[dict[str, EventZone], list[Timezone]]:
+    """The zones ``obj``'s ``timeZones`` define (by key), and the VTIMEZONEs to place: none
+    for a definition the object already stores exactly (its VTIMEZONE stays byte for byte).
+    Definitions that cannot be built are left out (the check reports them)."""
+    zones: dict[str, EventZone] = {}
+    placed: list[Timezone] = []
+    defined = obj.get("timeZones") if isinstance(obj, dict) else None
+    if not isinstance(defined, dict):
+        return zones, placed
+    own = (
+        {}
+        if cal is None
+        else {str(c["TZID"]): c for c in cal.subcomponents if c.name == "VTIMEZONE" and "TZID" in c}
+    )
+    from icalendar.timezone import tzp
+
+    for key, definition in defined.items():
+        if not isinstance(key, str) or not isinstance(definition, dict):
+            continue
+        named = definition.get("tzId")
+        tzid: str = named if isinstance(named, str) else key[1:]
+        current = own.get(tzid)
+        if current is not None and key in stored and time_zone_json(current) == definition:
+            zones[key] = stored[key]
+            continue
+        try:
+            vtimezone = _vtimezone(tzid, definition, key)
+            zones[key] = EventZone(tzid, vtimezone.to_tz(tzp, lookup_tzid=False), tzid)
+        except (InvalidInput, KeyError, TypeError, ValueError):
+            continue
+        placed.append(vtimezone)
+    return zones, placed
+
+
+def _offset_delta(text: str) -> timedelta:
+    match = _OFFSET.fullmatch(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a UTC offset like +0100")
+    sign, hours, minutes, seconds = match.groups()
+    delta = timedelta(hours=int(hours), minutes=int(minutes), seconds=int(seconds or 0))
+    return -delta if sign == "-" else delta
+
+
+def _vtimezone(tzid: str, definition: dict[str, Any], key: str) -> Timezone:
+    """An RFC 8984 TimeZone as a VTIMEZONE (the reader's mapping the other way)."""
+    vtimezone = Timezone()
+    vtimezone.add("TZID", tzid)
+    if definition.get("url"):
+        vtimezone.add("TZURL", definition["url"])
+    for member, name in (("updated", "LAST-MODIFIED"), ("validUntil", "TZUNTIL")):
+        if definition.get(member):
+            vtimezone.add(name, datetime.fromisoformat(definition[member].replace("Z", "+00:00")))
+    for kind, part_class in (("standard", TimezoneStandard), ("daylight", TimezoneDaylight)):
+        for i, rule in enumerate(definition.get(kind) or []):
+            part = part_class()
+            start = datetime.fromisoformat(rule["start"])
+            before = _offset_delta(rule["offsetFrom"])
+            part.add("DTSTART", start)
+            part.add("TZOFFSETFROM", before)
+            part.add("TZOFFSETTO", _offset_delta(rule["offsetTo"]))
+            for j, found in enumerate(rule.get("recurrenceRules") or []):
+                parts = [f"FREQ={found['frequency'].upper()}"]
+                if found.get("until") is not None:  # a wall-clock time before the change: UTC
+                    until = datetime.fromisoformat(found["until"]) - before
+                    parts.append(f"UNTIL={until:%Y%m%dT%H%M%S}Z")
+                at = f"#/timeZones/{escape(key)}/{kind}/{i}/recurrenceRules/{j}"
+                text = _checked_rule([*parts, *_rule_parts(found)], at)
+                part.add("RRULE", vRecur.from_ical(text))
+            for moment in rule.get("recurrenceOverrides") or {}:
+                part.add("RDATE", datetime.fromisoformat(moment))
+            for name in rule.get("names") or {}:
+                part.add("TZNAME", name)
+            for comment in rule.get("comments") or []:
+                part.add("COMMENT", comment)
+            vtimezone.add_component(part)
+    return vtimezone
+
+
+def _place(cal: Calendar, vtimezones: list[Timezone]) -> None:
+    """Each VTIMEZONE the object uses in place of the stored one of its TZID, or before the
+    first VEVENT; ones it does not use are not added."""
+    used = _used_tzids(cal)
+    for vtimezone in vtimezones:
+        tzid = str(vtimezone["TZID"])
+        if tzid not in used:
+            continue
+        subs = cal.subcomponents
+        at = next(
+            (i for i, c in enumerate(subs) if c.name == "VTIMEZONE" and str(c.get("TZID")) == tzid),
+            None,
+        )
+        if at is not None:
+            subs[at] = vtimezone
+        else:
+            first_event = next((i for i, c in enumerate(subs) if c.name == "VEVENT"), len(subs))
+            subs.insert(first_event, vtimezone)
 
 
 STATUSES = ("confirmed", "cancelled", "tentative")
@@ -349,7 +472,8 @@ def _check(check: _Checker, obj: Any, *, override: bool = False) -> None:
             and zone not in _STORED_ZONES.get()
         ):
             check.add(
-                "/timeZone", f"unknown time zone {zone!r}: use an IANA name like 'Europe/Berlin'"
+                "/timeZone",
+                f"unknown time zone {zone!r}: use an IANA name like 'Europe/Berlin'",
             )
     if obj.get("duration") is not None:
         if not _duration_ok(obj["duration"]):
@@ -413,6 +537,8 @@ def _check(check: _Checker, obj: Any, *, override: bool = False) -> None:
     _check_participants(check, obj)
     _check_alerts(check, obj)
     _check_rules(check, obj, override)
+    if not override:
+        _check_time_zones(check, obj)
     if obj.get("excludedRecurrenceRules"):
         check.add("/excludedRecurrenceRules", "excludedRecurrenceRules are not supported")
     if not override:
@@ -422,7 +548,9 @@ def _check(check: _Checker, obj: Any, *, override: bool = False) -> None:
 def _check_zone(check: _Checker, zone: Any, path: str) -> None:
     if zone is None:
         return
-    if not isinstance(zone, str) or (zone_or_none(zone) is None and zone not in _UTC_NAMES):
+    if not isinstance(zone, str) or (
+        zone_or_none(zone) is None and zone not in _UTC_NAMES and zone not in _STORED_ZONES.get()
+    ):
         check.add(path, f"unknown time zone {zone!r}: use an IANA name like 'Asia/Tokyo'")
 
 
@@ -487,50 +615,118 @@ def _check_rules(check: _Checker, obj: dict[str, Any], override: bool) -> None:
     if len(rules) > 1:
         check.add("/recurrenceRules/1", "calgate stores one recurrence rule per event")
     for i, rule in enumerate(rules[:1]):
-        path = f"/recurrenceRules/{i}"
-        if not isinstance(rule, dict):
-            check.add(path, "must be a RecurrenceRule object")
+        _check_rule(check, rule, f"/recurrenceRules/{i}")
+
+
+def _check_time_zones(check: _Checker, obj: dict[str, Any]) -> None:
+    """RFC 8984 4.7.2: keys start with ``/`` and are no IANA names; each TimeZone has rules
+    with a start and the offsets either side of it (``+0100``)."""
+    zones = obj.get("timeZones")
+    if zones is None:
+        return
+    if not isinstance(zones, dict):
+        check.add("/timeZones", "timeZones must map ids like '/My zone' to TimeZone objects")
+        return
+    for key, zone in zones.items():
+        path = f"/timeZones/{escape(key)}"
+        if not key.startswith("/") or zone_or_none(key.strip("/")) is not None:
+            check.add(path, f"{key!r}: a custom time zone's id starts with '/' and is no IANA name")
             continue
-        check.type_(rule, path, "RecurrenceRule")
-        if rule.get("frequency") is None:
-            check.add(f"{path}/frequency", "frequency is required")
-        check.enum(rule, "frequency", path, FREQUENCIES)
-        check.enum(rule, "rscale", path, ("gregorian",))
-        check.enum(rule, "skip", path, ("omit",))
-        check.enum(rule, "firstDayOfWeek", path, DAYS)
-        for name in ("interval", "count"):
-            if rule.get(name) is not None:
-                check.int_(rule[name], f"{path}/{name}", 1, 2**31 - 1)
-        if rule.get("until") is not None:
-            if not _local_ok(rule["until"]):
-                check.add(f"{path}/until", "until must be a LocalDateTime like 2026-12-31T23:59:59")
-            if rule.get("count") is not None:
-                check.add(f"{path}/until", "count and until cannot be used together")
-        days = rule.get("byDay")
-        if days is not None:
-            if not isinstance(days, list):
-                check.add(f"{path}/byDay", "byDay must be a list of NDay objects")
-            else:
-                for j, nday in enumerate(days):
-                    at = f"{path}/byDay/{j}"
-                    if not isinstance(nday, dict) or nday.get("day") not in DAYS:
-                        check.add(at, 'must be an NDay like {"@type": "NDay", "day": "mo"}')
-                    elif nday.get("nthOfPeriod") is not None:
-                        check.int_(nday["nthOfPeriod"], f"{at}/nthOfPeriod", -53, 53, zero=False)
-        months = rule.get("byMonth")
-        if months is not None:
-            if not isinstance(months, list):
-                check.add(f"{path}/byMonth", 'byMonth must be a list of strings like ["3"]')
-            else:
-                for j, month in enumerate(months):
-                    if not (isinstance(month, str) and month.isdigit() and 1 <= int(month) <= 12):
-                        check.add(f"{path}/byMonth/{j}", f"{month!r} is not a month '1' to '12'")
-        for name, _ in _RULE_LISTS:
-            values = rule.get(name)
-            if values is not None and (
-                not isinstance(values, list) or not all(_is_int(v) for v in values)
-            ):
-                check.add(f"{path}/{name}", f"{name} must be a list of whole numbers")
+        if not isinstance(zone, dict):
+            check.add(path, "must be a TimeZone object")
+            continue
+        check.type_(zone, path, "TimeZone")
+        check.str_(zone, "tzId", path)
+        check.str_(zone, "url", path)
+        rules = [(kind, zone.get(kind)) for kind in ("standard", "daylight")]
+        if not any(isinstance(r, list) and r for _, r in rules):
+            check.add(path, "a TimeZone needs at least one standard or daylight rule")
+        for kind, found in rules:
+            if found is not None and not isinstance(found, list):
+                check.add(f"{path}/{kind}", f"{kind} must be a list of TimeZoneRule objects")
+                continue
+            for i, rule in enumerate(found or []):
+                _check_zone_rule(check, rule, f"{path}/{kind}/{i}")
+
+
+def _check_zone_rule(check: _Checker, rule: Any, path: str) -> None:
+    if not isinstance(rule, dict):
+        check.add(path, "must be a TimeZoneRule object")
+        return
+    check.type_(rule, path, "TimeZoneRule")
+    if not _local_ok(rule.get("start")):
+        check.add(f"{path}/start", "start is required: a LocalDateTime like 1970-03-29T02:00:00")
+    for name in ("offsetFrom", "offsetTo"):
+        if not isinstance(rule.get(name), str) or not _OFFSET.fullmatch(rule[name]):
+            check.add(f"{path}/{name}", f"{name} is required: a UTC offset like +0100 or -0530")
+    found = rule.get("recurrenceRules")
+    if found is not None and not isinstance(found, list):
+        check.add(f"{path}/recurrenceRules", "recurrenceRules must be a list")
+    for j, item in enumerate(found if isinstance(found, list) else []):
+        _check_rule(check, item, f"{path}/recurrenceRules/{j}")
+    dates = rule.get("recurrenceOverrides")
+    if dates is not None and not isinstance(dates, dict):
+        check.add(f"{path}/recurrenceOverrides", "recurrenceOverrides must map LocalDateTimes")
+    for moment, patch in (dates if isinstance(dates, dict) else {}).items():
+        if not _local_ok(moment) or patch != {}:
+            at = f"{path}/recurrenceOverrides/{escape(moment)}"
+            check.add(at, "a time zone's override is a LocalDateTime with {} (an RDATE)")
+    names = rule.get("names")
+    if names is not None and (
+        not isinstance(names, dict) or any(v is not True for v in names.values())
+    ):
+        check.add(f"{path}/names", 'names must be like {"CEST": true}')
+    comments = rule.get("comments")
+    if comments is not None and (
+        not isinstance(comments, list) or not all(isinstance(c, str) for c in comments)
+    ):
+        check.add(f"{path}/comments", "comments must be a list of strings")
+
+
+def _check_rule(check: _Checker, rule: Any, path: str) -> None:
+    if not isinstance(rule, dict):
+        check.add(path, "must be a RecurrenceRule object")
+        return
+    check.type_(rule, path, "RecurrenceRule")
+    if rule.get("frequency") is None:
+        check.add(f"{path}/frequency", "frequency is required")
+    check.enum(rule, "frequency", path, FREQUENCIES)
+    check.enum(rule, "rscale", path, ("gregorian",))
+    check.enum(rule, "skip", path, ("omit",))
+    check.enum(rule, "firstDayOfWeek", path, DAYS)
+    for name in ("interval", "count"):
+        if rule.get(name) is not None:
+            check.int_(rule[name], f"{path}/{name}", 1, 2**31 - 1)
+    if rule.get("until") is not None:
+        if not _local_ok(rule["until"]):
+            check.add(f"{path}/until", "until must be a LocalDateTime like 2026-12-31T23:59:59")
+        if rule.get("count") is not None:
+            check.add(f"{path}/until", "count and until cannot be used together")
+    days = rule.get("byDay")
+    if days is not None:
+        if not isinstance(days, list):
+            check.add(f"{path}/byDay", "byDay must be a list of NDay objects")
+        else:
+            for j, nday in enumerate(days):
+                at = f"{path}/byDay/{j}"
+                if not isinstance(nday, dict) or nday.get("day") not in DAYS:
+                    check.add(at, 'must be an NDay like {"@type": "NDay", "day": "mo"}')
+                elif nday.get("nthOfPeriod") is not None:
+                    check.int_(nday["nthOfPeriod"], f"{at}/nthOfPeriod", -53, 53, zero=False)
+    months = rule.get("byMonth")
+    if months is not None:
+        if not isinstance(months, list):
+            check.add(f"{path}/byMonth", 'byMonth must be a list of strings like ["3"]')
+        else:
+            for j, month in enumerate(months):
+                if not (isinstance(month, str) and month.isdigit() and 1 <= int(month) <= 12):
+                    check.add(f"{path}/byMonth/{j}", f"{month!r} is not a month '1' to '12'")
+    for name, _ in _RULE_LISTS:
+        values = rule.get(name)
+        if values is not None and (
+            not isinstance(values, list) or not all(_is_int(v) for v in values)
+        ):
+            check.add(f"{path}/{name}", f"{name} must be a list of whole numbers")
 
 
 def _check_overrides(check: _Checker, obj: dict[str, Any]) -> None:
@@ -796,6 +992,12 @@ def _rrule_text(rule: dict[str, Any], obj: dict[str, Any], start: Time) -> str:
             zone = UTC_ZONE if zone_name in _UTC_NAMES else _zone_named(zone_name)
         until = convert_until(parse_time(rule["until"]), start, zone)
         parts.append(f"UNTIL={until_text(until)}")
+    return _checked_rule([*parts, *_rule_parts(rule)], "#/recurrenceRules/0")
+
+
+def _rule_parts(rule: dict[str, Any]) -> list[str]:
+    """The RRULE parts of a RecurrenceRule but FREQ and UNTIL."""
+    parts = []
     if rule.get("count") is not None:
         parts.append(f"COUNT={rule['count']}")
     if rule.get("interval") not in (None, 1):
@@ -810,17 +1012,19 @@ def _rrule_text(rule: dict[str, Any], obj: dict[str, Any], start: Time) -> str:
         parts.append("BYMONTH=" + ",".join(str(int(m)) for m in rule["byMonth"]))
     if rule.get("firstDayOfWeek") not in (None, "mo"):
         parts.append(f"WKST={rule['firstDayOfWeek'].upper()}")
-    text = ";".join(parts)
+    return parts
+
+
+def _checked_rule(parts: list[str], at: str) -> str:
+    """RRULE text, checked like a client's raw rule; a 422 at the member the problem names."""
     try:
-        return check_rrule(text)
+        return check_rrule(";".join(parts))
     except ValueError as exc:
         message = str(exc)
         # The part the message is about is the one it names first.
         found = [(m.start(), p) for p in RULE_PARTS if (m := re.search(rf"\b{p}\b", message))]
         member = _RULE_MEMBER.get(min(found)[1]) if found else None
-        raise InvalidInput.field(
-            "#/recurrenceRules/0" + (f"/{member}" if member else ""), message
-        ) from None
+        raise InvalidInput.field(at + (f"/{member}" if member else ""), message) from None
 
 
 def _event_write(body: dict[str, Any], *, at: str = "#") -> EventWrite:
@@ -1714,9 +1918,11 @@ def write_event(
     """Create (``cal`` None) or replace (PUT) the event ``obj`` describes; see the module
     docstring. A replace edits ``cal`` in place and returns it; SEQUENCE, DTSTAMP and
     LAST-MODIFIED move only when something changed."""
-    known = _STORED_ZONES.set(_stored_zones(cal, default_tz) if cal is not None else {})
+    stored = _stored_zones(cal, default_tz) if cal is not None else {}
+    defined, placed = _custom_zones(cal, obj, stored)
+    known = _STORED_ZONES.set({**stored, **defined})
     try:
-        return _write_event(cal, obj, uid=uid, default_tz=default_tz, now=now)
+        return _write_event(cal, obj, uid=uid, default_tz=default_tz, now=now, placed=placed)
     finally:
         _STORED_ZONES.reset(known)
 
@@ -1738,7 +1944,13 @@ def _rel_read_as_relative_to(obj: Any) -> Any:
 
 
 def _write_event(
-    cal: Calendar | None, obj: dict[str, Any], *, uid: str, default_tz: str, now: datetime
+    cal: Calendar | None,
+    obj: dict[str, Any],
+    *,
+    uid: str,
+    default_tz: str,
+    now: datetime,
+    placed: list[Timezone],
 ) -> Calendar:
     obj = _rel_read_as_relative_to(obj)
     validate_event(obj)
@@ -1764,6 +1976,7 @@ def _write_event(
     dates |= {f"recurrenceDates/{i}": k for i, k in enumerate(simple["recurrenceDates"])}
     body = _event_write(simple)
     editor = _JsEditor(event, body, obj, default_tz=default_tz, series=True)
+    editor.known_zones = dict(_STORED_ZONES.get())
     editor.keep_unshown_rrule = not new and not view.shows_rules
     try:
         editor.apply()
@@ -1794,7 +2007,8 @@ def _write_event(
         _stamp(override, "SEQUENCE", max(_sequence(override) + (0 if new else 1), _sequence(event)))
         _stamp(override, "DTSTAMP", stamp)
         _stamp(override, "LAST-MODIFIED", stamp)
-    _finish(cal, event, used_before if changed else None)
+    _place(cal, placed)
+    _finish(cal, event, used_before if changed or placed else None)
     return cal
 
 

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -72,9 +73,17 @@ class DesiredTimes:
     duration: timedelta | None
 
 
-def _zone_for(label: str, stored: EventZone | None, *, pointer: str | None) -> EventZone:
+def _zone_for(
+    label: str,
+    stored: EventZone | None,
+    *,
+    pointer: str | None,
+    known: Mapping[str, EventZone] | None = None,
+) -> EventZone:
     if stored is not None and stored.label == label:
         return stored
+    if known and label in known:
+        return known[label]
     return iana_zone(label, pointer=pointer)
 
 
@@ -100,10 +109,17 @@ def _into_zone(
     return value.astimezone(zone.tz)
 
 
-def desired_times(body: EventWrite, *, default_tz: str, stored: EventZone | None) -> DesiredTimes:
+def desired_times(
+    body: EventWrite,
+    *,
+    default_tz: str,
+    stored: EventZone | None,
+    known: Mapping[str, EventZone] | None = None,
+) -> DesiredTimes:
+    """``known``: zones besides IANA's a ``timeZone`` may name (JSCalendar's ``timeZones``)."""
     start_in = parse_time(body.start)
     if body.time_zone is not None:
-        zone_named = _zone_for(body.time_zone, stored, pointer="#/timeZone")
+        zone_named = _zone_for(body.time_zone, stored, pointer="#/timeZone", known=known)
     else:
         zone_named = None
     if is_date(start_in):
