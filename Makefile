@@ -22,8 +22,9 @@ $(TEST_STAMP): $(BIN)/python pyproject.toml
 serve: $(STAMP)
 	$(BIN)/calgate serve $(ARGS)
 
+# -n auto: one worker per core (pytest-xdist); each has its own servers and PostgreSQL database
 test: $(TEST_STAMP)
-	$(BIN)/python -m pytest -m "not interop" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not interop" -n auto $(PYTEST_ARGS)
 
 # The extra real servers (Cyrus, SabreDAV): installed from Debian's packages by the script.
 test-interop: $(TEST_STAMP)
