@@ -25,8 +25,9 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,28 @@ def start_calgate(data_dir: Path, **overrides: Any) -> tuple[uvicorn.Server, Run
     base = f"http://127.0.0.1:{port}"
     wait_health(base)
     return server, runtime, base
+
+
+@contextmanager
+def warm_calgate(data_dir: Path) -> Iterator[tuple[Runtime, httpx.Client, caldav.DAVClient]]:
+    """calgate with its index kept warm (no background sync), an API client with the admin
+    token and a caldav client on the embedded store's internal URL; all stopped after."""
+    server, runtime, base = start_calgate(data_dir, index_max_age=3600, background_sync=False)
+    store = runtime.embedded
+    assert store is not None
+    api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=600)
+    dav = caldav.DAVClient(
+        url=runtime.embedded_base_url(),
+        username=store.internal_username,
+        password=store.internal_password,
+    )
+    try:
+        yield runtime, api, dav
+    finally:
+        api.close()
+        dav.close()
+        server.should_exit = True
+        runtime.stop()
 
 
 def client_modes(

@@ -48,11 +48,8 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
-import caldav
-import httpx2 as httpx
-
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_basic import TOKEN, start_calgate
+from bench_basic import warm_calgate
 from bench_index import fill_store, machine, profile_top
 from index_data import Obj, dataset
 
@@ -389,16 +386,9 @@ def timed_writes(out: dict[str, list[float]]) -> Iterator[None]:
 # -- the run -----------------------------------------------------------------------------------
 def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     facts: dict[str, Any] = {"machine": machine()}
-    server, runtime, base = start_calgate(tmp / "data", index_max_age=3600, background_sync=False)
-    store = runtime.embedded
-    assert store is not None
-    api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=600)
-    dav = caldav.DAVClient(
-        url=runtime.embedded_base_url(),
-        username=store.internal_username,
-        password=store.internal_password,
-    )
-    try:
+    with warm_calgate(tmp / "data") as (runtime, api, dav):
+        store = runtime.embedded
+        assert store is not None
         cals: list[Cal] = []
         for name, n in [*((f"clear-{n}", n) for n in args.sizes), ("clear-real", args.real)]:
             resp = api.post("/api/v1/calendars", json={"id": name, "name": name})
@@ -554,11 +544,6 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         )
         facts["sized"] = sized
         facts["real"] = real
-    finally:
-        api.close()
-        dav.close()
-        server.should_exit = True
-        runtime.stop()
     return facts
 
 

@@ -32,12 +32,11 @@ from pathlib import Path
 from typing import Any
 
 import caldav
-import httpx2 as httpx
 import recurring_ical_events
 from icalendar import Calendar
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_basic import TOKEN, start_calgate
+from bench_basic import warm_calgate
 from bench_index import fill_store, machine
 from index_data import MONTH, Obj, series, single
 
@@ -98,16 +97,9 @@ def calgate_busy(body: dict) -> dict[str, list[Period]]:
 
 def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     facts: dict[str, Any] = {}
-    server, runtime, base = start_calgate(tmp / "data", index_max_age=3600, background_sync=False)
-    store = runtime.embedded
-    assert store is not None
-    api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=600)
-    dav = caldav.DAVClient(
-        url=runtime.embedded_base_url(),
-        username=store.internal_username,
-        password=store.internal_password,
-    )
-    try:
+    with warm_calgate(tmp / "data") as (runtime, api, dav):
+        store = runtime.embedded
+        assert store is not None
         ids = [f"fb{c:02d}" for c in range(args.calendars)]
         t0 = time.perf_counter()
         for c, cal_id in enumerate(ids):
@@ -170,11 +162,6 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         diff = [i for i in ids if ours.get(i) != direct_answer.get(i)]
         facts["differ"] = diff
         print(f"{facts['periods']} busy periods; equal to the direct answer: {facts['equal']}")
-    finally:
-        api.close()
-        dav.close()
-        server.should_exit = True
-        runtime.stop()
     return facts
 
 
