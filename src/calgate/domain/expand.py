@@ -244,13 +244,13 @@ def expand(
     recurrence rule. More than ``max_items`` raises :class:`InvalidInput`."""
     ftz = floating_zone(floating_tz)
     if least_occurrences(cal, _aware(start), _aware(end), ftz) > max_items:
-        raise _too_many(max_items)  # what the walk would find out, at once
+        raise too_many_occurrences(max_items)  # what the walk would find out, at once
     recurring = _recurring_uids(cal)
     overridden = override_keys(cal, ftz)
     found: list[tuple[datetime, str, EventPublic]] = []
     for occ in _occurrences(cal, start, end, ftz):
         if len(found) >= max_items:
-            raise _too_many(max_items)
+            raise too_many_occurrences(max_items)
         rid = time_of(first(occ, "RECURRENCE-ID"))
         uid = text_of(occ, "UID")
         recurrence_id = None
@@ -272,7 +272,8 @@ def expand(
     return [public for _, _, public in found]
 
 
-def _too_many(max_items: int) -> InvalidInput:
+def too_many_occurrences(max_items: int) -> InvalidInput:
+    """The 422 for a range holding more than ``max_items`` occurrences."""
     detail = f"More than {max_items} occurrences in this time range; ask for a shorter range."
     return InvalidInput(detail, [FieldError(detail, "end")], limit=max_items)
 
@@ -287,11 +288,11 @@ def busy_spans(
     ftz = floating_zone(floating_tz)
     start, end = _aware(start), _aware(end)
     if least_occurrences(cal, start, end, ftz) > max_items:
-        raise _too_many(max_items)
+        raise too_many_occurrences(max_items)
     out: list[tuple[datetime, datetime]] = []
     for seen, occ in enumerate(_occurrences(cal, start, end, ftz)):
         if seen >= max_items:
-            raise _too_many(max_items)
+            raise too_many_occurrences(max_items)
         status = STATUS_IN.get(str(first(occ, "STATUS") or "").upper())
         transparency = TRANSP_IN.get(str(first(occ, "TRANSP") or "").upper())
         times = read_times(occ, ftz)
@@ -319,4 +320,5 @@ __all__ = [
     "overlaps",
     "overlaps_window",
     "override_keys",
+    "too_many_occurrences",
 ]

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from calgate.db.models import IndexedEventRow, OccurrenceRow
 from calgate.domain import ical_events as ical
+from calgate.domain.expand import too_many_occurrences
 from calgate.domain.timezones import instant
-from calgate.errors import FieldError, InvalidInput
+from calgate.errors import InvalidInput
 from calgate.index.materialize import SEP, occurrence_bounds, public_json
 
 OrderBy = Literal["start", "created", "updated"]
@@ -148,11 +149,6 @@ def _stamps(row: Any) -> tuple[datetime, datetime]:
     return created, updated
 
 
-def _too_many(limit: int) -> InvalidInput:
-    detail = f"More than {limit} occurrences in this time range; ask for a shorter range."
-    return InvalidInput(detail, [FieldError(detail, "end")], limit=limit)
-
-
 def _live(session: Session, row: Any, query: Query, budget: int) -> list[tuple[datetime, str]]:
     """Occurrences outside the materialized horizon: expand the stored object now."""
     return [(start, text) for start, _, text in _live_bounded(session, row, query, budget)]
@@ -230,7 +226,7 @@ def _collect(session: Session, query: Query) -> list[_Item]:
             created, updated = stamps[event_id]
             items.append(_Item(instant(start, UTC), created, updated, event_id, text))
             if len(items) > query.max_items:
-                raise _too_many(query.max_items)
+                raise too_many_occurrences(query.max_items)
     for row in rows:
         created, updated = stamps[row.event_id]
         first = instant(row.first_start, UTC) if row.first_start else query.start
@@ -247,7 +243,7 @@ def _collect(session: Session, query: Query) -> list[_Item]:
             for start, text in _live(session, row, query, budget):
                 items.append(_Item(start, created, updated, row.event_id, text))
         if query.expand and len(items) > query.max_items:
-            raise _too_many(query.max_items)
+            raise too_many_occurrences(query.max_items)
     return items
 
 
@@ -336,7 +332,7 @@ def timed_items(
     covered_ids = set(covered)
     for row in rows:
         if len(out) > max_items:
-            raise _too_many(max_items)
+            raise too_many_occurrences(max_items)
         if not row.recurring:
             if row.first_start is None:
                 continue  # no readable start: not placed in time
@@ -347,5 +343,5 @@ def timed_items(
             for s, e, text in _live_bounded(session, row, query, max_items - len(out)):
                 out.append(Timed(s, e, row.event_id, text))
     if len(out) > max_items:
-        raise _too_many(max_items)
+        raise too_many_occurrences(max_items)
     return out
