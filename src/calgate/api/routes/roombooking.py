@@ -51,15 +51,24 @@ def _context(runtime: Any, grant: Any, calendar_id: str) -> events.CalendarConte
     return events.CalendarContext(runtime, calendar, source)
 
 
-def _ok_is_true(value: Any) -> Any:
-    return True if isinstance(value, str) and value.strip().lower() == "ok" else value
+_DRY = {"1", "ok", "true", "yes", "on"}
+_REAL = {"0", "false", "no", "off"}
 
 
-# The tool's ``test=1`` or ``test=ok``, and any boolean spelling calgate's ``dryRun`` takes; a
-# value that is neither (``test=weird``) is a 422, never a real run that deletes bookings.
+def _test_mode(value: Any) -> Any:
+    """The tool's ``test=1`` or ``test=ok`` (and the boolean spellings ``dryRun`` takes); any
+    other value is a 422, never a real run that deletes bookings."""
+    if not isinstance(value, str):
+        return value
+    word = value.strip().lower()
+    if word in _DRY | _REAL:
+        return word in _DRY
+    raise ValueError(f"{value!r}: use test=1 or test=ok for a dry run, test=0 for a real one")
+
+
 TestMode = Annotated[
     bool,
-    BeforeValidator(_ok_is_true),
+    BeforeValidator(_test_mode),
     Query(description="1, ok or true: report only, change nothing"),
 ]
 
