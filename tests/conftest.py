@@ -17,6 +17,11 @@ from sqlalchemy import create_engine, text
 from calgate.api.app import create_app
 from calgate.db.session import Database
 from calgate.settings import Settings
+from tests.oracles.summary import (  # noqa: F401  (hooks)
+    pytest_runtest_logreport,
+    pytest_runtest_makereport,
+    pytest_terminal_summary,
+)
 from tests.servers import (  # noqa: F401  (fixtures)
     caldav_server,
     cyrus_server,

@@ -1,4 +1,6 @@
-"""Show the oracle agreement counts at the end of every run, -q included (CI reads those).
+"""Hooks that show the oracle agreement counts at the end of every run, -q included (CI reads
+those); tests/conftest.py installs them, as the process that prints (pytest-xdist's controller)
+loads only that conftest.
 
 The counts are made in whichever process runs the summary test (a pytest-xdist worker, say):
 each travels to the process that prints with its test's report, as a user property."""
@@ -10,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from .support import SUMMARY
+from tests.oracles.support import SUMMARY
 
 _KEY = "oracle-summary"
 
