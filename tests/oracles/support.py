@@ -1,5 +1,5 @@
 """Shared by the oracle tests: where the data is, one-event calendars, and the agreement counts
-that ``conftest.py`` prints at the end of every run."""
+that ``summary.py`` prints at the end of every run."""
 
 from __future__ import annotations
 
