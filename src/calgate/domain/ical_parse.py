@@ -35,6 +35,24 @@ def parse_ical(text: str) -> Calendar:
     return parsed
 
 
+def vtimezones(cal: Calendar) -> dict[str, Timezone]:
+    """TZID -> the object's own VTIMEZONE for it (the last, where a TZID is defined twice)."""
+    return {
+        str(comp["TZID"]): comp
+        for comp in cal.subcomponents
+        if isinstance(comp, Timezone) and "TZID" in comp
+    }
+
+
+def vtimezone_zone(vtimezone: Timezone) -> tzinfo:
+    """The zone a VTIMEZONE defines, built from it alone: never icalendar's process-wide cache
+    of the first VTIMEZONE it parsed with that TZID. Raises what icalendar raises for one it
+    cannot use."""
+    from icalendar.timezone import tzp
+
+    return vtimezone.to_tz(tzp, lookup_tzid=False)
+
+
 def _bind_own_timezones(cal: Calendar) -> None:
     """Read every TZID with this calendar's own VTIMEZONEs.
 
@@ -43,19 +61,16 @@ def _bind_own_timezones(cal: Calendar) -> None:
     users') calendars were parsed before. Here a custom TZID is read with the VTIMEZONE of the
     same object, an IANA / Windows name with its IANA zone, anything else as a local time.
     """
-    from icalendar.timezone import tzp
-
     own: dict[str, tzinfo] = {}
-    for comp in cal.subcomponents:
-        if not isinstance(comp, Timezone) or "TZID" not in comp:
-            continue
-        tzid = str(comp["TZID"])
+    for tzid, vtimezone in vtimezones(cal).items():
         if zone_or_none(tzid.strip("/")) is not None:
             continue  # icalendar reads a known IANA name with its IANA zone
         try:
-            own[tzid] = comp.to_tz(tzp, lookup_tzid=False)
+            zone: tzinfo | None = vtimezone_zone(vtimezone)
         except Exception:  # a VTIMEZONE that cannot be used: its TZID reads as local time
-            own.pop(tzid, None)
+            zone = None
+        if zone is not None:
+            own[tzid] = zone
     for comp in cal.walk():
         if comp.name in ("VTIMEZONE", "STANDARD", "DAYLIGHT"):
             continue
@@ -175,4 +190,6 @@ __all__ = [
     "time_of",
     "tzid_of",
     "uid_of",
+    "vtimezone_zone",
+    "vtimezones",
 ]

@@ -27,7 +27,15 @@ from icalendar.cal.timezone import Timezone
 from icalendar.parser import Parameters
 from icalendar.prop import vBroken, vRecur
 
-from calgate.domain.ical_parse import first, floating_zone, master_event, props, text_of, time_of
+from calgate.domain.ical_parse import (
+    first,
+    floating_zone,
+    master_event,
+    props,
+    text_of,
+    time_of,
+    vtimezones,
+)
 from calgate.domain.ical_read import (
     ACTION_IN,
     CLASS_IN,
@@ -440,14 +448,6 @@ def _new_alarm(alert: Alert, key: tuple[Any, ...], title: str | None) -> Alarm:
 # -- public functions -------------------------------------------------------------------------
 
 
-def _tzids_of_vtimezones(cal: Calendar) -> set[str]:
-    return {
-        str(c["TZID"])
-        for c in cal.subcomponents
-        if getattr(c, "name", None) == "VTIMEZONE" and "TZID" in c
-    }
-
-
 def _used_tzids(cal: Calendar) -> set[str]:
     try:
         return {str(t) for t in cal.get_used_tzids()}
@@ -466,7 +466,7 @@ def _finish(cal: Calendar, event: Component, used_before: set[str] | None) -> No
             for c in cal.subcomponents
             if not (getattr(c, "name", None) == "VTIMEZONE" and str(c.get("TZID")) in unused)
         ]
-    missing = used - _tzids_of_vtimezones(cal) - {"UTC"}
+    missing = used - set(vtimezones(cal)) - {"UTC"}
     if not missing:
         return
     first_date = Timezone.DEFAULT_FIRST_DATE

@@ -75,6 +75,7 @@ from calgate.domain.ical_parse import (
     text_of,
     time_of,
     tzid_of,
+    vtimezones,
 )
 from calgate.domain.ical_read import (
     STATUS_IN,
@@ -224,7 +225,7 @@ def custom_zones(out: dict[str, Any], cal: Calendar) -> dict[str, Any]:
     """``out`` with each TZID that is no IANA (or Windows) name and has a VTIMEZONE in ``cal``
     shown as a ``timeZones`` key, ``/`` and the TZID, defined by that VTIMEZONE: RFC 8984
     allows a ``timeZone`` only to be an IANA name or such a key."""
-    own = {str(c["TZID"]): c for c in cal.subcomponents if c.name == "VTIMEZONE" and "TZID" in c}
+    own = vtimezones(cal)
     zones: dict[str, Any] = {}
 
     def named(label: Any) -> Any:

@@ -84,6 +84,8 @@ from calgate.domain.ical_parse import (
     props,
     text_of,
     tzid_of,
+    vtimezone_zone,
+    vtimezones,
 )
 from calgate.domain.ical_read import (
     CLASS_IN,
@@ -191,13 +193,7 @@ def _custom_zones(
     defined = obj.get("timeZones") if isinstance(obj, dict) else None
     if not isinstance(defined, dict):
         return zones, placed
-    own = (
-        {}
-        if cal is None
-        else {str(c["TZID"]): c for c in cal.subcomponents if c.name == "VTIMEZONE" and "TZID" in c}
-    )
-    from icalendar.timezone import tzp
-
+    own = {} if cal is None else vtimezones(cal)
     for key, definition in defined.items():
         if not isinstance(key, str) or not isinstance(definition, dict):
             continue
@@ -209,7 +205,7 @@ def _custom_zones(
             continue
         try:
             vtimezone = _vtimezone(tzid, definition, key)
-            zones[key] = EventZone(tzid, vtimezone.to_tz(tzp, lookup_tzid=False), tzid)
+            zones[key] = EventZone(tzid, vtimezone_zone(vtimezone), tzid)
         except (InvalidInput, KeyError, TypeError, ValueError):
             continue
         placed.append(vtimezone)
