@@ -4,6 +4,8 @@ the secret shows up in no repr and no error detail."""
 from __future__ import annotations
 
 import base64
+import logging
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -271,3 +273,45 @@ def test_url_without_scheme_is_unreachable() -> None:
     err = failure("cal.example.com/dav/")
     assert isinstance(err, UpstreamUnreachable)
     assert "valid" in err.detail
+
+
+# -- error details name no address: it is logged at debug level instead ----------------------
+
+
+def _no_address(detail: str, url: str) -> None:
+    """An error body must not show where the server is: no URL, host, port or path."""
+    parts = urlsplit(url)
+    for piece in ("http://", "https://", parts.hostname or "", f":{parts.port}", parts.path):
+        if piece and piece != "/":
+            assert piece not in detail, (piece, detail)
+
+
+def test_failure_details_name_no_address(caplog) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/internal/cal/"
+    with caplog.at_level(logging.DEBUG, logger="calgate.upstream.errors"):
+        err = failure(url)
+    _no_address(err.detail, url)
+    assert f"127.0.0.1:{port}/internal/cal/event.ics" in caplog.text
+
+
+def test_unknown_host_detail_names_no_host() -> None:
+    url = "http://calgate-test.invalid/cal/"
+    _no_address(failure(url).detail, url)
+
+
+@pytest.mark.parametrize("status", [401, 403, 404, 410, 412, 500, 502, 503])
+def test_status_details_name_no_address(status: int) -> None:
+    url = "https://cal.example.com:8443/dav/calendars/alice/team/x.ics"
+    err = upstream_error(url, status=status)
+    _no_address(err.detail, url)
+
+
+def test_no_uid_conflict_detail_names_no_address() -> None:
+    url = "https://cal.example.com:8443/dav/calendars/alice/team/x.ics"
+    uid = (
+        b'<D:error xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
+        b"<D:resource-must-be-null/></D:error>"
+    )
+    err = upstream_error(url, status=403, body=uid)
+    _no_address(err.detail, url)

@@ -63,8 +63,19 @@ class CalendarContext:
     def href_for(self, event_id: str) -> str:
         name = resource_name_from_id(event_id)
         if name is None:
-            raise NotFound(f"no event with id {event_id!r}")
+            raise self.no_event(event_id)
         return urljoin(self.url, name)
+
+    def no_event(self, event_id: str) -> NotFound:
+        return NotFound(f"no event with id {event_id!r} in calendar {self.calendar.id!r}")
+
+    def fetch(self, href: str, *, as_stored: bool = False) -> RemoteObject:
+        """The stored object at ``href``; a missing one is a NotFound naming the event (the
+        server's address stays out of the answer)."""
+        try:
+            return self.conn.get(href, as_stored=as_stored)
+        except NotFound as exc:
+            raise self.no_event(id_from_href(href)) from exc
 
     def public(self, cal: Calendar, href: str, etag: str | None) -> EventPublic:
         return ical.event_to_public(
@@ -140,7 +151,7 @@ def _parse_remote(obj: RemoteObject) -> Calendar | None:
 
 def get_event(ctx: CalendarContext, event_id: str) -> EventPublic:
     """Straight from the server (edits read this way, to edit the current object)."""
-    obj = ctx.conn.get(ctx.href_for(event_id))
+    obj = ctx.fetch(ctx.href_for(event_id))
     cal = _parse_remote(obj)
     if cal is None:
         raise NotFound(f"event {event_id!r} exists but cannot be read as iCalendar")
@@ -295,7 +306,7 @@ def _load_for_edit(
 ) -> tuple[Calendar, str | None]:
     """The stored object (and its ETag, which the edit's own PUT sends as If-Match), once the
     client's If-Match holds for it (``_etag_matches``)."""
-    obj = ctx.conn.get(href)
+    obj = ctx.fetch(href)
     if if_match is not None and not _etag_matches(if_match, obj.etag):
         if obj.etag is not None and obj.etag.startswith("W/"):
             raise PreconditionFailed(
@@ -405,7 +416,7 @@ def delete_event(ctx: CalendarContext, event_id: str, *, if_match: str | None) -
     except PreconditionFailed:
         ctx.runtime.indexer.sync(ctx.calendar, ctx.source)
         raise
-    except NotFound:
+    except NotFound as exc:
         ctx.runtime.indexer.record_delete(ctx.calendar, href=href)
-        raise
+        raise ctx.no_event(event_id) from exc
     ctx.runtime.indexer.record_delete(ctx.calendar, href=href)

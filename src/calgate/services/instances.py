@@ -60,7 +60,7 @@ def read_calendar(ctx: CalendarContext, event_id: str) -> tuple[Calendar, str | 
             return ical.parse_ical(row.ical), row.etag
         except InvalidInput:
             log.warning("indexed copy of %s is not iCalendar; reading the server", event_id)
-    obj = ctx.conn.get(ctx.href_for(event_id))
+    obj = ctx.fetch(ctx.href_for(event_id))
     cal = _parse_remote(obj)
     if cal is None:
         raise NotFound(f"event {event_id!r} exists but cannot be read as iCalendar")

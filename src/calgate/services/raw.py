@@ -29,7 +29,7 @@ from calgate.services.events import (
 
 def get_raw(ctx: CalendarContext, event_id: str) -> tuple[str, str | None]:
     """(the stored text exactly as the server sends it, its ETag)."""
-    obj = ctx.conn.get(ctx.href_for(event_id), as_stored=True)
+    obj = ctx.fetch(ctx.href_for(event_id), as_stored=True)
     return obj.ical, obj.etag
 
 
@@ -79,7 +79,7 @@ def replace_raw(
     cal, uid = check_object(text)
     href = ctx.href_for(event_id)
     try:
-        stored = ctx.conn.get(href)
+        stored = ctx.fetch(href)
     except NotFound:
         check_put_create(event_id, if_match)
         return create_raw(ctx, text, event_id=event_id), True

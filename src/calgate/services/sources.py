@@ -82,7 +82,7 @@ def add_source(runtime: Runtime, body: SourceCreate) -> str:
         conn.close()
     if not found:
         raise InvalidInput.field(
-            "#/url", f"{body.url} is a CalDAV server, but no calendar with events was found there"
+            "#/url", "the address is a CalDAV server, but no calendar with events was found there"
         )
     sealed = runtime.box.seal(body.secret) if body.secret is not None else None
     for _ in range(_STORE_ATTEMPTS):

@@ -22,7 +22,7 @@ from caldav.lib import error as dav_error
 from calgate.errors import CalgateError, Conflict, UpstreamError
 from calgate.upstream import capabilities, davxml, discovery, sync
 from calgate.upstream.davxml import DavResource, crlf
-from calgate.upstream.errors import translated, upstream_error
+from calgate.upstream.errors import target, translated, upstream_error
 from calgate.upstream.hrefs import public_url, resolve_href, same_resource, without_user_info
 from calgate.upstream.models import Credentials, DiscoveredCalendar, RemoteObject, SyncDelta
 from calgate.upstream.quirks import detect_server, features_for
@@ -181,7 +181,9 @@ class CalDAVConnection:
         response = self.request("GET", url, headers=headers)
         ical = response.raw
         if "BEGIN:VCALENDAR" not in ical:
-            raise UpstreamError(f"The CalDAV server did not return iCalendar data for {url}.")
+            raise UpstreamError(
+                f"The CalDAV server did not return iCalendar data for {target(url)}."
+            )
         etag = response.headers.get("ETag")
         if etag is not None and is_weak(etag):
             etag = self._strong_etag(url, etag)
@@ -287,8 +289,8 @@ class CalDAVConnection:
         # RFC 4918 section 9.3.1 also uses for a missing parent collection.
         if response.status in (405, 409):
             raise Conflict(
-                f"Could not create a calendar at {public_url(url)}: something exists there "
-                "already (or the calendar home does not)."
+                f"Could not create the calendar {slug!r} on the CalDAV server: something exists "
+                "there already (or the calendar home does not)."
             )
         if not 200 <= response.status < 300:
             raise upstream_error(url, status=response.status, body=response.raw)

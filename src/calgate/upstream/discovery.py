@@ -23,7 +23,7 @@ from calgate.errors import (
 from calgate.upstream import davxml
 from calgate.upstream.davxml import DavResource
 from calgate.upstream.errors import source_connect_failed
-from calgate.upstream.hrefs import public_url, resolve_href, same_resource
+from calgate.upstream.hrefs import resolve_href, same_resource
 from calgate.upstream.models import DiscoveredCalendar
 from calgate.upstream.timezones import tzid_of
 
@@ -56,7 +56,7 @@ def calendar_home(conn: CalDAVConnection) -> str:
     me = _probe(conn, conn.url)
     homes = _homes(conn, me) if me is not None else []
     if not homes:
-        raise NotFound(f"No calendar home was found at {public_url(conn.url)}.")
+        raise NotFound("No calendar home was found at the source's address.")
     return homes[0]
 
 
@@ -101,7 +101,7 @@ def _discover(conn: CalDAVConnection) -> list[DiscoveredCalendar]:
         if (me := _well_known(conn, conn.url)) is None:
             raise
     if me is None:
-        raise NotFound(f"Nothing was found at {public_url(conn.url)}.")
+        raise NotFound("Nothing was found at the address.")
     if me.is_calendar:
         return _event_calendars([me])
     homes = _homes(conn, me)
@@ -116,7 +116,7 @@ def _discover(conn: CalDAVConnection) -> list[DiscoveredCalendar]:
     if any(r.is_calendar for r in listed):
         return _event_calendars(listed)
     raise SourceConnectFailed(
-        f"{public_url(conn.url)} answers WebDAV, but names no CalDAV principal, calendar home "
+        "The address answers WebDAV, but names no CalDAV principal, calendar home "
         "or calendar. Use the address of your CalDAV server, your principal or one calendar.",
         reason="not-caldav",
         pointer="#/url",

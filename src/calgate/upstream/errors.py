@@ -2,14 +2,18 @@
 
 ``upstream_error()`` maps a library exception or an HTTP status to a domain error; callers raise it
 ``from`` the original. ``source_connect_failed()`` re-words a domain error for the moment a user
-adds a source. Details are sentences for people: they name the host or URL (never its user info
-or query string, see ``hrefs.public_url``) and never quote the server's body or the credentials.
+adds a source. Details are sentences for people that end up in error bodies: they never name a
+URL, host name or port (an upstream server's, or the embedded store's internal address), never
+quote the server's body and never the credentials. The address is logged instead, at debug
+level (``hrefs.public_url``: without user info or query string), next to the detail.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import unquote, urlsplit
 
 from caldav.lib import error as dav_error
 from caldav.lib.http_sync import requests as http
@@ -29,7 +33,9 @@ from calgate.errors import (
     UpstreamUnreachable,
 )
 from calgate.upstream.davxml import CALDAV, DAV, NotMultistatus
-from calgate.upstream.hrefs import host_of, public_url
+from calgate.upstream.hrefs import public_url
+
+log = logging.getLogger(__name__)
 
 # DAV:error preconditions (RFC 4918 section 16) that decide the error whatever the status:
 # another object holds this UID (RFC 4791 section 5.3.2.1, RFC 6638 section 3.2.4.1; Radicale
@@ -37,7 +43,7 @@ from calgate.upstream.hrefs import host_of, public_url
 _CONFLICTS = {
     CALDAV + "no-uid-conflict": "Another event in this calendar already has the same UID.",
     CALDAV + "unique-scheduling-object-resource": "Another event already has the same UID.",
-    "{DAV:}resource-must-be-null": "Something already exists at {where}.",
+    "{DAV:}resource-must-be-null": "Something already exists at {where} on the CalDAV server.",
 }
 
 # RFC 4791 section 5.3.2.1 preconditions on the data of a PUT: the event, not the server or the
@@ -76,6 +82,13 @@ def _unreachable_cause(exc: BaseException) -> str:
     return "the connection failed"
 
 
+def target(url: str) -> str:
+    """What ``url`` names, fit for an error body: an object by its resource name (``'x.ics'``,
+    which is calgate's event id plus ``.ics``), else "the collection". Never a host or path."""
+    name = unquote(urlsplit(url).path).rsplit("/", 1)[-1]
+    return f"the object {name!r}" if name else "the collection"
+
+
 def upstream_error(
     url: str,
     *,
@@ -84,24 +97,36 @@ def upstream_error(
     body: bytes | str | None = None,
 ) -> CalgateError:
     """The domain error for a failed request to ``url``: from ``exc`` when the library raised,
-    else from the HTTP ``status`` (and the DAV:error preconditions in ``body``)."""
-    where = public_url(url)
-    host = host_of(url)
+    else from the HTTP ``status`` (and the DAV:error preconditions in ``body``). The detail
+    does not name the address; it is logged at debug level."""
+    err = _upstream_error(url, exc=exc, status=status, body=body)
+    log.debug("CalDAV request for %s failed: %s", public_url(url), err.detail)
+    return err
+
+
+def _upstream_error(
+    url: str,
+    *,
+    exc: BaseException | None,
+    status: int | None,
+    body: bytes | str | None,
+) -> CalgateError:
+    what = target(url)
     if isinstance(exc, http.exceptions.Timeout):
-        return UpstreamTimeout(f"The CalDAV server at {host} did not answer in time.")
+        return UpstreamTimeout("The CalDAV server did not answer in time.")
     if isinstance(
         exc,
         http.exceptions.InvalidURL | http.exceptions.MissingSchema | http.exceptions.InvalidSchema,
     ):
-        return UpstreamUnreachable(f"{where} is not a valid http:// or https:// address.")
+        return UpstreamUnreachable("The CalDAV server's address is not a valid http(s) address.")
     if isinstance(exc, http.exceptions.ConnectionError):
         return UpstreamUnreachable(
-            f"Could not connect to the CalDAV server at {host}: {_unreachable_cause(exc)}."
+            f"Could not connect to the CalDAV server: {_unreachable_cause(exc)}."
         )
     if isinstance(exc, dav_error.RateLimitError):
         status = exc.status or 429
         return UpstreamError(
-            f"The CalDAV server at {host} is busy (HTTP {status}); try again later.",
+            f"The CalDAV server is busy (HTTP {status}); try again later.",
             upstream_status=status,
         )
     if isinstance(exc, dav_error.DAVError):
@@ -111,13 +136,13 @@ def upstream_error(
             status = status or 401
     if isinstance(exc, SyntaxError | NotMultistatus):
         return UpstreamError(
-            f"The CalDAV server sent a reply for {where} that is not valid WebDAV XML."
+            f"The CalDAV server sent a reply about {what} that is not valid WebDAV XML."
         )
     if status is None:
-        return UpstreamError(f"The request to the CalDAV server for {where} failed.")
+        return UpstreamError(f"The request to the CalDAV server about {what} failed.")
     for condition in dav_error.parse_preconditions(body):
         if condition in _CONFLICTS:
-            return Conflict(_CONFLICTS[condition].format(where=where))
+            return Conflict(_CONFLICTS[condition].format(where=what))
         if condition in _REFUSED_DATA:
             name = condition.rpartition("}")[2]
             detail = (
@@ -127,22 +152,23 @@ def upstream_error(
             return UpstreamRefusedEvent(detail, upstreamStatus=status, precondition=name)
     if status == 401:
         return UpstreamRejectedCredentials(
-            f"The CalDAV server at {host} rejected the user name or password (HTTP 401).",
+            "The CalDAV server rejected the user name or password (HTTP 401).",
             upstream_status=status,
         )
     if status == 403:
         return UpstreamRejectedCredentials(
-            f"The CalDAV server refused these credentials access to {where} (HTTP 403).",
+            f"The CalDAV server refused these credentials access to {what} (HTTP 403).",
             upstream_status=status,
         )
     if status in (404, 410):
-        return NotFound(f"Nothing was found at {where} on the CalDAV server.")
+        return NotFound(f"The CalDAV server has nothing at {what} (HTTP {status}).")
     if status == 412:
         return PreconditionFailed(
-            f"{where} was changed on the CalDAV server (or already exists); re-read it and retry."
+            f"{what[0].upper()}{what[1:]} was changed on the CalDAV server (or already "
+            "exists); re-read it and retry."
         )
     return UpstreamError(
-        f"The CalDAV server answered the request for {where} with HTTP {status}.",
+        f"The CalDAV server answered the request about {what} with HTTP {status}.",
         upstream_status=status,
     )
 
@@ -160,18 +186,17 @@ def sync_refused(
     initial sync with 400/403/409/415/422: a server that in truth refused access shows it at
     the ctag/ETag fallback the caller turns to.
     """
-    where = public_url(url)
     conditions = set(dav_error.parse_preconditions(body))
     if DAV + "valid-sync-token" in conditions:
         return SyncTokenRejected(
-            f"The CalDAV server no longer accepts the sync token for {where}.",
+            "The CalDAV server no longer accepts the calendar's sync token.",
             upstream_status=status,
         )
     if DAV + "supported-report" in conditions or status in (405, 501):
         return sync_unsupported(url, status)
     if token and 400 <= status < 500 and status not in (401, 404, 429):
         return SyncTokenRejected(
-            f"The CalDAV server refused the sync token for {where} (HTTP {status}).",
+            f"The CalDAV server refused the calendar's sync token (HTTP {status}).",
             upstream_status=status,
         )
     if not token and status in (400, 403, 409, 415, 422):
@@ -181,7 +206,7 @@ def sync_refused(
 
 def sync_unsupported(url: str, status: int | None = None) -> SyncUnsupported:
     return SyncUnsupported(
-        f"The CalDAV server has no sync-collection REPORT (RFC 6578) for {public_url(url)}.",
+        "The CalDAV server has no sync-collection REPORT (RFC 6578) for this calendar.",
         upstream_status=status,
     )
 
@@ -197,7 +222,6 @@ def translated(url: str) -> Iterator[None]:
 
 def source_connect_failed(err: CalgateError, url: str) -> SourceConnectFailed:
     """Re-word ``err`` for a person who just typed ``url`` and credentials into a form."""
-    where = public_url(url)
     status = getattr(err, "upstream_status", None)
     if isinstance(err, UpstreamUnreachable):
         return SourceConnectFailed(
@@ -222,13 +246,13 @@ def source_connect_failed(err: CalgateError, url: str) -> SourceConnectFailed:
         and (status is None or 400 <= status < 500 or status in (501, 505))
     ):
         return SourceConnectFailed(
-            f"{where} answers, but not as a CalDAV server, principal or calendar. "
+            "The address answers, but not as a CalDAV server, principal or calendar. "
             "Use the address of your CalDAV server, your principal or one calendar.",
             reason="not-caldav",
             pointer="#/url",
         )
     return SourceConnectFailed(
-        f"The CalDAV server at {host_of(url)} failed"
+        "The CalDAV server failed"
         + (f" (HTTP {status})" if status else "")
         + "; try again later or ask its administrator.",
         reason="server-error",

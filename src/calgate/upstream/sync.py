@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from calgate.errors import UpstreamError
 from calgate.upstream import davxml
 from calgate.upstream.errors import sync_refused, sync_unsupported, translated, upstream_error
-from calgate.upstream.hrefs import public_url, resolve_href, same_resource
+from calgate.upstream.hrefs import resolve_href, same_resource
 from calgate.upstream.models import RemoteObject, SyncDelta
 
 if TYPE_CHECKING:
@@ -63,9 +63,7 @@ def sync_collection(conn: CalDAVConnection, calendar_url: str, token: str | None
         if new_token == current:
             break
         current = new_token
-    raise UpstreamError(
-        f"The CalDAV server kept truncating the sync-collection answer for {public_url(url)}."
-    )
+    raise UpstreamError("The CalDAV server kept truncating the calendar's sync-collection answer.")
 
 
 def _sync_page(
