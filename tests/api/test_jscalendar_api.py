@@ -18,7 +18,7 @@ EVENT = {
         "p1": {
             "@type": "Participant",
             "name": "Ann",
-            "calendarAddress": "mailto:ann@example.com",
+            "sendTo": {"imip": "mailto:ann@example.com"},
             "roles": {"attendee": True},
             "participationStatus": "needs-action",
         }
@@ -42,7 +42,7 @@ def get_js(client, cal, event_id):
 
 
 def participant(obj, email):
-    return next((pid, p) for pid, p in obj["participants"].items() if email in p["calendarAddress"])
+    return next((pid, p) for pid, p in obj["participants"].items() if email in p["sendTo"]["imip"])
 
 
 def test_create_read_and_patch_with_a_patch_object(client, calendar_id, raw):

@@ -176,18 +176,20 @@ def test_attendees_and_organizer() -> None:
         "mailto:bob@example.com",
         "ATTENDEE;JSID=p3;ROLE=NON-PARTICIPANT:mailto:carol@example.com",
     )
-    assert event["organizerCalendarAddress"] == "mailto:olga@example.com"
+    assert event["replyTo"] == {"imip": "mailto:olga@example.com"}  # RFC 8984 4.4.4
     assert event["participants"] == {
         stable_id("mailto:olga@example.com"): {
             "@type": "Participant",
-            "calendarAddress": "mailto:olga@example.com",
+            "sendTo": {"imip": "mailto:olga@example.com"},
+            "email": "olga@example.com",
             "name": "Olga",
-            "roles": {"chair": True, "required": True},
+            "roles": {"chair": True, "owner": True, "required": True},
             "participationStatus": "accepted",
         },
         stable_id("mailto:bob@example.com"): {
             "@type": "Participant",
-            "calendarAddress": "mailto:bob@example.com",
+            "sendTo": {"imip": "mailto:bob@example.com"},
+            "email": "bob@example.com",
             "name": "Bob",
             "kind": "location",
             "roles": {"optional": True},
@@ -196,7 +198,8 @@ def test_attendees_and_organizer() -> None:
         },
         "p3": {
             "@type": "Participant",
-            "calendarAddress": "mailto:carol@example.com",
+            "sendTo": {"imip": "mailto:carol@example.com"},
+            "email": "carol@example.com",
             "roles": {"informational": True},
         },
     }
@@ -293,19 +296,21 @@ def test_organizer_email_is_read_for_the_participant_made_of_it_alone() -> None:
     (person,) = alone["participants"].values()
     assert person == {
         "@type": "Participant",
-        "calendarAddress": "mailto:sam@x.example",
+        "sendTo": {"imip": "mailto:sam@x.example"},
         "name": "Sam",
         "email": "s@y",
         "roles": {"owner": True},
     }
-    # an ATTENDEE of that address is the participant: its own EMAIL (none) is what it says
+    # an ATTENDEE of that address is the participant: its own EMAIL (none: the mailto:
+    # address's own) is what it says, and it is the owner
     both = read(
         "DTSTART:20260105T100000Z",
         "ORGANIZER;EMAIL=s@y:mailto:sam@x.example",
         "ATTENDEE:mailto:sam@x.example",
     )
     (person,) = both["participants"].values()
-    assert "email" not in person
+    assert person["email"] == "sam@x.example"
+    assert person["roles"] == {"attendee": True, "owner": True}
 
 
 def test_vlocation_ids_name_the_locations_of_vlocations_only() -> None:
@@ -330,9 +335,27 @@ def test_every_participant_has_roles() -> None:
         "ATTENDEE:mailto:pat@x.example",
         "ATTENDEE;ROLE=OPT-PARTICIPANT:mailto:kim@x.example",
     )
-    roles = {p["calendarAddress"]: p["roles"] for p in event["participants"].values()}
+    roles = {p["sendTo"]["imip"]: p["roles"] for p in event["participants"].values()}
     assert roles == {
         "mailto:sam@x.example": {"owner": True},
         "mailto:pat@x.example": {"attendee": True},
         "mailto:kim@x.example": {"optional": True},
     }
+
+
+def test_rfc8984_4_4_4_send_to_takes_other_uris_as_other() -> None:
+    event = read(
+        "DTSTART:20260105T100000Z",
+        "ORGANIZER:urn:uuid:0b6d-organizer",
+        "ATTENDEE;EMAIL=pat@x.example:https://x.example/pat",
+    )
+    assert event["replyTo"] == {"other": "urn:uuid:0b6d-organizer"}
+    people = {p["sendTo"].get("other"): p for p in event["participants"].values()}
+    assert people["https://x.example/pat"]["email"] == "pat@x.example"
+    assert "email" not in people["urn:uuid:0b6d-organizer"]
+
+
+def test_organizer_kind_is_read_from_its_cutype() -> None:
+    event = read("DTSTART:20260105T100000Z", "ORGANIZER;CUTYPE=RESOURCE:mailto:projector@x.example")
+    (person,) = event["participants"].values()
+    assert person["kind"] == "resource" and person["roles"] == {"owner": True}

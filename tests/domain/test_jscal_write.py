@@ -373,7 +373,12 @@ def test_unchanged_series_put_bumps_nothing_and_a_changed_override_bumps() -> No
          "#/participants/p1/roles"),
         ({"participants": {"p1": {"calendarAddress": "mailto:a@b", "roles": {"boss": True}}}},
          "#/participants/p1/roles/boss"),
-        ({"participants": {"p1": {"name": "No address"}}}, "#/participants/p1/calendarAddress"),
+        ({"participants": {"p1": {"name": "No address"}}}, "#/participants/p1/sendTo"),
+        ({"participants": {"p1": {"sendTo": "mailto:a@b"}}}, "#/participants/p1/sendTo"),
+        ({"replyTo": ["mailto:a@b"]}, "#/replyTo"),
+        ({"sequence": -1}, "#/sequence"),
+        ({"sequence": "1.5"}, "#/sequence"),
+        ({"sequence": 2**31}, "#/sequence"),
         ({"alerts": {"a": {"trigger": {"@type": "OffsetTrigger", "offset": "soon"}}}},
          "#/alerts/a/trigger/offset"),
         ({"alerts": {"a": {"trigger": {"@type": "X"}}}}, "#/alerts/a/trigger/@type"),
@@ -761,7 +766,7 @@ def test_an_address_without_scheme_gets_mailto_only_when_it_is_an_email_address(
     )
     js = to_jscalendar(stored, floating_tz=BERLIN)
     fresh = to_jscalendar(write(copy.deepcopy(js), uid="m1", now=NOW), floating_tz=BERLIN)
-    assert fresh["organizerCalendarAddress"] == js["organizerCalendarAddress"] == "mailto"
+    assert fresh["replyTo"] == js["replyTo"] == {"other": "mailto"}
     assert fresh["participants"] == js["participants"]
     obj = {**FLOATING, "organizerCalendarAddress": "sam@example.com"}
     assert content_lines(write(obj, now=NOW), "ORGANIZER") == ["ORGANIZER:mailto:sam@example.com"]
@@ -962,3 +967,80 @@ def test_bad_time_zones_name_the_field(zones: dict[str, Any], pointer: str) -> N
     with pytest.raises(InvalidInput) as exc:
         write(obj, now=NOW)
     assert pointer in pointers(exc)
+
+
+# -- RFC 8984 participants as EGroupware and the RFC spell them (issue 13, point 3) ------------
+
+EGROUPWARE_OWNER = {
+    "@type": "Participant",
+    "name": "Ralf Becker",
+    "email": "ralf@boulder.egroupware.org",
+    "kind": "individual",
+    "roles": {"owner": True, "chair": True},
+    "participationStatus": "accepted",
+}
+
+
+def test_rfc8984_participant_with_email_only_is_the_owner_and_chair() -> None:
+    cal = write({**FLOATING, "participants": {"5": dict(EGROUPWARE_OWNER)}}, now=NOW)
+    assert content_lines(cal, "ORGANIZER") == [
+        'ORGANIZER;CN="Ralf Becker";JSID=5:mailto:ralf@boulder.egroupware.org'
+    ]
+    (attendee,) = content_lines(cal, "ATTENDEE")
+    assert "ROLE=CHAIR" in attendee and "CUTYPE=INDIVIDUAL" in attendee
+    assert "PARTSTAT=ACCEPTED" in attendee and "EMAIL=" not in attendee
+    shown = to_jscalendar(cal, floating_tz=BERLIN)
+    assert shown["replyTo"] == {"imip": "mailto:ralf@boulder.egroupware.org"}
+    assert shown["participants"] == {
+        "5": {**EGROUPWARE_OWNER, "sendTo": {"imip": "mailto:ralf@boulder.egroupware.org"}}
+    }
+    text, after = put_back(cal)
+    assert after.to_ical() == text
+
+
+def test_rfc8984_send_to_and_email_are_written_and_read_back() -> None:
+    people = {
+        "t": {
+            "@type": "Participant",
+            "name": "Tom",
+            "email": "tom@foobar.example.com",
+            "sendTo": {"imip": "mailto:tom@calendar.example.com"},
+            "roles": {"attendee": True},
+        },
+        "z": {
+            "@type": "Participant",
+            "sendTo": {"imip": "mailto:zoe@calendar.example.com"},
+            "email": "ZOE@calendar.example.com",
+            "roles": {"attendee": True, "example.com:coach": True},
+        },
+    }
+    obj = {
+        **FLOATING,
+        "replyTo": {"imip": "mailto:zoe@calendar.example.com"},
+        "participants": people,
+    }
+    cal = write(obj, now=NOW)
+    by_address = {str(a): a for a in master(cal)["ATTENDEE"]}
+    assert by_address["mailto:tom@calendar.example.com"].params["EMAIL"] == "tom@foobar.example.com"
+    assert "EMAIL" not in by_address["mailto:zoe@calendar.example.com"].params  # its own address
+    assert str(master(cal)["ORGANIZER"]) == "mailto:zoe@calendar.example.com"
+    shown = to_jscalendar(cal, floating_tz=BERLIN)["participants"]
+    assert shown["t"]["sendTo"] == {"imip": "mailto:tom@calendar.example.com"}
+    assert shown["t"]["email"] == "tom@foobar.example.com"
+    assert shown["z"]["email"] == "zoe@calendar.example.com"
+    assert shown["z"]["roles"] == {"attendee": True, "owner": True}
+    assert "calendarAddress" not in shown["t"]
+
+
+def test_rfc8984_sequence_is_stored_as_sent_and_only_grows() -> None:
+    cal = write({**FLOATING, "sequence": 5}, now=NOW)
+    assert content_lines(cal, "SEQUENCE") == ["SEQUENCE:5"]
+    assert to_jscalendar(cal, floating_tz=BERLIN)["sequence"] == 5
+    write({**FLOATING, "sequence": 5, "title": "Pilates"}, cal, uid="f", now=LATER)
+    assert content_lines(cal, "SEQUENCE") == ["SEQUENCE:6"]  # changed: one more than stored
+    write({**FLOATING, "sequence": 9, "title": "Pilates"}, cal, uid="f", now=LATER)
+    assert content_lines(cal, "SEQUENCE") == ["SEQUENCE:9"]  # only the sequence changed
+    write({**FLOATING, "sequence": 2, "title": "Pilates"}, cal, uid="f", now=LATER)
+    assert content_lines(cal, "SEQUENCE") == ["SEQUENCE:9"]  # never lower
+    egroupware = write({**FLOATING, "sequence": "3"}, now=NOW)  # EGroupware sends a string
+    assert content_lines(egroupware, "SEQUENCE") == ["SEQUENCE:3"]

@@ -502,8 +502,11 @@ def _same(value: dict[str, Any]) -> dict[str, Any]:
         if alert.get("action") == "display":
             del alert["action"]  # RFC 8984 5.1.2: an Alert's action defaults to display
     for person in (found.get("participants") or {}).values():
-        if person.get("roles") in ({"attendee": True}, {"required": True}):
-            del person["roles"]  # ROLE=REQ-PARTICIPANT, iCalendar's default: an attendee
+        roles = person.get("roles")
+        if isinstance(roles, dict) and roles.pop("required", None):
+            roles["attendee"] = True  # ROLE=REQ-PARTICIPANT, iCalendar's default: an attendee
+        if roles == {"attendee": True}:
+            del person["roles"]
         for member, default in PARTICIPANT_DEFAULTS.items():
             if person.get(member) == default:
                 del person[member]

@@ -10,12 +10,13 @@ and exactly the paths that differ. How they are compared (meaning, not spelling)
 - ``created``, ``updated``, ``sequence``, ``prodId`` are the server's and not compared.
 - A JSCalendar default equals an absent property (``timeZone`` null, ``showWithoutTime`` false,
   ``duration`` PT0S, ``status`` confirmed, ``participationStatus`` needs-action, ...).
-- calgate reads ATTENDEE / ORGANIZER addresses as ``calendarAddress`` /
-  ``organizerCalendarAddress`` (the JMAP Calendars spelling); a ``mailto:`` one is compared as
-  RFC 8984's ``sendTo`` / ``replyTo`` ``{"imip": ...}``.
+- calgate reads ATTENDEE / ORGANIZER addresses as RFC 8984's ``sendTo`` / ``replyTo``
+  (``{"imip": "mailto:..."}``); JSCalendar 2.0's ``calendarAddress`` /
+  ``organizerCalendarAddress``, which calgate also reads, are compared as those.
 - ``recurrenceOverrides`` are compared as the instances they make (the PatchObject applied to
-  the series), so ``participants/<id>/participationStatus`` and a whole ``participants``
-  replacement that mean the same instance agree.
+  the series starting at the override's key, RFC 8984 4.3.5), so
+  ``participants/<id>/participationStatus`` and a whole ``participants`` replacement that mean
+  the same instance agree.
 - 6.2 (Task) and 6.5 (Task with a due date) are not compared: calgate serves VEVENTs only, and
   refuses a Task (tested with the Task entry of 6.3's Group, whose Event entry is compared).
 """
@@ -286,7 +287,7 @@ DOCUMENTED: dict[str, tuple[str, frozenset[str] | None]] = {
         frozenset({"recurrenceOverrides/2020-06-25T09:00:00/locations/auditorium/title"}),
     ),
     "6.10 Recurring Event with Participants": (
-        "replyTo becomes the ORGANIZER, which the reader shows as organizerCalendarAddress "
+        "replyTo becomes the ORGANIZER, which the reader shows as replyTo "
         "and, since no participant has that address, as a participant of its own (the owner); "
         "Zoe's roles are written as ROLE=CHAIR (one ATTENDEE role; the organizer is the replyTo "
         "address), so attendee and owner are not read back",
@@ -333,7 +334,9 @@ def meaning(obj: dict[str, Any]) -> dict[str, Any]:
     overrides = obj.get("recurrenceOverrides") or {}
     if overrides:
         out["recurrenceOverrides"] = {
-            key: "excluded" if patch.get("excluded") else _plain(apply_patch(series, patch))
+            key: "excluded"
+            if patch.get("excluded")
+            else _plain(apply_patch({**series, "start": key}, patch))
             for key, patch in overrides.items()
         }
     return out

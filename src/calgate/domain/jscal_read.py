@@ -27,11 +27,14 @@ LOCATION, GEO, VLOCATION                   ``locations`` (+ ``mainLocationId`` f
                                            X-JSCAL-RELATIVE-TO / X-JSCAL-TIME-ZONE:
                                            ``relativeTo`` / ``timeZone``)
 CONFERENCE                                 ``virtualLocations``
-ATTENDEE / ORGANIZER                       ``participants``, ``organizerCalendarAddress``
-                                           (EMAIL: ``email``; an ORGANIZER's only for the
-                                           participant made of it alone); ``roles`` always
-                                           (RFC 8984 4.4.6): no ROLE is ``attendee``, an
-                                           ORGANIZER alone ``owner`` (calcard leaves them out)
+ATTENDEE / ORGANIZER                       ``participants`` (the address as ``sendTo``
+                                           ``{"imip": "mailto:.."}``, another URI as
+                                           ``{"other": ..}``; EMAIL, else a mailto: address,
+                                           as ``email``; CUTYPE ``kind``), the ORGANIZER as
+                                           ``replyTo`` (RFC 8984 4.4.4); ``roles`` always
+                                           (RFC 8984 4.4.6): no ROLE is ``attendee``, the
+                                           ORGANIZER's participant ``owner`` (calcard leaves
+                                           them out)
 ATTACH / IMAGE / LINK                      ``links`` (URL is not converted, as calcard)
 VALARM                                     ``alerts`` (Offset / AbsoluteTrigger, ``action``
                                            display or email, ``acknowledged``)
@@ -472,6 +475,58 @@ def _times(out: dict[str, Any], event: Component, ftz: tzinfo) -> None:
 # --- people and places -----------------------------------------------------------------------
 
 
+def send_to(address: str) -> dict[str, str]:
+    """RFC 8984 ``sendTo`` / ``replyTo`` for a calendar user address: ``imip`` takes a
+    ``mailto:`` URI only (4.4.4), any other URI is ``other``."""
+    return {"imip" if address.lower().startswith("mailto:") else "other": address}
+
+
+def mail_address(uri: str) -> str | None:
+    """The e-mail address of a ``mailto:`` URI (None for another URI)."""
+    if not uri.lower().startswith("mailto:"):
+        return None
+    return uri[len("mailto:") :].strip() or None
+
+
+def address_in(methods: Any) -> str | None:
+    """The address of a ``sendTo`` / ``replyTo`` map: ``imip``, else ``other``, else the first
+    method with a text value (a vendor's)."""
+    if not isinstance(methods, dict):
+        return None
+    for key in ("imip", "other", *methods):
+        value = methods.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def participant_address(part: dict[str, Any]) -> str | None:
+    """Where a participant is reached, in every spelling calgate reads: RFC 8984's ``sendTo``,
+    JSCalendar 2.0's ``calendarAddress``, and (neither given) ``email`` as a mailto: address,
+    as EGroupware sends participants."""
+    found = part.get("calendarAddress")
+    if isinstance(found, str) and found.strip():
+        return found.strip()
+    found = address_in(part.get("sendTo"))
+    if found is not None:
+        return found
+    email = part.get("email")
+    return f"mailto:{email.strip()}" if isinstance(email, str) and email.strip() else None
+
+
+def _person(prop: Any, address: str) -> dict[str, Any]:
+    """What an ATTENDEE or ORGANIZER says of a person: address, name, e-mail, kind."""
+    part: dict[str, Any] = {"@type": "Participant", "sendTo": send_to(address)}
+    _param_to(part, "name", prop, "CN")
+    email = _param(prop, "EMAIL") or mail_address(address)
+    if email:
+        part["email"] = email
+    kind = CUTYPE.get((_param(prop, "CUTYPE") or "").upper())
+    if kind:
+        part["kind"] = kind
+    return part
+
+
 def _participants(out: dict[str, Any], event: Component) -> None:
     found: dict[str, dict[str, Any]] = {}
     by_address: dict[str, str] = {}
@@ -482,12 +537,7 @@ def _participants(out: dict[str, Any], event: Component) -> None:
         pid = _param(prop, "JSID") or stable_id(address)
         if pid in found:
             continue
-        part: dict[str, Any] = {"@type": "Participant", "calendarAddress": address}
-        _param_to(part, "name", prop, "CN")
-        _param_to(part, "email", prop, "EMAIL")
-        kind = CUTYPE.get((_param(prop, "CUTYPE") or "").upper())
-        if kind:
-            part["kind"] = kind
+        part = _person(prop, address)
         roles = {ROLES[r] for r in _params(prop, "ROLE") if r in ROLES}
         if not _params(prop, "ROLE"):
             roles = {"attendee"}  # RFC 8984 4.4.6: roles is mandatory; no ROLE: an attendee
@@ -508,17 +558,17 @@ def _participants(out: dict[str, Any], event: Component) -> None:
     organizer = first(event, "ORGANIZER")
     address = "" if organizer is None else str(organizer).strip()
     if address and not isinstance(organizer, vBroken):
-        out["organizerCalendarAddress"] = address
+        out["replyTo"] = send_to(address)
         has_owner = any("owner" in p.get("roles", {}) for p in found.values())
         same = by_address.get(address.lower())
-        if same is not None:
+        if same is not None:  # the organizer attends: one participant, the owner
             cn = _param(organizer, "CN")
             if cn and "name" not in found[same]:
                 found[same]["name"] = cn
+            owned = {**found[same].get("roles", {}), "owner": True}
+            found[same]["roles"] = dict(sorted(owned.items()))
         elif not has_owner:  # calcard: an OWNER attendee stands for the organizer
-            part = {"@type": "Participant", "calendarAddress": address}
-            _param_to(part, "name", organizer, "CN")
-            _param_to(part, "email", organizer, "EMAIL")
+            part = _person(organizer, address)
             part["roles"] = {"owner": True}  # RFC 8984 4.4.6: roles is mandatory
             found[_param(organizer, "JSID") or stable_id(address)] = part
     if found:

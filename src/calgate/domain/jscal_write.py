@@ -21,9 +21,13 @@ Mapping decisions:
 - One LOCATION holds one location: more than one named location is refused. Its
   ``coordinates`` (a ``geo:`` URI) are GEO; without coordinates there, the one location with
   coordinates only (none of a stored VLOCATION) is GEO. Other coordinates are lost.
-- ``locale`` is SUMMARY's LANGUAGE (the reader reads it there only; no title: lost). A
-  participant's ``email`` is the EMAIL parameter (RFC 7986) of its ATTENDEE, or of the
-  ORGANIZER for the participant that is the ORGANIZER alone (as the reader reads it).
+- ``locale`` is SUMMARY's LANGUAGE (the reader reads it there only; no title: lost).
+- Participants as RFC 8984 spells them and as JSCalendar 2.0 does: the address is ``sendTo``
+  (``imip``, else ``other``), else ``calendarAddress``, else ``email`` as a mailto: address
+  (EGroupware sends only ``email``). ``email`` is the EMAIL parameter (RFC 7986) of its
+  ATTENDEE, or of the ORGANIZER for the participant that is the ORGANIZER alone (as the reader
+  reads it), unless it is the mailto: address's own, which needs none. ``replyTo`` (else
+  ``organizerCalendarAddress``) is the ORGANIZER; without either, the ``owner``'s address.
 - ``virtualLocations``: CONFERENCE (RFC 7986; ``uri``, LABEL from ``name``, FEATURE from
   ``features``); a stored CONFERENCE is found by its URI and kept while its meaning stays.
   As for links, an absent ``virtualLocations`` keeps every CONFERENCE; ``{}`` removes them.
@@ -47,8 +51,9 @@ Mapping decisions:
   RFC 8984 section 4.3.5); stored overrides are found by the reader's key, those not named any
   more are removed (one an EXDATE already hid stays while its key stays excluded). A patched
   date the rule does not make also gets an RDATE.
-- ``uid`` must be the event's; ``sequence``, ``created``, ``updated``, ``prodId``, ``method`` are
-  the server's and ignored, as are unknown (vendor) properties.
+- ``uid`` must be the event's; ``created``, ``updated``, ``prodId``, ``method`` are the
+  server's and ignored, as are unknown (vendor) properties. ``sequence`` is SEQUENCE as sent,
+  but never lower than stored, and one higher than stored when the event changed.
 """
 
 from __future__ import annotations
@@ -109,13 +114,18 @@ from calgate.domain.ical_write import (
     new_object,
 )
 from calgate.domain.instance_edit import new_override
+from calgate.domain.jscal_lenient import as_rfc8984
 from calgate.domain.jscal_patch import apply_patch, escape
 from calgate.domain.jscal_read import (
     RELATIVE_TO,
     TIME_ZONE,
+    address_in,
     custom_zones,
     geo_uri,
+    mail_address,
     override_key,
+    participant_address,
+    send_to,
     stable_id,
     time_zone_json,
     to_jscalendar,
@@ -288,6 +298,8 @@ FEATURES = ("audio", "chat", "feed", "moderator", "phone", "screen", "video")
 _GEO = re.compile(r"geo:([+-]?\d+(?:\.\d+)?),([+-]?\d+(?:\.\d+)?)(?:,[^;]*)?(?:;.*)?", re.I)
 # Participant kind -> CUTYPE (the reader's mapping the other way).
 KINDS = {"individual": "INDIVIDUAL", "group": "GROUP", "resource": "RESOURCE", "location": "ROOM"}
+# SEQUENCE is an INTEGER (RFC 5545 3.8.7.4), a signed 32-bit number in practice.
+MAX_SEQUENCE = 2**31 - 1
 FREQUENCIES = ("yearly", "monthly", "weekly", "daily", "hourly", "minutely", "secondly")
 DAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
 # Properties of an override patch that belong to the series (RFC 8984 section 4.3.5).
@@ -417,6 +429,17 @@ class _Checker:
         return out
 
 
+def sequence_of(obj: dict[str, Any]) -> int | None:
+    """``sequence`` as a number (None: absent or not a sequence number). EGroupware writes it
+    as a string of digits (``"sequence": "1"``), which is read as that number."""
+    value: Any = obj.get("sequence")
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+        value = int(value)
+    if not _is_int(value) or not 0 <= value <= MAX_SEQUENCE:
+        return None
+    return int(value)
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -452,6 +475,13 @@ def _check(check: _Checker, obj: Any, *, override: bool = False) -> None:
         check.str_(obj, "uid", "")
     for name in ("title", "description", "organizerCalendarAddress", "locale"):
         check.str_(obj, name, "")
+    _check_methods(check, obj, "replyTo", "")
+    if not override and obj.get("sequence") is not None and sequence_of(obj) is None:
+        check.add(
+            "/sequence",
+            f"{obj['sequence']!r} is not a sequence number: a whole number from 0 to "
+            f"{MAX_SEQUENCE} (RFC 8984 4.1.3 UnsignedInt)",
+        )
     if "start" not in obj or obj["start"] is None:
         check.add("/start", "start is required (a LocalDateTime like 2026-01-05T10:00:00)")
     elif not _local_ok(obj["start"]):
@@ -550,19 +580,33 @@ def _check_zone(check: _Checker, zone: Any, path: str) -> None:
         check.add(path, f"unknown time zone {zone!r}: use an IANA name like 'Asia/Tokyo'")
 
 
+def _check_methods(check: _Checker, obj: dict[str, Any], name: str, path: str) -> bool:
+    """A ``sendTo`` / ``replyTo`` map (RFC 8984 4.4.4): method -> URI text. True when it
+    names an address."""
+    methods = obj.get(name)
+    if methods is None:
+        return False
+    if not isinstance(methods, dict) or not all(isinstance(v, str) for v in methods.values()):
+        check.add(
+            f"{path}/{name}", f'{name} must be an object like {{"imip": "mailto:a@example.com"}}'
+        )
+        return False
+    return address_in(methods) is not None
+
+
 def _check_participants(check: _Checker, obj: dict[str, Any]) -> None:
     for _, path, person in check.objects(obj, "participants"):
         check.type_(person, path, "Participant")
         check.str_(person, "name", path)
-        check.str_(person, "email", path)
-        has_address = check.str_(person, "calendarAddress", path)
-        send_to = person.get("sendTo")
-        if send_to is not None and not isinstance(send_to, dict):
-            check.add(f"{path}/sendTo", "sendTo must be an object like {imip: 'mailto:..'}")
-        elif not has_address and not (send_to or {}).get("imip"):
+        reported = len(check.errors)
+        has_address = check.str_(person, "email", path)
+        has_address |= check.str_(person, "calendarAddress", path)
+        has_address |= _check_methods(check, person, "sendTo", path)
+        if not has_address and len(check.errors) == reported:
             check.add(
-                f"{path}/calendarAddress",
-                "a participant needs a calendarAddress (or sendTo/imip), like mailto:a@example.com",
+                f"{path}/sendTo",
+                'a participant needs an address: sendTo like {"imip": "mailto:a@example.com"}, '
+                "or email",
             )
         roles = person.get("roles")
         if roles is not None:
@@ -570,7 +614,7 @@ def _check_participants(check: _Checker, obj: dict[str, Any]) -> None:
                 check.add(f"{path}/roles", 'roles must be an object like {"attendee": true}')
             else:
                 for role, flag in roles.items():
-                    if role not in ROLES:
+                    if role not in ROLES and ":" not in role:  # a vendor's role has a colon
                         check.add(f"{path}/roles/{escape(role)}", f"unknown role {role!r}")
                     elif flag is not True:
                         check.add(f"{path}/roles/{escape(role)}", "a role's value must be true")
@@ -1066,9 +1110,23 @@ def _with_scheme(address: str) -> str:
 
 
 def _address(person: dict[str, Any]) -> str:
-    found = person.get("calendarAddress") or (person.get("sendTo") or {}).get("imip")
-    assert isinstance(found, str)
+    found = participant_address(person)
+    assert found is not None  # validate_event made sure
     return _with_scheme(found)
+
+
+def _put_email(params: Parameters, person: dict[str, Any], address: str, current: Any) -> None:
+    """The EMAIL parameter (RFC 7986) for a participant's ``email``. The reader shows a mailto:
+    address's own e-mail as ``email`` when there is no EMAIL, so that e-mail needs none: a
+    stored EMAIL that says the same stays, one that says otherwise goes."""
+    email = person.get("email") or None
+    own = mail_address(address)
+    if email is not None and own is not None and email.lower() == own.lower():
+        email = None
+    stored = _param_text(current, "EMAIL")
+    if email is None and stored is not None and own is not None and stored.lower() == own.lower():
+        return
+    _put_text_param(params, "EMAIL", email, current)
 
 
 def _geo_of(coordinates: Any) -> tuple[float, float] | None:
@@ -1137,12 +1195,12 @@ def _set_cutype(params: Parameters, kind: Any) -> None:
 
 
 def organizer_address(obj: dict[str, Any]) -> str | None:
-    """Where replies go: ``organizerCalendarAddress`` (the JSCalendar-iCalendar draft, as the
-    reader shows it), else RFC 8984's ``replyTo`` iMIP address."""
-    address = obj.get("organizerCalendarAddress")
-    if address is None and isinstance(obj.get("replyTo"), dict):
-        imip = obj["replyTo"].get("imip")
-        address = imip if isinstance(imip, str) and imip.strip() else None
+    """Where replies go: RFC 8984's ``replyTo`` (as the reader shows it), else JSCalendar 2.0's
+    ``organizerCalendarAddress``."""
+    address = address_in(obj.get("replyTo"))
+    if address is None:
+        found = obj.get("organizerCalendarAddress")
+        address = found.strip() if isinstance(found, str) and found.strip() else None
     return address
 
 
@@ -1385,16 +1443,18 @@ class _JsEditor(_Editor):
         else:
             value = vCalAddress(address)
         name = owner[1].get("name") if owner is not None else None
-        if name is not None:
+        is_owner = owner is not None and _same_address(_address(owner[1]), address)
+        attends = is_owner and owner is not None and self._gets_attendee(owner[1])
+        if attends and current is not None and _same_address(current, address):
+            pass  # the reader shows the ATTENDEE's name: the stored ORGANIZER's CN stays
+        elif name is not None:
             value.params["CN"] = name
         elif owner is not None and str(value.params.get("CN") or "").strip():
             value.params.pop("CN")  # an empty CN shows no name: it stays
-        if (
-            owner is not None
-            and _same_address(_address(owner[1]), address)
-            and not self._gets_attendee(owner[1])
-        ):  # the reader reads this participant's email from the ORGANIZER
-            _put_text_param(value.params, "EMAIL", owner[1].get("email"), current)
+        if is_owner and owner is not None and not attends:
+            # the reader reads this participant's email and kind from the ORGANIZER
+            _put_email(value.params, owner[1], address, current)
+            _set_cutype(value.params, owner[1].get("kind"))
         if (
             current is not None
             and str(value) == str(current)
@@ -1459,7 +1519,7 @@ class _JsEditor(_Editor):
         rsvp = "TRUE" if person.get("expectReply") else "FALSE"
         _set_param(params, "RSVP", rsvp, "FALSE", ("TRUE", "FALSE"))
         _set_cutype(params, person.get("kind"))
-        _put_text_param(params, "EMAIL", person.get("email"), current)
+        _put_email(params, person, address, current)
         if current is not None and dict(params) == dict(current.params):
             return current
         value.params = params
@@ -1669,7 +1729,7 @@ def _store_ids(cal: Calendar, editor: _JsEditor, default_tz: str) -> None:
         address = _address(person)
         got = derived(
             "participants",
-            lambda item, a=address: _same_address(str(item.get("calendarAddress", "")), a),
+            lambda item, a=address: _same_address(participant_address(item) or "", a),
         )
         for name in ("ATTENDEE", "ORGANIZER"):
             for value in props(event, name):
@@ -1776,14 +1836,25 @@ def _jsid_text(
 # -- overrides --------------------------------------------------------------------------------
 
 
-def _override_obj(obj: dict[str, Any], key: str, patch: dict[str, Any]) -> dict[str, Any]:
-    """The occurrence at ``key`` as a whole Event: the master with ``start`` there, patched."""
+def _override_obj(
+    obj: dict[str, Any], key: str, patch: dict[str, Any], organizer: Any
+) -> dict[str, Any]:
+    """The occurrence at ``key`` as a whole Event: the master with ``start`` there, patched.
+    Its ``replyTo`` is ``organizer`` (an ORGANIZER value or None): RFC 8984 4.3.5 does not let
+    an override patch ``replyTo``, the series' organizer is the occurrence's."""
     base = {
         k: v
         for k, v in obj.items()
-        if k not in ("recurrenceRules", "recurrenceOverrides", "excludedRecurrenceRules")
+        if k
+        not in (
+            "recurrenceRules",
+            "recurrenceOverrides",
+            "excludedRecurrenceRules",
+            "organizerCalendarAddress",
+        )
     }
     base["start"] = key
+    base["replyTo"] = send_to(str(organizer).strip()) if organizer is not None else None
     at = f"#/recurrenceOverrides/{escape(key)}"
     patched = apply_patch(base, {k: v for k, v in patch.items() if k != "excluded"}, at=at)
     check = _Checker()
@@ -1818,11 +1889,13 @@ def _write_overrides(
     *,
     default_tz: str,
     view: _StoredView,
+    organizer_changed: bool,
 ) -> tuple[list[Component], bool]:
     """Create, edit and remove override VEVENTs. Returns (the new or changed overrides,
     whether any was removed). A stored override is found by the key the reader gave it (its
     RECURRENCE-ID may be stored in another form than the master's DTSTART), and one an EXDATE
-    already hid stays while the key stays excluded."""
+    already hid stays while the key stays excluded. ``organizer_changed``: the edit changed
+    the master's ORGANIZER, which the overrides then take too."""
     overrides = obj.get("recurrenceOverrides") or {}
     as_rdate = view.as_rdate(obj)
     series = Series.of(cal, default_tz)
@@ -1850,9 +1923,14 @@ def _write_overrides(
             removed = True
     touched: list[Component] = []
     for rid_key, (key, rid, patch) in wanted.items():
-        patched = _override_obj(obj, key, patch)
-        at = f"#/recurrenceOverrides/{escape(key)}"
         existing = series.overrides.get(rid_key)
+        # a stored override keeps its own ORGANIZER (none, say) while the series' stays
+        if existing is not None and not organizer_changed:
+            organizer = first(existing, "ORGANIZER")
+        else:
+            organizer = first(master, "ORGANIZER")
+        patched = _override_obj(obj, key, patch, organizer)
+        at = f"#/recurrenceOverrides/{escape(key)}"
         event = existing if existing is not None else new_override(series, rid)
         body = _event_write(_simple_body(patched, event, series=False), at=at)
         editor = _JsEditor(event, body, patched, default_tz=default_tz, series=False)
@@ -1908,6 +1986,21 @@ def _sequence(event: Component) -> int:
         return 0
 
 
+def _organizer_text(event: Component) -> str | None:
+    value = first(event, "ORGANIZER")
+    return None if value is None else value.to_ical().decode()
+
+
+def _sequence_after(event: Component, obj: dict[str, Any], *, new: bool, changed: bool) -> int:
+    """SEQUENCE once ``obj`` is written: the client's ``sequence`` where it sent one, but never
+    lower than the stored one, and one higher than that when the event changed (RFC 5545
+    3.8.7.4: it only ever grows)."""
+    stored = _sequence(event)
+    floor = stored + 1 if changed and not new else stored
+    sent = sequence_of(obj)
+    return floor if sent is None else max(sent, floor)
+
+
 def write_event(
     cal: Calendar | None, obj: dict[str, Any], *, uid: str, default_tz: str, now: datetime
 ) -> Calendar:
@@ -1923,22 +2016,6 @@ def write_event(
         _STORED_ZONES.reset(known)
 
 
-def _rel_read_as_relative_to(obj: Any) -> Any:
-    """RFC 8984's own example (6.6) spells a Location's ``relativeTo`` as ``rel``: read it."""
-    locations = obj.get("locations") if isinstance(obj, dict) else None
-    if not isinstance(locations, dict) or not any(
-        isinstance(loc, dict) and "rel" in loc and "relativeTo" not in loc
-        for loc in locations.values()
-    ):
-        return obj
-    fixed = {}
-    for key, loc in locations.items():
-        if isinstance(loc, dict) and "rel" in loc and "relativeTo" not in loc:
-            loc = {("relativeTo" if k == "rel" else k): v for k, v in loc.items()}
-        fixed[key] = loc
-    return {**obj, "locations": fixed}
-
-
 def _write_event(
     cal: Calendar | None,
     obj: dict[str, Any],
@@ -1948,7 +2025,7 @@ def _write_event(
     now: datetime,
     placed: list[Timezone],
 ) -> Calendar:
-    obj = _rel_read_as_relative_to(obj)
+    obj = as_rfc8984(obj)
     validate_event(obj)
     stamp = _utc_now(now)
     if cal is None:
@@ -1971,6 +2048,7 @@ def _write_event(
     dates = {f"excludedDates/{i}": k for i, k in enumerate(simple["excludedDates"])}
     dates |= {f"recurrenceDates/{i}": k for i, k in enumerate(simple["recurrenceDates"])}
     body = _event_write(simple)
+    organizer_before = _organizer_text(event)
     editor = _JsEditor(event, body, obj, default_tz=default_tz, series=True)
     editor.known_zones = dict(_STORED_ZONES.get())
     editor.keep_unshown_rrule = not new and not view.shows_rules
@@ -1991,10 +2069,20 @@ def _write_event(
         raise _remapped(exc, dates, "#") from None
     _store_ids(cal, editor, default_tz)
     kept = jscal_props.write(event, obj)
-    touched, removed = _write_overrides(cal, event, obj, default_tz=default_tz, view=view)
+    touched, removed = _write_overrides(
+        cal,
+        event,
+        obj,
+        default_tz=default_tz,
+        view=view,
+        organizer_changed=_organizer_text(event) != organizer_before,
+    )
     changed = editor.changed or kept or removed or bool(touched)
+    sequence = _sequence_after(event, obj, new=new, changed=changed)
+    if sequence != _sequence(event):
+        _stamp(event, "SEQUENCE", sequence)
+        changed = True
     if changed and not new:
-        _stamp(event, "SEQUENCE", _sequence(event) + 1)
         _stamp(event, "DTSTAMP", stamp)
         _stamp(event, "LAST-MODIFIED", stamp)
     elif "DTSTAMP" not in event:
