@@ -96,9 +96,76 @@ def body_form(content_type: str | None, allowed: tuple[Form, ...] = _ORDER) -> F
     raise UnsupportedMediaType(f"Send the body as {offered}, not {media!r}")
 
 
+# Members only an RFC 8984 Event has: calgate's JSON form has none of them (and refuses them).
+_JSCALENDAR_ONLY = frozenset(
+    {
+        "@type",
+        "showWithoutTime",
+        "participants",
+        "replyTo",
+        "organizerCalendarAddress",
+        "recurrenceRules",
+        "excludedRecurrenceRules",
+        "recurrenceOverrides",
+        "locations",
+        "mainLocationId",
+        "virtualLocations",
+        "keywords",
+        "links",
+        "freeBusyStatus",
+        "prodId",
+        "method",
+        "relatedTo",
+        "localizations",
+        "timeZones",
+        "endTimeZone",
+        "locale",
+        "descriptionContentType",
+    }
+)
+# Members only calgate's JSON form has (EventPublic's read-only ones included).
+_JSON_FORM_ONLY = frozenset(
+    {
+        "id",
+        "calendarId",
+        "etag",
+        "end",
+        "allDay",
+        "floating",
+        "location",
+        "transparency",
+        "organizer",
+        "attendees",
+        "categories",
+        "recurrence",
+        "rrule",
+        "excludedDates",
+        "recurrenceDates",
+        "recurrenceId",
+        "modified",
+        "prioritized",
+    }
+)
+
+
+def is_jscalendar(data: Any) -> bool:
+    """Whether a body sent as ``application/json`` is an RFC 8984 Event or PatchObject, as
+    EGroupware's clients send them (its REST API takes JSCalendar as ``application/json``): it
+    has a member only JSCalendar has, a PatchObject path (``a/b``), or a ``uid`` and nothing
+    only calgate's JSON form has. Such a body would be a 422 in calgate's JSON form."""
+    if not isinstance(data, dict):
+        return False
+    keys = set(data)
+    if keys & _JSCALENDAR_ONLY or any("/" in k for k in keys):
+        return True
+    return "uid" in keys and not keys & _JSON_FORM_ONLY
+
+
 async def read_payload(request: Request) -> Payload:
-    """A FastAPI dependency: the body in the form its Content-Type names."""
-    form = body_form(request.headers.get("content-type"))
+    """A FastAPI dependency: the body in the form its Content-Type names (an RFC 8984 body
+    sent as plain ``application/json`` is read as JSCalendar: :func:`is_jscalendar`)."""
+    content_type = request.headers.get("content-type")
+    form = body_form(content_type)
     raw = await request.body()
     try:
         text = raw.decode("utf-8")
@@ -107,9 +174,13 @@ async def read_payload(request: Request) -> Payload:
     if form == "ical":
         return Payload(form, text)
     try:
-        return Payload(form, json.loads(text))
+        data = json.loads(text)
     except ValueError as exc:
         raise InvalidInput.field("#", f"the body is not JSON: {exc}") from None
+    plain_json = (content_type or "application/json").split(";")[0].strip().lower() == MEDIA["json"]
+    if form == "json" and plain_json and is_jscalendar(data):
+        return Payload("jscalendar", data)
+    return Payload(form, data)
 
 
 def wants_representation(prefer: str | None) -> bool:
@@ -146,6 +217,7 @@ __all__ = [
     "Payload",
     "body_form",
     "chosen",
+    "is_jscalendar",
     "read_payload",
     "request_body_doc",
     "wants_representation",
