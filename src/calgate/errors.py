@@ -19,7 +19,9 @@ into this tree at the boundary that sees them, with ``raise ... from exc``.
     │   ├── UpstreamTimeout              504
     │   ├── UpstreamRejectedCredentials  502  401/403 from the server on an existing source
     │   ├── SyncTokenRejected            502  RFC 6578 sync token refused: resync from scratch
-    │   └── SyncUnsupported              502  no sync-collection here: compare ctag/ETags instead
+    │   ├── SyncUnsupported              502  no sync-collection here: compare ctag/ETags instead
+    │   └── ClearingFailed               502  (or the failures' own status) no calendar of a
+    │                                         clearing pass could be cleared (``errors``)
     ├── SourceConnectFailed              422  adding a source: bad URL, unreachable, bad credentials
     └── UpstreamRefusedEvent             422  the server refused the event's data (RFC 4791 5.3.2.1)
 """
@@ -172,6 +174,21 @@ class SyncUnsupported(UpstreamError):
 
     title = "Upstream CalDAV server has no sync-collection"
     slug = "upstream-sync-unsupported"
+
+
+class ClearingFailed(UpstreamError):
+    """Every calendar of a clearing pass over several failed; ``errors`` names each one
+    (``calendar``, ``status``, ``detail``). The status is theirs when they share one (503 when
+    no server could be reached), else 502."""
+
+    title = "No calendar could be cleared"
+    slug = "clearing-failed"
+
+    def __init__(self, detail: str, *, status: int, errors: list[dict[str, Any]]) -> None:
+        super().__init__(detail, errors=errors)
+        self.status = status
+        if status == UpstreamUnreachable.status:
+            self.headers["Retry-After"] = str(UpstreamUnreachable.retry_after_seconds)
 
 
 class UpstreamRefusedEvent(InvalidInput):

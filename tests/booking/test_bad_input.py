@@ -223,7 +223,9 @@ def test_subject_with_newlines_becomes_one_header_line(make_client):
         smtp_server="127.0.0.1", smtp_port=9, smtp_email="rooms@example.org", smtp_ssl=False
     )
     subject = "Booking {{ name }}\r\nBcc: victim@example.org\nX-Evil: 1"
-    assert client.patch(CAL, json={"notificationSubject": subject}).status_code == 200
+    # the default body: mails go out only for calendars that opted in to it
+    settings = {"notificationSubject": subject, "notifications": "always"}
+    assert client.patch(CAL, json=settings).status_code == 200
     for uid, start, end, created in (
         ("a", "20270301T100000Z", "20270301T110000Z", "20260101T000000Z"),
         ("b", "20270301T103000Z", "20270301T113000Z", "20260102T000000Z"),
@@ -539,10 +541,21 @@ def test_clearing_unknown_foreign_or_read_only(client, tokens):
     problem(client.delete("/api/clear-bookings", params={"calendar": "Bad Cal"}), 422, "calendar")
     problem(client.post("/api/v1/clear-bookings", headers={"Authorization": "Bearer nope"}), 401)
     # a read token may look (dry run), and the scoped token's sweep covers only its calendar
+    # (both are marked autoClear: the sweep covers marked calendars the token sees)
     dry = client.post(f"{CAL}/clear-bookings", params={"dryRun": "true"}, headers=read)
     assert dry.status_code == 200 and dry.json()["test_mode"] is True
+    for cal in ("default", "other"):
+        marked = client.patch(f"/api/v1/calendars/{cal}", json={"autoClear": True})
+        assert marked.status_code == 200, marked.text
     swept = client.delete("/api/clear-bookings", headers=scoped)
-    assert swept.status_code == 200 and [r["calendar"] for r in swept.json()] == ["other"]
+    assert swept.status_code == 200, swept.text
+    assert swept.json() == {
+        "deleted_cancelled_events": [],
+        "deleted_overlapping_events": [],
+        "cancelled_overlapping_recurring_events": [],
+        "ignored_overlapping_events": [],
+        "test_mode": False,
+    }
     assert _uids(client) == ["first", "second"]
 
 

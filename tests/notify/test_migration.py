@@ -1,11 +1,15 @@
-"""Migration 0004 (the outbox) goes down and up again on SQLite and PostgreSQL."""
+"""Migrations 0004 (the outbox) and 0007 (calendars.notifications) go down and up again on
+SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
+from calgate.db.models import CalendarRow
 from calgate.db.session import MIGRATIONS
 
 
@@ -24,3 +28,37 @@ def test_outbox_migration_round_trip(outbox_db):
     _alembic(outbox_db, "upgrade", "head")
     columns = {c["name"] for c in inspect(outbox_db.engine).get_columns("outbox")}
     assert {"message_id", "attempts", "next_attempt_at", "claimed_until", "failed_at"} <= columns
+
+
+def test_notifications_migration_gives_existing_calendars_the_template_rule(outbox_db):
+    """0007 adds calendars.notifications; a calendar made before it mails only with a template
+    of its own ("template"), on SQLite (batch mode) and PostgreSQL, down and up again."""
+    _alembic(outbox_db, "downgrade", "0006")
+    assert "notifications" not in _columns(outbox_db, "calendars")
+    now = datetime.now(UTC)
+    with outbox_db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO sources (id, kind, name, url, auth_type, capabilities, created) "
+                "VALUES ('s', 'caldav', 'S', 'http://example.org/', 'basic', '{}', :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO calendars (id, source_id, href, name, time_zone, created, updated, "
+                "notification_template) VALUES ('room', 's', '/room/', 'Room', 'UTC', :now, "
+                ":now, 'Hi {{ name }}')"
+            ),
+            {"now": now},
+        )
+    _alembic(outbox_db, "upgrade", "head")
+    assert "notifications" in _columns(outbox_db, "calendars")
+    with outbox_db.session() as session:
+        row = session.get(CalendarRow, "room")
+        assert row is not None
+        assert (row.notifications, row.notification_template) == ("template", "Hi {{ name }}")
+
+
+def _columns(db, table: str) -> set[str]:
+    return {c["name"] for c in inspect(db.engine).get_columns(table)}

@@ -63,6 +63,11 @@ class CalendarRow(Base):
     auto_clear: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     notification_template: Mapped[str | None] = mapped_column(Text, default=None)
     notification_subject: Mapped[str | None] = mapped_column(Text, default=None)
+    # when clearing mails organizers: "template" (only with notification_template), "always"
+    # (that template, else the default one), "off" (docs/notifications.md)
+    notifications: Mapped[str] = mapped_column(
+        String(16), default="template", server_default="template"
+    )
 
 
 class TokenRow(Base):

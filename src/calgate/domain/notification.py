@@ -16,6 +16,12 @@ Undefined names are lenient on purpose (``ChainableUndefined``): ``{{ nme }}`` o
 not stop a booking's organizer from hearing about it. Whatever still fails at render time
 (``{{ 1 / 0 }}``, a sandbox violation) falls back to the default template, so a mail is never
 lost; :func:`check_template` refuses such templates up front when a calendar's settings change.
+
+Times reach a template as aware datetimes in the calendar's zone (the caller converts them):
+``{{ start | datetime }}`` is local time with the zone's abbreviation, ``datetime(fmt, zone)``
+formats in any IANA zone and ``in_zone(zone)`` converts; an unknown zone name fails the
+template (so a literal one is refused when the template is set). ``{{ organizer }}`` is
+``Name <address>`` (the address alone without a name), and ``None`` renders as nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from jinja2 import ChainableUndefined, TemplateError, Undefined
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from calgate.domain.timezones import zone_or_none
 from calgate.errors import FieldError, InvalidInput
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M %Z"
@@ -70,8 +77,14 @@ This message was sent automatically by calgate.
 
 @dataclass(frozen=True, slots=True)
 class Organizer:
+    """``{{ organizer }}`` renders as ``Name <address>``, or the address when there is no
+    name; ``organizer.email`` and ``organizer.name`` reach the parts."""
+
     email: str
     name: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,10 +146,31 @@ class RenderedMail:
     template_error: str | None = None
 
 
-def _format_datetime(value: object, fmt: str = DATETIME_FORMAT) -> str:
+def _in_zone(value: object, zone: object = None) -> object:
+    """``value`` in the IANA zone ``zone`` (a datetime; anything else as it is). No zone, or
+    an undefined name, keeps the value's own zone (the calendar's); an unknown zone name
+    raises, so the template fails and the default one is used (and a literal one is refused
+    when the template is checked)."""
+    if not isinstance(value, datetime) or zone is None or isinstance(zone, Undefined):
+        return value
+    tz = zone_or_none(zone) if isinstance(zone, str) else None
+    if tz is None:
+        raise ValueError(f"unknown time zone {zone!r}: use an IANA name such as 'Europe/Berlin'")
+    return value.astimezone(tz)
+
+
+def _format_datetime(value: object, fmt: str = DATETIME_FORMAT, zone: object = None) -> str:
+    """``{{ start | datetime }}``, ``datetime("%d.%m.%Y %H:%M")``, ``datetime(fmt, "UTC")``."""
+    value = _in_zone(value, zone)
     if value is None or not isinstance(value, datetime):
         return "" if value is None else str(value)
     return value.strftime(fmt).strip()
+
+
+def _finalize(value: object) -> object:
+    """What ``{{ ... }}`` prints: nothing for None (an event without ``created``, an overlap
+    without organizer), never the word "None"."""
+    return "" if value is None else value
 
 
 class _Sandbox(ImmutableSandboxedEnvironment):
@@ -155,8 +189,10 @@ def _environment() -> _Sandbox:
         autoescape=False,
         undefined=ChainableUndefined,
         keep_trailing_newline=True,
+        finalize=_finalize,
     )
     env.filters["datetime"] = _format_datetime
+    env.filters["in_zone"] = _in_zone
     return env
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from calgate.domain import notification
 from calgate.domain.notification import Notice, Organizer, OverlapInfo, RenderedMail, render
+from calgate.domain.timezones import zone_or_none
 
 SECONDS_PER_MAIL = 2.0
 MEMORY_LIMIT = 512 * 2**20  # address space of the child, bytes
@@ -110,8 +111,12 @@ def _with_error(mail: RenderedMail, reason: str) -> RenderedMail:
     return RenderedMail(mail.recipient, mail.subject, mail.body, reason)
 
 
-def _time(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
+def _time(value: datetime | None) -> list[str | None] | None:
+    """A time for the child: its ISO form and its zone's name (``Europe/Berlin``), so the
+    child's datetimes are in the same zone (``%Z`` says ``CEST``, not ``UTC+02:00``)."""
+    if value is None:
+        return None
+    return [value.isoformat(), getattr(value.tzinfo, "key", None)]
 
 
 def _notice_json(notice: Notice) -> dict[str, Any]:
@@ -126,8 +131,14 @@ def _notice_json(notice: Notice) -> dict[str, Any]:
 
 
 # -- the child's side ------------------------------------------------------------------------
-def _parsed(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
+def _parsed(value: list[str | None] | None) -> datetime | None:
+    if value is None:
+        return None
+    text, zone = value
+    assert text is not None
+    parsed = datetime.fromisoformat(text)
+    tz = None if zone is None else zone_or_none(zone)
+    return parsed if tz is None else parsed.astimezone(tz)
 
 
 def _organizer(data: dict[str, Any] | None) -> Organizer | None:

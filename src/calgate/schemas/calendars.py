@@ -10,6 +10,8 @@ from calgate.schemas.base import ApiInput, ApiModel, UtcDateTime
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 
+Notifications = Literal["template", "always", "off"]
+
 
 class CalendarPublic(ApiModel):
     id: str
@@ -36,6 +38,12 @@ class CalendarPublic(ApiModel):
     notification_subject: str | None = Field(
         None, description="Jinja2 subject of those mails; null: the default."
     )
+    notifications: Notifications = Field(
+        "template",
+        description="When clearing mails the organizers: `template` only when "
+        "notificationTemplate is set (the room-booking tool's rule), `always` (that template, "
+        "else calgate's default one), `off` never (docs/notifications.md).",
+    )
     created: UtcDateTime
     updated: UtcDateTime
 
@@ -60,5 +68,6 @@ class CalendarUpdate(ApiInput):
     time_zone: str | None = None
     overlap: Literal["allow", "reject"] | None = None
     auto_clear: bool | None = None
+    notifications: Notifications | None = None
     notification_template: str | None = Field(None, max_length=20000)
     notification_subject: str | None = Field(None, max_length=500)

@@ -33,6 +33,7 @@ def to_public(runtime: Runtime, row: CalendarRow, source: SourceRow) -> Calendar
         auto_clear=row.auto_clear,
         notification_template=row.notification_template,
         notification_subject=row.notification_subject,
+        notifications=row.notifications,
         created=row.created,
         updated=row.updated,
     )
@@ -76,6 +77,8 @@ def update_calendar(
         row.overlap = changes.overlap
     if changes.auto_clear is not None:
         row.auto_clear = changes.auto_clear
+    if changes.notifications is not None:
+        row.notifications = changes.notifications
     given = changes.model_fields_set
     if "notification_template" in given:
         if changes.notification_template:

@@ -1,9 +1,15 @@
 """The room-booking tool's routes, unchanged, so its clients work against calgate: create an
-event from ``{"name", "start", "end"}``, delete one, clear bookings. Same Bearer tokens.
-(The tool's README spells the create route both ``/events/`` and ``/event``; both work.)"""
+event from ``{"name", "start", "end"}`` (and an optional ``organizer``), delete one, clear
+bookings with the tool's report. Same Bearer tokens. (The tool's README spells the create
+route both ``/events/`` and ``/event``; both work.)
+
+The tool makes the authenticated user a booking's organizer; a calgate token is not a person,
+so a client sends the organizer in the body: ``"ann@example.org"``, ``"Ann <ann@example.org>"``
+or ``{"email", "name"}``."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
@@ -11,30 +17,65 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BeforeValidator, Field, ValidationError
 
 from calgate.api.deps import GrantDep, RuntimeDep
-from calgate.api.routes.clearing import clear_one
+from calgate.api.routes.clearing import clear_marked, clear_one
 from calgate.domain.access import Role
 from calgate.schemas.base import ApiInput
 from calgate.schemas.calendars import SLUG_PATTERN
-from calgate.schemas.events import EventWrite, IsoTime
-from calgate.services import events
-from calgate.services.calendars import get_visible, require_role, visible_calendars
+from calgate.schemas.events import EventWrite, IsoTime, Organizer
+from calgate.services import events, roombooking
+from calgate.services.calendars import get_visible, require_role
 
 router = APIRouter(prefix="/api", tags=["room-booking compatibility"])
 
 CalendarId = Annotated[str, Path(pattern=SLUG_PATTERN)]
 
 
+_NAMED_ADDRESS = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*$")
+_ORGANIZER_FORMS = 'an address ("ann@example.org"), "Ann <ann@example.org>" or {"email", "name"}'
+
+
+def _organizer(value: Any) -> Any:
+    """``"ann@example.org"`` or ``"Ann <ann@example.org>"`` as an :class:`Organizer`; an object
+    is validated as one."""
+    if value is None or isinstance(value, dict | Organizer):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"organizer must be {_ORGANIZER_FORMS}")
+    named = _NAMED_ADDRESS.match(value)
+    parts: dict[str, str | None] = {"email": value}
+    if named is not None:
+        name = named["name"].strip().strip('"').strip()
+        parts = {"email": named["email"], "name": name or None}
+    try:
+        return Organizer.model_validate(parts)
+    except ValidationError:
+        raise ValueError(f"{value!r} is not {_ORGANIZER_FORMS}") from None
+
+
 class SimpleBooking(ApiInput):
     name: str = Field(min_length=1, max_length=1000)
     start: IsoTime
     end: IsoTime
+    organizer: Annotated[Organizer | None, BeforeValidator(_organizer)] = Field(
+        None,
+        description="Who booked (and hears when clearing removes the booking): an address, "
+        '`Name <address>` or `{"email", "name"}`. calgate tokens are not people, so the '
+        "client says who its user is.",
+    )
 
 
 def _as_event(body: SimpleBooking) -> EventWrite:
     """The booking as calgate's JSON form; what that form refuses (an all-day start with a
     timed end, say) is answered as a 422 pointing at the booking's own field names."""
     try:
-        return EventWrite.model_validate({"title": body.name, "start": body.start, "end": body.end})
+        return EventWrite.model_validate(
+            {
+                "title": body.name,
+                "start": body.start,
+                "end": body.end,
+                "organizer": body.organizer,
+            }
+        )
     except ValidationError as exc:
         renamed = {"title": "name"}
         errors = [
@@ -106,15 +147,15 @@ def clear_bookings(
     calendar: Annotated[str | None, Query(pattern=SLUG_PATTERN)] = None,
     test: TestMode = False,
 ) -> Any:
-    """One calendar's report, or (no ``calendar``) a list: every calendar the token sees."""
+    """The tool's report: of ``calendar``, or (without it) of every calendar marked
+    ``autoClear`` that the token sees, merged into one. A calendar whose server fails does
+    not stop the others: it is named in ``errors`` (present only then)."""
     dry_run = test
     if calendar is not None:
-        return clear_one(runtime, grant, calendar, dry_run=dry_run)
-    with runtime.db.session() as session:
-        ids = [c.id for c, _ in visible_calendars(session, grant)]
-    if not dry_run:
-        require_role(grant, Role.write, "clearing bookings")
-    return [clear_one(runtime, grant, cal_id, dry_run=dry_run) for cal_id in ids]
+        outcome = clear_one(runtime, grant, calendar, dry_run=dry_run)
+        return roombooking.report([outcome], [], dry_run=dry_run)
+    outcomes, failures = clear_marked(runtime, grant, dry_run=dry_run)
+    return roombooking.report(outcomes, failures, dry_run=dry_run)
 
 
 __all__ = ["router"]
