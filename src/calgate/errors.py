@@ -8,7 +8,7 @@ into this tree at the boundary that sees them, with ``raise ... from exc``.
     ├── InvalidInput                     422  one entry per bad field (``errors``)
     │   └── UnknownTimeZone              422
     ├── AuthenticationRequired           401
-    ├── PermissionDenied                 403
+    ├── PermissionDenied                 403  (``errors`` when a field asked for too much)
     ├── NotFound                         404  (also: outside the token's scope)
     ├── Conflict                         409
     ├── PreconditionFailed               412  (If-Match / If-None-Match)
@@ -90,6 +90,10 @@ class PermissionDenied(CalgateError):
     status = 403
     title = "Permission denied"
     slug = "permission-denied"
+
+    def __init__(self, detail: str, errors: list[FieldError] | None = None, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.errors = errors or []
 
 
 class NotFound(CalgateError):
