@@ -69,6 +69,11 @@ def _header_safe(body: SourceCreate, auth_type: str) -> list[FieldError]:
     return out
 
 
+def _credentials_field(body: SourceCreate) -> str:
+    """The field whose credentials the server is asked to accept (the error points there)."""
+    return "token" if body.token is not None else "password"
+
+
 def add_source(runtime: Runtime, body: SourceCreate) -> str:
     """Discover first; store nothing unless the server answered with calendars. Returns the
     new source's id."""
@@ -76,7 +81,7 @@ def add_source(runtime: Runtime, body: SourceCreate) -> str:
     creds = Credentials(body.username, body.secret, auth_type)  # type: ignore[arg-type]
     conn = CalDAVConnection(body.url, creds, timeout=runtime.settings.upstream_timeout)
     try:
-        found = [c for c in conn.discover() if c.supports_events]
+        found = [c for c in conn.discover(_credentials_field(body)) if c.supports_events]
         caps = conn.probe_capabilities(urljoin(body.url, found[0].url)) if found else {}
     finally:
         conn.close()
