@@ -11,6 +11,7 @@ into this tree at the boundary that sees them, with ``raise ... from exc``.
     ├── PermissionDenied                 403  (``errors`` when a field asked for too much)
     ├── NotFound                         404  (also: outside the token's scope)
     ├── Conflict                         409
+    │   └── CalendarAlreadyConnected     409  a new source's calendar is connected already
     ├── PreconditionFailed               412  (If-Match / If-None-Match)
     ├── NotAcceptable                    406  no representation the Accept header allows
     ├── UnsupportedMediaType             415  a request body calgate does not read
@@ -106,6 +107,14 @@ class Conflict(CalgateError):
     status = 409
     title = "Conflict"
     slug = "conflict"
+
+
+class CalendarAlreadyConnected(Conflict):
+    """A source being added leads to a calendar calgate already has (``existing``: each one's
+    calendar and source id)."""
+
+    title = "Calendar already connected"
+    slug = "calendar-already-connected"
 
 
 class PreconditionFailed(CalgateError):

@@ -1,23 +1,34 @@
-"""CalDAV sources: connect (discover calendars, store encrypted credentials), list, remove."""
+"""CalDAV sources: connect (discover calendars, store encrypted credentials), list, remove. A
+calendar is connected once: a source leading to a calendar calgate already has is refused."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from calgate.db.models import CalendarRow, SourceRow
 from calgate.domain.timezones import is_iana_zone
-from calgate.errors import Conflict, FieldError, InvalidInput, NotFound
+from calgate.errors import (
+    CalendarAlreadyConnected,
+    Conflict,
+    FieldError,
+    InvalidInput,
+    NotFound,
+)
 from calgate.runtime import Runtime
 from calgate.schemas.sources import SourceCreate
 from calgate.services.slugs import slugify, unique_slug
 from calgate.upstream import CalDAVConnection, Credentials, DiscoveredCalendar
+from calgate.upstream.hrefs import collection_key
 
 _STORE_ATTEMPTS = 5
+# PostgreSQL: concurrent additions of sources take turns, so each sees the other's calendars.
+_SOURCES_LOCK = int.from_bytes(hashlib.sha256(b"calgate-sources").digest()[:8], "big", signed=True)
 
 
 def check_source_input(body: SourceCreate) -> str:
@@ -75,8 +86,8 @@ def _credentials_field(body: SourceCreate) -> str:
 
 
 def add_source(runtime: Runtime, body: SourceCreate) -> str:
-    """Discover first; store nothing unless the server answered with calendars. Returns the
-    new source's id."""
+    """Discover first; store nothing unless the server answered with calendars, none of which
+    calgate has already. Returns the new source's id."""
     auth_type = check_source_input(body)
     creds = Credentials(body.username, body.secret, auth_type)  # type: ignore[arg-type]
     conn = CalDAVConnection(body.url, creds, timeout=runtime.settings.upstream_timeout)
@@ -94,6 +105,8 @@ def add_source(runtime: Runtime, body: SourceCreate) -> str:
         try:
             with runtime.db.session() as session:
                 return _store(session, runtime, body, auth_type, sealed, found, caps)
+        except CalendarAlreadyConnected:
+            raise
         except Conflict:
             continue  # a concurrent request took a slug first: derive them again
     raise Conflict("too many concurrent changes to sources; try again")
@@ -108,6 +121,8 @@ def _store(
     found: list[DiscoveredCalendar],
     caps: dict[str, Any],
 ) -> str:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SOURCES_LOCK})
     host = urlsplit(body.url).hostname or "source"
     source_id = unique_slug(
         slugify(body.name or host, fallback="source"),
@@ -127,7 +142,8 @@ def _store(
             created=now,
         )
     )
-    session.flush()
+    session.flush()  # on SQLite the first write takes the database's write lock
+    _refuse_connected(session, [urljoin(body.url, cal.url) for cal in found])
     for cal in found:
         name = cal.name or urlsplit(cal.url).path.rstrip("/").rsplit("/", 1)[-1] or "calendar"
         cal_id = unique_slug(
@@ -148,6 +164,28 @@ def _store(
         )
         session.flush()
     return source_id
+
+
+def _refuse_connected(session: Session, hrefs: list[str]) -> None:
+    """CalendarAlreadyConnected when any of these calendars is connected already (compared
+    by ``collection_key``: however the URL is spelled)."""
+    wanted = {collection_key(h) for h in hrefs}
+    rows = session.scalars(select(CalendarRow).order_by(CalendarRow.id))
+    taken = [
+        r
+        for r in rows
+        if r.href.startswith(("http://", "https://")) and collection_key(r.href) in wanted
+    ]
+    if not taken:
+        return
+    names = ", ".join(f"{r.id!r} (source {r.source_id!r})" for r in taken)
+    one = len(taken) == 1
+    raise CalendarAlreadyConnected(
+        f"{'a calendar' if one else 'calendars'} found at this address "
+        f"{'is' if one else 'are'} already connected as calendar{'' if one else 's'} {names}; "
+        "use " + ("it" if one else "them") + ", or remove that source first. Nothing was added.",
+        existing=[{"calendar": r.id, "source": r.source_id} for r in taken],
+    )
 
 
 def list_sources(session: Session) -> list[SourceRow]:
