@@ -125,6 +125,7 @@ def test_scoped_admin_revokes_tokens_inside_its_scope_and_itself(db_client, team
         ("GET", "/api/v1/sources", None),
         ("POST", "/api/v1/sources", {"url": "http://127.0.0.1:9/dav/", "password": "p"}),
         ("GET", "/api/v1/sources/embedded", None),
+        ("PATCH", "/api/v1/sources/embedded", {"name": "Mine now"}),
         ("DELETE", "/api/v1/sources/embedded", None),
         ("GET", "/api/v1/sources/no-such", None),
     ],

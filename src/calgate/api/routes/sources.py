@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 from calgate.api.deps import RuntimeDep, SessionDep, UnscopedAdminDep
 from calgate.db.models import SourceRow
 from calgate.runtime import Runtime
-from calgate.schemas.sources import SourceCreate, SourcePublic, SourcesPublic
+from calgate.schemas.sources import SourceCreate, SourcePublic, SourcesPublic, SourceUpdate
 from calgate.services import calendars, sources
 
 router = APIRouter(prefix="/api/v1/sources", tags=["sources"])
@@ -54,6 +54,20 @@ def list_sources(runtime: RuntimeDep, session: SessionDep, _a: UnscopedAdminDep)
 def get_source(
     source_id: str, runtime: RuntimeDep, session: SessionDep, _a: UnscopedAdminDep
 ) -> SourcePublic:
+    return _public(runtime, session, sources.get_source(session, source_id))
+
+
+@router.patch("/{source_id}", response_model=SourcePublic)
+def update_source(
+    source_id: str,
+    body: SourceUpdate,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    _a: UnscopedAdminDep,
+) -> SourcePublic:
+    """Rename, or replace the credentials (tried before they are stored; a refused one is a
+    422 and the old one stays). Calendars and their settings are kept."""
+    sources.update_source(runtime, source_id, body)
     return _public(runtime, session, sources.get_source(session, source_id))
 
 
