@@ -95,25 +95,29 @@ def migrated_sqlite(tmp_path_factory) -> Path:
     return path
 
 
+def app_settings(data_dir: Path, migrated_sqlite: Path, **overrides: object) -> Settings:
+    """Settings for a test app in ``data_dir``. Every read syncs first (external edits are
+    seen at once) and no background thread runs, unless a test asks otherwise."""
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "admin_token": ADMIN_TOKEN,
+        "index_max_age": 0,
+        "background_sync": False,
+        "clear_interval": 0,
+    }
+    values.update(overrides)
+    settings = Settings(_env_file=None, **values)  # type: ignore[arg-type,call-arg]
+    target = settings.data_dir / "calgate.db"
+    if settings.database_url is None and not target.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(migrated_sqlite, target)
+    return settings
+
+
 @pytest.fixture
 def make_settings(tmp_path: Path, migrated_sqlite: Path):
     def make(**overrides: object) -> Settings:
-        # Every read syncs first (external edits are seen at once) and no background thread
-        # runs, unless a test asks otherwise.
-        values: dict[str, object] = {
-            "data_dir": tmp_path / "data",
-            "admin_token": ADMIN_TOKEN,
-            "index_max_age": 0,
-            "background_sync": False,
-            "clear_interval": 0,
-        }
-        values.update(overrides)
-        settings = Settings(_env_file=None, **values)  # type: ignore[arg-type,call-arg]
-        target = settings.data_dir / "calgate.db"
-        if settings.database_url is None and not target.exists():
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(migrated_sqlite, target)
-        return settings
+        return app_settings(tmp_path / "data", migrated_sqlite, **overrides)
 
     return make
 

@@ -8,9 +8,10 @@ into this tree at the boundary that sees them, with ``raise ... from exc``.
     ├── InvalidInput                     422  one entry per bad field (``errors``)
     │   └── UnknownTimeZone              422
     ├── AuthenticationRequired           401
-    ├── PermissionDenied                 403
+    ├── PermissionDenied                 403  (``errors`` when a field asked for too much)
     ├── NotFound                         404  (also: outside the token's scope)
     ├── Conflict                         409
+    │   └── CalendarAlreadyConnected     409  a new source's calendar is connected already
     ├── PreconditionFailed               412  (If-Match / If-None-Match)
     ├── NotAcceptable                    406  no representation the Accept header allows
     ├── UnsupportedMediaType             415  a request body calgate does not read
@@ -93,6 +94,10 @@ class PermissionDenied(CalgateError):
     title = "Permission denied"
     slug = "permission-denied"
 
+    def __init__(self, detail: str, errors: list[FieldError] | None = None, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.errors = errors or []
+
 
 class NotFound(CalgateError):
     status = 404
@@ -104,6 +109,14 @@ class Conflict(CalgateError):
     status = 409
     title = "Conflict"
     slug = "conflict"
+
+
+class CalendarAlreadyConnected(Conflict):
+    """A source being added leads to a calendar calgate already has (``existing``: each one's
+    calendar and source id)."""
+
+    title = "Calendar already connected"
+    slug = "calendar-already-connected"
 
 
 class PreconditionFailed(CalgateError):

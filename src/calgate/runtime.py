@@ -46,7 +46,8 @@ class Runtime:
             self.embedded = EmbeddedStore(settings.data_dir / "collections", self.check_token)
         self._box: SecretBox | None = None
         self._embedded_url: str | None = None
-        self._connections: dict[str, CalDAVConnection] = {}
+        # source id -> (the row's connection settings, its connection)
+        self._connections: dict[str, tuple[tuple[object, ...], CalDAVConnection]] = {}
         self._lock = threading.Lock()
         self.indexer = Indexer(self)
         self._stop = threading.Event()
@@ -137,7 +138,7 @@ class Runtime:
             self._mail.stop()
             self._mail = None
         with self._lock:
-            for conn in self._connections.values():
+            for _, conn in self._connections.values():
                 conn.close()
             self._connections.clear()
         if self.embedded is not None:
@@ -158,19 +159,25 @@ class Runtime:
             return tokens.check_secret(session, secret)
 
     def connection(self, source: SourceRow) -> CalDAVConnection:
-        """One pooled connection per source (the caldav client keeps HTTP keep-alive)."""
+        """One pooled connection per source (the caldav client keeps HTTP keep-alive). A row
+        whose address or credentials changed (``PATCH /api/v1/sources``, here or in another
+        calgate process) gets a new connection."""
+        settings = (source.url, source.username, source.auth_type, source.secret_encrypted)
         with self._lock:
-            conn = self._connections.get(source.id)
-            if conn is None:
-                conn = self._open(source)
-                self._connections[source.id] = conn
-            return conn
+            pooled = self._connections.get(source.id)
+            if pooled is not None and pooled[0] == settings:
+                return pooled[1]
+            conn = self._open(source)
+            self._connections[source.id] = (settings, conn)
+        if pooled is not None:
+            pooled[1].close()
+        return conn
 
     def forget_connection(self, source_id: str) -> None:
         with self._lock:
-            conn = self._connections.pop(source_id, None)
-        if conn is not None:
-            conn.close()
+            pooled = self._connections.pop(source_id, None)
+        if pooled is not None:
+            pooled[1].close()
 
     def _open(self, source: SourceRow) -> CalDAVConnection:
         timeout = self.settings.upstream_timeout

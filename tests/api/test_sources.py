@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import create_engine, text
 
+from tests.gateway import bearer_gateway
+
 
 def _add(client, server, url, **extra):
     body = {"url": url, "username": server.username, "password": server.password, **extra}
@@ -59,6 +61,7 @@ def test_wrong_password_is_422_saying_credentials_and_stores_nothing(db_client, 
     assert resp.status_code == 422, resp.text
     body = resp.json()
     assert body["reason"] == "credentials" and "wrong-password-123" not in resp.text
+    assert [e["pointer"] for e in body["errors"]] == ["#/password"]
     assert _source_count(db_client) == before
 
 
@@ -125,3 +128,20 @@ def test_credentials_that_cannot_travel_in_a_header_are_422(db_client):
         json={"url": "http://127.0.0.1:9/dav/", "username": "ann", "password": "p\U0004b36b"},
     )
     assert resp.status_code == 422 and resp.json()["errors"][0]["pointer"] == "#/password"
+
+
+def test_refused_token_points_at_the_field_that_carried_it(db_client, radicale_server):
+    """A Confluence personal access token the server refuses: the error points at ``#/token``
+    (issue 13, point 10), and at ``#/password`` when the token came as the password."""
+    with bearer_gateway(radicale_server, "pat-good") as gateway:
+        as_token = {"url": gateway.calendar_url, "token": "pat-bad"}
+        as_password = {"url": gateway.calendar_url, "password": "pat-bad", "authType": "bearer"}
+        answers = [db_client.post("/api/v1/sources", json=b) for b in (as_token, as_password)]
+        assert (
+            db_client.post("/api/v1/sources", json={**as_token, "token": "pat-good"}).status_code
+            == 201
+        )
+    for resp, pointer in zip(answers, ["#/token", "#/password"], strict=True):
+        assert resp.status_code == 422, resp.text
+        assert resp.json()["reason"] == "credentials" and "pat-bad" not in resp.text
+        assert [e["pointer"] for e in resp.json()["errors"]] == [pointer]

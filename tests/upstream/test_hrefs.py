@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from calgate.upstream.hrefs import normalize_path, public_url, resolve_href
+from calgate.upstream.hrefs import collection_key, normalize_path, public_url, resolve_href
 
 BASE = "https://cal.example.com/dav/alice/work/"
 
@@ -47,3 +47,33 @@ def test_rfc3986_6_2_2_paths_are_normalized(path: str, expected: str) -> None:
 def test_public_url_drops_user_info_and_query() -> None:
     url = "https://bob:hunter2@cal.example.com:8443/dav/?token=abc#x"
     assert public_url(url) == "https://cal.example.com:8443/dav/"
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "https://cal.example.com/dav/alice@example.com/work/",
+        "https://cal.example.com/dav/alice@example.com/work",
+        "https://cal.example.com:443/dav/alice@example.com/work/",
+        "https://CAL.Example.com/dav/alice%40example.com/work/",
+        "https://cal.example.com/dav/alice%2540example.com/work/",
+        "https://ann:secret@cal.example.com/dav/%61lice@example.com/work/",
+    ],
+)
+def test_collection_key_is_the_same_for_every_spelling(spelling):
+    assert collection_key(spelling) == "https://cal.example.com/dav/alice@example.com/work"
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        "http://cal.example.com/dav/alice@example.com/work/",
+        "https://cal.example.com:8443/dav/alice@example.com/work/",
+        "https://cal.example.com/dav/alice@example.com/Work/",
+        "https://cal.example.com/dav/alice@example.com/work/x/",
+    ],
+)
+def test_collection_key_tells_other_collections_apart(other):
+    assert collection_key(other) != collection_key(
+        "https://cal.example.com/dav/alice@example.com/work/"
+    )

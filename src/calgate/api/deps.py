@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from calgate.domain.access import Grant, Role
 from calgate.errors import AuthenticationRequired
 from calgate.runtime import Runtime
-from calgate.services.calendars import require_role
+from calgate.services.calendars import require_role, require_unscoped_admin
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -62,7 +62,13 @@ def get_admin(grant: Annotated[Grant, Depends(get_grant)]) -> Grant:
     return grant
 
 
+def get_unscoped_admin(grant: Annotated[Grant, Depends(get_grant)]) -> Grant:
+    require_unscoped_admin(grant, "managing sources")
+    return grant
+
+
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 SessionDep = Annotated[Session, Depends(get_session)]
 GrantDep = Annotated[Grant, Depends(get_grant)]
 AdminDep = Annotated[Grant, Depends(get_admin)]
+UnscopedAdminDep = Annotated[Grant, Depends(get_unscoped_admin)]

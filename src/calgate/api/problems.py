@@ -1,8 +1,8 @@
 """RFC 9457 problem+json: the one place error bodies are made.
 
 Shape: ``{"type", "title", "status", "detail", "instance"}`` plus ``errors`` (one entry per bad
-field: ``detail`` and ``pointer``) for 422s, and any extension members the error carries
-(``upstreamStatus``, ``reason``).
+field: ``detail`` and ``pointer``) for 422s and for 403s that name a field, and any extension
+members the error carries (``upstreamStatus``, ``reason``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from calgate.errors import CalgateError, FieldError, InvalidInput
+from calgate.errors import CalgateError, FieldError, InvalidInput, PermissionDenied
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(CalgateError)
     async def _calgate(request: Request, exc: CalgateError) -> JSONResponse:
         extra = dict(exc.extra)
-        if isinstance(exc, InvalidInput):
+        if isinstance(exc, InvalidInput) or (isinstance(exc, PermissionDenied) and exc.errors):
             extra["errors"] = [e.as_dict() for e in exc.errors]
         if exc.status >= 500:
             log.warning("%s %s -> %s: %s", request.method, request.url.path, exc.status, exc.detail)

@@ -32,6 +32,22 @@ class SourceCreate(ApiInput):
         return chosen.get_secret_value() if chosen is not None else None
 
 
+class SourceUpdate(ApiInput):
+    """Replace a source's name or credentials (an expiring password or token); its calendars
+    and their settings stay. ``url`` is here only to be refused with a reason."""
+
+    url: str | None = Field(None, description="Cannot change: add the new address as a source.")
+    name: str | None = Field(None, min_length=1, max_length=200)
+    username: str | None = Field(None, max_length=200)
+    password: SecretStr | None = None
+    token: SecretStr | None = Field(None, description="A bearer token (Confluence PAT).")
+    auth_type: AuthType | None = Field(
+        None,
+        description="basic | digest | bearer; default: bearer with `token`, the source's own "
+        "basic or digest with `password`, else unchanged.",
+    )
+
+
 class SourcePublic(ApiModel):
     id: str
     kind: Literal["embedded", "caldav"]

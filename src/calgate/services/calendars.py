@@ -63,6 +63,17 @@ def require_role(grant: Grant, role: Role, what: str) -> None:
         )
 
 
+def require_unscoped_admin(grant: Grant, what: str) -> None:
+    """Sources (upstream credentials) and new calendars are beyond any calendar scope."""
+    require_role(grant, Role.admin, what)
+    if grant.calendars is not None:
+        scope = ", ".join(sorted(grant.calendars)) or "no calendar"
+        raise PermissionDenied(
+            f"{what} needs an admin token that is not scoped to calendars; this one is "
+            f"scoped to {scope}"
+        )
+
+
 def update_calendar(
     session: Session, grant: Grant, calendar_id: str, changes: CalendarUpdate
 ) -> tuple[CalendarRow, SourceRow]:
@@ -151,7 +162,7 @@ def _make_collection(runtime: Runtime, source: SourceRow, cal_id: str, name: str
 def create_calendar(
     runtime: Runtime, grant: Grant, body: CalendarCreate
 ) -> tuple[CalendarRow, SourceRow]:
-    require_role(grant, Role.admin, "creating a calendar")
+    require_unscoped_admin(grant, "creating a calendar")
     source_id = body.source or EMBEDDED_SOURCE_ID
     with runtime.db.session() as session:
         source = session.get(SourceRow, source_id)

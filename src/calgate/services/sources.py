@@ -1,23 +1,37 @@
-"""CalDAV sources: connect (discover calendars, store encrypted credentials), list, remove."""
+"""CalDAV sources: connect (discover calendars, store encrypted credentials), replace the name
+or credentials, list, remove. A calendar is connected once: a source leading to a calendar
+calgate already has is refused."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from sqlalchemy import select
+from pydantic import SecretStr
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from calgate.db.models import CalendarRow, SourceRow
 from calgate.domain.timezones import is_iana_zone
-from calgate.errors import Conflict, FieldError, InvalidInput, NotFound
+from calgate.errors import (
+    CalendarAlreadyConnected,
+    Conflict,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    SourceConnectFailed,
+)
 from calgate.runtime import Runtime
-from calgate.schemas.sources import SourceCreate
+from calgate.schemas.sources import SourceCreate, SourceUpdate
 from calgate.services.slugs import slugify, unique_slug
 from calgate.upstream import CalDAVConnection, Credentials, DiscoveredCalendar
+from calgate.upstream.hrefs import collection_key
 
 _STORE_ATTEMPTS = 5
+# PostgreSQL: concurrent additions of sources take turns, so each sees the other's calendars.
+_SOURCES_LOCK = int.from_bytes(hashlib.sha256(b"calgate-sources").digest()[:8], "big", signed=True)
 
 
 def check_source_input(body: SourceCreate) -> str:
@@ -69,14 +83,19 @@ def _header_safe(body: SourceCreate, auth_type: str) -> list[FieldError]:
     return out
 
 
+def _credentials_field(body: SourceCreate) -> str:
+    """The field whose credentials the server is asked to accept (the error points there)."""
+    return "token" if body.token is not None else "password"
+
+
 def add_source(runtime: Runtime, body: SourceCreate) -> str:
-    """Discover first; store nothing unless the server answered with calendars. Returns the
-    new source's id."""
+    """Discover first; store nothing unless the server answered with calendars, none of which
+    calgate has already. Returns the new source's id."""
     auth_type = check_source_input(body)
     creds = Credentials(body.username, body.secret, auth_type)  # type: ignore[arg-type]
     conn = CalDAVConnection(body.url, creds, timeout=runtime.settings.upstream_timeout)
     try:
-        found = [c for c in conn.discover() if c.supports_events]
+        found = [c for c in conn.discover(_credentials_field(body)) if c.supports_events]
         caps = conn.probe_capabilities(urljoin(body.url, found[0].url)) if found else {}
     finally:
         conn.close()
@@ -89,6 +108,8 @@ def add_source(runtime: Runtime, body: SourceCreate) -> str:
         try:
             with runtime.db.session() as session:
                 return _store(session, runtime, body, auth_type, sealed, found, caps)
+        except CalendarAlreadyConnected:
+            raise
         except Conflict:
             continue  # a concurrent request took a slug first: derive them again
     raise Conflict("too many concurrent changes to sources; try again")
@@ -103,6 +124,8 @@ def _store(
     found: list[DiscoveredCalendar],
     caps: dict[str, Any],
 ) -> str:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SOURCES_LOCK})
     host = urlsplit(body.url).hostname or "source"
     source_id = unique_slug(
         slugify(body.name or host, fallback="source"),
@@ -122,7 +145,8 @@ def _store(
             created=now,
         )
     )
-    session.flush()
+    session.flush()  # on SQLite the first write takes the database's write lock
+    _refuse_connected(session, [urljoin(body.url, cal.url) for cal in found])
     for cal in found:
         name = cal.name or urlsplit(cal.url).path.rstrip("/").rsplit("/", 1)[-1] or "calendar"
         cal_id = unique_slug(
@@ -143,6 +167,137 @@ def _store(
         )
         session.flush()
     return source_id
+
+
+def _refuse_connected(session: Session, hrefs: list[str]) -> None:
+    """CalendarAlreadyConnected when any of these calendars is connected already (compared
+    by ``collection_key``: however the URL is spelled)."""
+    wanted = {collection_key(h) for h in hrefs}
+    rows = session.scalars(select(CalendarRow).order_by(CalendarRow.id))
+    taken = [
+        r
+        for r in rows
+        if r.href.startswith(("http://", "https://")) and collection_key(r.href) in wanted
+    ]
+    if not taken:
+        return
+    names = ", ".join(f"{r.id!r} (source {r.source_id!r})" for r in taken)
+    one = len(taken) == 1
+    raise CalendarAlreadyConnected(
+        f"{'a calendar' if one else 'calendars'} found at this address "
+        f"{'is' if one else 'are'} already connected as calendar{'' if one else 's'} {names}; "
+        "use " + ("it" if one else "them") + ", or remove that source first. Nothing was added.",
+        existing=[{"calendar": r.id, "source": r.source_id} for r in taken],
+    )
+
+
+# SourceUpdate's credential fields and their names in the request body
+_CREDENTIAL_FIELDS = {
+    "username": "username",
+    "password": "password",
+    "token": "token",
+    "auth_type": "authType",
+}
+
+
+def update_source(runtime: Runtime, source_id: str, body: SourceUpdate) -> None:
+    """Rename a source or replace its credentials; its calendars and their settings stay.
+    New credentials are tried first (discovery of the source's address, as on add) and
+    stored only when the server accepts them and still shows this source's calendars."""
+    with runtime.db.session() as session:
+        row = get_source(session, source_id)
+        hrefs = [c.href for c in source_calendars(session, source_id)]
+    sent = body.model_fields_set
+    if "url" in sent:
+        raise InvalidInput.field(
+            "#/url",
+            "a source's address cannot change (its calendars are known by it): add the new "
+            "address as a source of its own and remove this one",
+        )
+    if "name" in sent and body.name is None:
+        raise InvalidInput.field("#/name", "a source needs a name")
+    changing = [f for f in _CREDENTIAL_FIELDS if f in sent]
+    if row.kind == "embedded" and changing:
+        detail = "the embedded store has no credentials to replace; only its name can change"
+        raise InvalidInput(
+            detail, [FieldError(detail, f"#/{_CREDENTIAL_FIELDS[f]}") for f in changing]
+        )
+    new_credentials = None
+    if changing:
+        merged = _merged(runtime, row, body)
+        auth_type = check_source_input(merged)
+        _try_credentials(runtime, row.url, merged, auth_type, hrefs, _sent_field(body))
+        sealed = runtime.box.seal(merged.secret) if merged.secret is not None else None
+        new_credentials = (merged.username, auth_type, sealed)
+    with runtime.db.session() as session:
+        stored = get_source(session, source_id)
+        if body.name is not None:
+            stored.name = body.name
+        if new_credentials is not None:
+            stored.username, stored.auth_type, stored.secret_encrypted = new_credentials
+    if new_credentials is not None:
+        runtime.forget_connection(source_id)
+
+
+def _sent_field(body: SourceUpdate) -> str:
+    """Where an error about the new credentials points: the secret sent, else what was."""
+    sent = body.model_fields_set
+    return next(
+        (_CREDENTIAL_FIELDS[f] for f in ("token", "password", "username") if f in sent),
+        "authType",
+    )
+
+
+def _merged(runtime: Runtime, row: SourceRow, body: SourceUpdate) -> SourceCreate:
+    """The source as it would be: the fields sent over the stored ones. Without ``authType``
+    a token means bearer and a password the source's basic or digest (basic after bearer)."""
+    sent = body.model_fields_set
+    new_secret = "password" in sent or "token" in sent
+    auth_type: str | None = body.auth_type
+    if auth_type is None:
+        if body.token is not None:
+            auth_type = "bearer"
+        elif "password" in sent:
+            auth_type = row.auth_type if row.auth_type in ("basic", "digest") else "basic"
+        else:
+            auth_type = row.auth_type
+    password, token = body.password, body.token
+    if not new_secret and row.secret_encrypted is not None:
+        kept = SecretStr(runtime.box.open(row.secret_encrypted))
+        password, token = (None, kept) if auth_type == "bearer" else (kept, None)
+    username = body.username if "username" in sent else row.username
+    return SourceCreate.model_validate(
+        {
+            "url": row.url,
+            "name": row.name,
+            "username": username,
+            "password": password,
+            "token": token,
+            "auth_type": auth_type,
+        }
+    )
+
+
+def _try_credentials(
+    runtime: Runtime,
+    url: str,
+    merged: SourceCreate,
+    auth_type: str,
+    hrefs: list[str],
+    field: str,
+) -> None:
+    """Log in with the new credentials as adding a source does; they must still show at least
+    one of the source's calendars (``hrefs``), or they belong to another account."""
+    creds = Credentials(merged.username, merged.secret, auth_type)  # type: ignore[arg-type]
+    with CalDAVConnection(url, creds, timeout=runtime.settings.upstream_timeout) as conn:
+        found = {collection_key(urljoin(url, c.url)) for c in conn.discover(field)}
+    if hrefs and not found & {collection_key(h) for h in hrefs}:
+        raise SourceConnectFailed(
+            "The CalDAV server accepts these credentials but shows none of this source's "
+            "calendars with them (another account?); the old credentials stay.",
+            reason="credentials",
+            pointer=f"#/{field}",
+        )
 
 
 def list_sources(session: Session) -> list[SourceRow]:

@@ -1,4 +1,9 @@
-"""API tokens: create (secret shown once), list, revoke, and check a presented secret."""
+"""API tokens: create (secret shown once), list, revoke, and check a presented secret.
+
+``by`` is the grant of the token asking (None: the operator at the command line). It may make,
+list and revoke only tokens it covers (``Grant.covers``: a role at most its own, calendars
+inside its scope); tokens outside answer exactly as unknown ones do.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calgate.db.models import CalendarRow, TokenRow
-from calgate.domain.access import Grant, Role
-from calgate.errors import InvalidInput, NotFound
+from calgate.domain.access import Grant, Overreach, Role
+from calgate.errors import FieldError, InvalidInput, NotFound, PermissionDenied
 
 SECRET_PREFIX = "cg_"  # noqa: S105  (a prefix, not a secret)
 
@@ -39,15 +44,51 @@ def grant_of(row: TokenRow) -> Grant:
     return Grant(token_id=row.id, role=Role(row.role), calendars=cals)
 
 
+def _overreach_denied(by: Grant, found: Overreach) -> PermissionDenied:
+    *lower, own = [r.value for r in Role if by.at_least(r)]
+    allowed = f"{', '.join(lower)} or {own}" if lower else own
+    if by.calendars is None:
+        where = "any calendars"
+    else:
+        where = f"calendars {', '.join(sorted(by.calendars))}" if by.calendars else "no calendar"
+    errors = []
+    if found.role_above:
+        errors.append(
+            FieldError(f"this token is {by.role.value}; it may grant role {allowed} only", "#/role")
+        )
+    if found.all_calendars:
+        errors.append(
+            FieldError(
+                f"this token is scoped to {where}: list the calendars the new token may see "
+                "(some or all of these); it cannot make a token for every calendar",
+                "#/calendars",
+            )
+        )
+    if found.outside:
+        errors.append(
+            FieldError(
+                f"not in this token's scope ({where}): {', '.join(found.outside)}",
+                "#/calendars",
+            )
+        )
+    return PermissionDenied(
+        f"this token may make only tokens with role {allowed} on {where}", errors
+    )
+
+
 def create_token(
     session: Session,
     *,
     role: Role,
     calendars: list[str] | None,
     name: str | None,
+    by: Grant | None = None,
     secret: str | None = None,
     from_env: bool = False,
 ) -> NewToken:
+    # The scope first: calendars outside it get the same answer whether they exist or not.
+    if by is not None and (found := by.overreach(role, calendars)) is not None:
+        raise _overreach_denied(by, found)
     if calendars is not None:
         known = set(session.scalars(select(CalendarRow.id).where(CalendarRow.id.in_(calendars))))
         unknown = [c for c in calendars if c not in known]
@@ -73,16 +114,20 @@ def create_token(
     return NewToken(row=row, secret=secret)
 
 
-def list_tokens(session: Session, *, include_revoked: bool = False) -> list[TokenRow]:
+def list_tokens(
+    session: Session, *, by: Grant | None = None, include_revoked: bool = False
+) -> list[TokenRow]:
     query = select(TokenRow).order_by(TokenRow.created)
     if not include_revoked:
         query = query.where(TokenRow.revoked.is_(None))
-    return list(session.scalars(query))
+    rows = session.scalars(query)
+    return [r for r in rows if by is None or by.covers(grant_of(r))]
 
 
-def revoke_token(session: Session, token_id: str) -> TokenRow:
+def revoke_token(session: Session, token_id: str, *, by: Grant | None = None) -> TokenRow:
     row = session.get(TokenRow, token_id)
-    if row is None or row.revoked is not None:
+    outside = row is not None and by is not None and not by.may_revoke(grant_of(row))
+    if row is None or row.revoked is not None or outside:
         raise NotFound(f"no active token with id {token_id!r}")
     row.revoked = datetime.now(UTC)
     return row

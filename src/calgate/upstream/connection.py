@@ -164,8 +164,10 @@ class CalDAVConnection:
 
     # -- the API -------------------------------------------------------------------------------
 
-    def discover(self) -> list[DiscoveredCalendar]:
-        return discovery.discover(self)
+    def discover(self, credentials_field: str = "password") -> list[DiscoveredCalendar]:
+        """See ``discovery.discover``; ``credentials_field`` names the request field the
+        credentials came in, for the error when the server refuses them."""
+        return discovery.discover(self, credentials_field)
 
     def get(self, href: str, *, as_stored: bool = False) -> RemoteObject:
         """The stored object and its ETag, strong whenever the server has a strong one.

@@ -40,15 +40,18 @@ CALENDAR_PROPS = [
 PROBE_PROPS = [davxml.CURRENT_USER_PRINCIPAL, davxml.CALENDAR_HOME_SET, *CALENDAR_PROPS]
 
 
-def discover(conn: CalDAVConnection) -> list[DiscoveredCalendar]:
+def discover(
+    conn: CalDAVConnection, credentials_field: str = "password"
+) -> list[DiscoveredCalendar]:
     """The calendars at or under ``conn.url`` that hold VEVENTs; ``SourceConnectFailed`` when
-    the URL leads to none (or cannot be asked)."""
+    the URL leads to none (or cannot be asked), pointing at ``credentials_field`` when the
+    server refused the credentials."""
     try:
         return _discover(conn)
     except SourceConnectFailed:
         raise
     except CalgateError as err:
-        raise source_connect_failed(err, conn.url) from err
+        raise source_connect_failed(err, conn.url, credentials_field) from err
 
 
 def calendar_home(conn: CalDAVConnection) -> str:

@@ -220,8 +220,13 @@ def translated(url: str) -> Iterator[None]:
         raise upstream_error(url, exc=exc) from exc
 
 
-def source_connect_failed(err: CalgateError, url: str) -> SourceConnectFailed:
-    """Re-word ``err`` for a person who just typed ``url`` and credentials into a form."""
+def source_connect_failed(
+    err: CalgateError, url: str, credentials_field: str = "password"
+) -> SourceConnectFailed:
+    """Re-word ``err`` for a person who just typed ``url`` and credentials into a form;
+    ``credentials_field`` is the field rejected credentials were sent in (``token``...).
+    The address is logged (debug), not shown."""
+    log.debug("connecting a source at %s failed: %s", public_url(url), err.detail)
     status = getattr(err, "upstream_status", None)
     if isinstance(err, UpstreamUnreachable):
         return SourceConnectFailed(
@@ -239,7 +244,7 @@ def source_connect_failed(err: CalgateError, url: str) -> SourceConnectFailed:
             f"{err.detail} Check the user name and password (or token) and the "
             "authentication type.",
             reason="credentials",
-            pointer="#/password",
+            pointer=f"#/{credentials_field}",
         )
     if isinstance(err, NotFound) or (
         isinstance(err, UpstreamError)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import string
-from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
 
 _BARE = string.ascii_letters + string.digits + "-._~!$&'()*+,;=:@/"
 _DECODABLE = frozenset(_BARE) - {"/"}
@@ -63,6 +63,13 @@ def without_user_info(url: str) -> str:
 def public_url(url: str) -> str:
     """``url`` fit for an error message: no user name, password, query or fragment."""
     parts = urlsplit(url)
+    host, port = _host_port(parts)
+    netloc = f"{host}:{port}" if port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def _host_port(parts: SplitResult) -> tuple[str, int | None]:
+    """The host (in brackets when IPv6, lower case) and port, without user info."""
     host = parts.hostname or ""
     if ":" in host:
         host = f"[{host}]"
@@ -70,10 +77,22 @@ def public_url(url: str) -> str:
         port = parts.port
     except ValueError:
         port = None
-    netloc = f"{host}:{port}" if port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    return host, port
 
 
 def host_of(url: str) -> str:
     parts = urlsplit(url)
     return parts.hostname or url
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def collection_key(url: str) -> str:
+    """What every spelling of one collection's absolute URL has in common: the normalized
+    path without its trailing slash, the host in lower case, no user info, no default port.
+    Two sources whose calendars share a key lead to the same calendar."""
+    parts = urlsplit(resolve_href(url, url))
+    host, port = _host_port(parts)
+    netloc = host if port in (None, _DEFAULT_PORTS.get(parts.scheme)) else f"{host}:{port}"
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/") or "/", parts.query, ""))

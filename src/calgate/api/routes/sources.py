@@ -1,13 +1,14 @@
-"""/api/v1/sources: connect CalDAV servers (admin only)."""
+"""/api/v1/sources: connect CalDAV servers (an admin token not scoped to calendars: sources
+hold upstream credentials and reach beyond any scope)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from calgate.api.deps import AdminDep, RuntimeDep, SessionDep
+from calgate.api.deps import RuntimeDep, SessionDep, UnscopedAdminDep
 from calgate.db.models import SourceRow
 from calgate.runtime import Runtime
-from calgate.schemas.sources import SourceCreate, SourcePublic, SourcesPublic
+from calgate.schemas.sources import SourceCreate, SourcePublic, SourcesPublic, SourceUpdate
 from calgate.services import calendars, sources
 
 router = APIRouter(prefix="/api/v1/sources", tags=["sources"])
@@ -31,7 +32,11 @@ def _public(runtime: Runtime, session: SessionDep, row: SourceRow) -> SourcePubl
 
 @router.post("", status_code=201, response_model=SourcePublic)
 def add_source(
-    body: SourceCreate, response: Response, runtime: RuntimeDep, session: SessionDep, _a: AdminDep
+    body: SourceCreate,
+    response: Response,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    _a: UnscopedAdminDep,
 ) -> SourcePublic:
     row = sources.get_source(session, sources.add_source(runtime, body))
     response.headers["Location"] = f"/api/v1/sources/{row.id}"
@@ -39,7 +44,7 @@ def add_source(
 
 
 @router.get("", response_model=SourcesPublic)
-def list_sources(runtime: RuntimeDep, session: SessionDep, _a: AdminDep) -> SourcesPublic:
+def list_sources(runtime: RuntimeDep, session: SessionDep, _a: UnscopedAdminDep) -> SourcesPublic:
     return SourcesPublic(
         items=[_public(runtime, session, r) for r in sources.list_sources(session)]
     )
@@ -47,14 +52,28 @@ def list_sources(runtime: RuntimeDep, session: SessionDep, _a: AdminDep) -> Sour
 
 @router.get("/{source_id}", response_model=SourcePublic)
 def get_source(
-    source_id: str, runtime: RuntimeDep, session: SessionDep, _a: AdminDep
+    source_id: str, runtime: RuntimeDep, session: SessionDep, _a: UnscopedAdminDep
 ) -> SourcePublic:
+    return _public(runtime, session, sources.get_source(session, source_id))
+
+
+@router.patch("/{source_id}", response_model=SourcePublic)
+def update_source(
+    source_id: str,
+    body: SourceUpdate,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    _a: UnscopedAdminDep,
+) -> SourcePublic:
+    """Rename, or replace the credentials (tried before they are stored; a refused one is a
+    422 and the old one stays). Calendars and their settings are kept."""
+    sources.update_source(runtime, source_id, body)
     return _public(runtime, session, sources.get_source(session, source_id))
 
 
 @router.delete("/{source_id}", status_code=204)
 def remove_source(
-    source_id: str, runtime: RuntimeDep, session: SessionDep, _a: AdminDep
+    source_id: str, runtime: RuntimeDep, session: SessionDep, _a: UnscopedAdminDep
 ) -> Response:
     sources.remove_source(session, runtime, source_id)
     return Response(status_code=204)
