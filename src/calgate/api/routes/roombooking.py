@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BeforeValidator, Field, ValidationError
 
 from calgate.api.deps import GrantDep, RuntimeDep
+from calgate.api.query_params import StrictQueryRoute
 from calgate.api.routes.clearing import clear_one
 from calgate.domain.access import Role
 from calgate.schemas.base import ApiInput
@@ -19,7 +20,7 @@ from calgate.schemas.events import EventWrite, IsoTime
 from calgate.services import events
 from calgate.services.calendars import get_visible, require_role, visible_calendars
 
-router = APIRouter(prefix="/api", tags=["room-booking compatibility"])
+router = APIRouter(prefix="/api", tags=["room-booking compatibility"], route_class=StrictQueryRoute)
 
 CalendarId = Annotated[str, Path(pattern=SLUG_PATTERN)]
 
