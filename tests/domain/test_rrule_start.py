@@ -17,6 +17,7 @@ from dateutil.rrule import rrulestr
 from icalendar import Calendar
 from icalendar.prop import vRecur
 
+from calgate.domain.dense import least_occurrences
 from calgate.domain.expand import busy_spans, iter_occurrences, overlaps
 from calgate.domain.instances import Where, list_instances, nth_instance
 from calgate.domain.rrule_fixes import start_counted
@@ -276,3 +277,15 @@ def test_every_path_that_expands_sees_count_occurrences() -> None:
     assert not overlaps(OFF_RULE, start=after, end=high, floating_tz="UTC")
     span = event_span(OFF_RULE, floating_tz="UTC")
     assert span.last_end == datetime(2024, 1, 9, 10, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "rule", ["FREQ=DAILY;BYHOUR=9,17;COUNT=40", "FREQ=HOURLY;BYMINUTE=15;COUNT=100"]
+)
+def test_the_lower_bound_from_the_rule_alone_stays_below_the_expansion(rule: str) -> None:
+    cal = vevent("DTSTART:20240101T120000Z", f"RRULE:{rule}")  # off both rules
+    for hours in (0, 10, 50):
+        low = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(hours=hours)
+        high = low + timedelta(days=30)
+        found = len(occurrences(cal, low, high, floating_tz="UTC"))
+        assert 0 < least_occurrences(cal, low, high, UTC) <= found
