@@ -22,10 +22,11 @@ from calgate.domain.expand import busy_spans, iter_occurrences, overlaps
 from calgate.domain.instances import Where, list_instances, nth_instance
 from calgate.domain.rrule_fixes import start_counted
 from calgate.domain.rrule_start import dtstart_on_rule
+from calgate.domain.series_edit import split_series
 from calgate.domain.span import event_span
 from calgate.errors import NotFound
 
-from .helpers import vevent
+from .helpers import NOW, vevent
 from .test_expand import occurrences
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -289,3 +290,16 @@ def test_the_lower_bound_from_the_rule_alone_stays_below_the_expansion(rule: str
         high = low + timedelta(days=30)
         found = len(occurrences(cal, low, high, floating_tz="UTC"))
         assert 0 < least_occurrences(cal, low, high, UTC) <= found
+
+
+def test_a_split_keeps_count_when_dtstart_is_off_the_rule() -> None:
+    """Old and new series together keep the COUNT occurrences, none twice: the old one's COUNT
+    (the occurrences before the split, DTSTART among them) counts DTSTART as its first."""
+    cal = vevent("DTSTART:20260601T090000Z", "RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=4")  # a Monday
+    split = split_series(cal, "2026-06-09T09:00:00Z", {}, default_tz="UTC", now=NOW, new_uid="n")
+    assert split.new is not None
+    old, new = starts(split.old), starts(split.new)
+    assert (old, new) == (
+        ["2026-06-01T09:00:00+00:00", "2026-06-02T09:00:00+00:00"],
+        ["2026-06-09T09:00:00+00:00", "2026-06-16T09:00:00+00:00"],
+    )
