@@ -138,14 +138,22 @@ class Kind:
 
 KINDS = {
     "dtstart": Kind(
-        "DTSTART does not match the rule. calgate (recurring-ical-events, like Google Calendar) "
-        "gives DTSTART as the first instance, then the rule's matches (with COUNT, COUNT of "
-        "them); libical's rule iterator gives only the rule's matches. Checked: calgate's list "
-        "is DTSTART followed by libical's.",
-        '3.8.5.1: "The "DTSTART" property defines the first instance in the recurrence set"; '
-        '3.3.10: "The "DTSTART" property value always counts as the first occurrence" (read '
-        "strictly, within COUNT; the RFC calls a set from such a DTSTART undefined). The "
-        '3.8.5.3 example "Every Friday the 13th" needs an EXDATE to drop such a DTSTART.',
+        "DTSTART does not match an UNTIL rule. calgate (recurring-ical-events, like Google "
+        "Calendar) gives DTSTART as the first instance, then the rule's matches; libical's "
+        "rule iterator gives only the rule's matches. Checked: calgate's list is DTSTART "
+        "followed by libical's.",
+        '3.8.5.1: "The "DTSTART" property defines the first instance in the recurrence set". '
+        'The 3.8.5.3 example "Every Friday the 13th" needs an EXDATE to drop such a DTSTART.',
+    ),
+    "dtstart-count": Kind(
+        "DTSTART does not match a COUNT rule. calgate counts DTSTART as the first of the COUNT "
+        "instances, as ical.js (Thunderbird) does: DTSTART, then the rule's first COUNT - 1 "
+        "matches; libical's rule iterator gives COUNT of the rule's matches and not DTSTART. "
+        "Checked: calgate's list is DTSTART followed by libical's without its last instance.",
+        '3.3.10: "The COUNT rule part defines the number of occurrences at which to '
+        'range-bound the recurrence. The "DTSTART" property value always counts as the first '
+        'occurrence"; 3.8.5.1: "The "DTSTART" property defines the first instance in the '
+        'recurrence set".',
     ),
     "weekno-weekday": Kind(
         "YEARLY with BYWEEKNO and no BYDAY. libical takes the day of the week from DTSTART; "
@@ -191,12 +199,12 @@ DOCUMENTED: dict[tuple[str, str, str], tuple[str, ...]] = {
         "Monday of week number 20 (where the start of the week is Friday)",
         "FREQ=YEARLY;BYWEEKNO=20;BYDAY=MO;WKST=FR;COUNT=3",
         "19970512T090000",
-    ): ("dtstart",),
+    ): ("dtstart-count",),
     (
         "Every Friday the 13th",
         "FREQ=MONTHLY;BYDAY=FR;BYMONTHDAY=13;COUNT=5",
         "19970902T090000",
-    ): ("dtstart",),
+    ): ("dtstart-count",),
     (
         "CalendarServer test: Specific in first 2 weeks of year",
         "FREQ=YEARLY;BYWEEKNO=1,2;UNTIL=20170101T000000Z",
@@ -206,12 +214,12 @@ DOCUMENTED: dict[tuple[str, str, str], tuple[str, ...]] = {
         "Every 13 months, on May 12",
         "FREQ=MONTHLY;INTERVAL=13;BYMONTH=5;COUNT=3",
         "20100212T000000",
-    ): ("dtstart",),
+    ): ("dtstart-count",),
     (
         "github issue376",
         "FREQ=WEEKLY;BYDAY=WE,FR;INTERVAL=2;COUNT=4",
         "20190101T100000",
-    ): ("dtstart",),
+    ): ("dtstart-count",),
     (
         "53rd ISO week of the year on Tue and Sat",
         "FREQ=YEARLY;BYWEEKNO=53;BYDAY=TU,SA;UNTIL=20170101T000000Z",
@@ -301,27 +309,27 @@ DOCUMENTED: dict[tuple[str, str, str], tuple[str, ...]] = {
         "FREQ=MONTHLY;BYMINUTE=12,39;BYHOUR=8,14,15;BYDAY=1MO,1TU,2SA,3MO;"
         "BYSETPOS=1,-5,3,-21,4,-8;COUNT=15",
         "20240102T143900",
-    ): ("dtstart",),
+    ): ("dtstart-count",),
     (
         "github issue1143",
         "FREQ=YEARLY;BYWEEKNO=53;COUNT=1",
         "20230101T000000Z",
-    ): ("weekno-weekday", "dtstart"),
+    ): ("weekno-weekday", "dtstart-count"),
     (
         "github issue1223",
         "FREQ=YEARLY;BYWEEKNO=53;BYDAY=TH;COUNT=1",
         "20270103T000000Z",
-    ): ("dtstart",),
+    ): ("dtstart-count",),
     (
         "github issue1223",
         "FREQ=YEARLY;BYWEEKNO=53;INTERVAL=6;BYDAY=TH;COUNT=1",
         "20270103T000000Z",
-    ): ("dtstart",),
+    ): ("dtstart-count",),
     (
         "github issue1223",
         "FREQ=YEARLY;BYWEEKNO=53;INTERVAL=5;BYDAY=TH;COUNT=1",
         "20270103T000000Z",
-    ): ("dtstart",),
+    ): ("dtstart-count",),
     ("", "FREQ=YEARLY;BYWEEKNO=-1,-2;COUNT=5", "20270102"): ("weekno-weekday",),
     (
         "The first date belongs to 2009, so after 6 years it will be 2015, which has a week 53.",
@@ -380,9 +388,11 @@ def _check_explained(case: Case, kinds: tuple[str, ...]) -> None:
     if "monthday-month" in kinds:
         rule += f";BYMONTH={start.month}"
     rewritten = _ours(case, rule)
-    if "dtstart" in kinds:
+    if "dtstart" in kinds or "dtstart-count" in kinds:
         assert rewritten[0] == case.dtstart and case.dtstart not in expected, rewritten
         rewritten = rewritten[1:]
+    if "dtstart-count" in kinds:
+        expected = expected[:-1]
     assert rewritten == expected, (rewritten, expected)
 
 

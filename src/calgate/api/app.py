@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 
 from calgate import __version__
 from calgate.api import problems
+from calgate.api.query_params import StrictQueryRoute
 from calgate.api.routes import (
     calendars,
     changes,
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.router.route_class = StrictQueryRoute  # the routes below refuse unknown query names too
     problems.install(app)
     routers = (health, tokens, sources, calendars, events, changes, freebusy, clearing)
     for module in (*routers, roombooking):  # the room-booking tool's /api/{calendar} last

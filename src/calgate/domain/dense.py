@@ -195,6 +195,7 @@ def least_occurrences(cal: Calendar, start: datetime, end: datetime, ftz: tzinfo
         else:
             continue
         if count is not None:
+            # COUNT counts DTSTART even off the rule (rrule_fixes); ``before`` includes it
             found = min(found, count - before)
         total += max(found - len(props(comp, "EXDATE")), 0)
     return total

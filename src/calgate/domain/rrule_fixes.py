@@ -12,6 +12,18 @@ rule gives exactly the RFC's recurrence set:
   weekdays at one time of day, BYSETPOS names fixed weekdays and the rule becomes a BYDAY list
   of them. With several times a day (BYHOUR=9,17 ...) the rule is left to dateutil.
 
+And one place where recurring-ical-events, on dateutil, departs from it: a COUNT rule whose
+DTSTART is not one of the rule's own occurrences (``FREQ=WEEKLY;BYDAY=TU;COUNT=3`` starting on
+a Monday). RFC 5545 3.3.10: "The DTSTART property value always counts as the first
+occurrence"; dateutil counts only the rule's matches and recurring-ical-events adds DTSTART,
+which made COUNT + 1 occurrences. The rule's COUNT is lowered by one, so the set is DTSTART and
+the rule's first COUNT - 1 matches (with COUNT=1 the rule goes: DTSTART alone), as ical.js
+(Thunderbird) and RFC 8984's ``count`` have it. Whether DTSTART is on the rule is worked out
+from the rule parts, bounded (:mod:`calgate.domain.rrule_start`). Each RRULE counts DTSTART
+for itself (several RRULEs are RFC 2445's, their union). EXDATE and RDATE do not change
+what COUNT counts: the set is made first and EXDATE removed from it (RFC 5545 3.8.5.1), so an
+EXDATE of DTSTART leaves COUNT - 1 occurrences, as in ical.js. UNTIL rules are unchanged.
+
 A rule whose INTERVAL is not a positive whole number (``INTERVAL=0``, which RFC 5545 forbids)
 never advances in dateutil, so expanding it would not end: such a rule is dropped, and the
 event counts once, as with every rule that cannot be computed.
@@ -31,6 +43,7 @@ from icalendar import Calendar, Component
 from icalendar.prop import vBroken, vRecur
 
 from calgate.domain.ical_parse import empty_like, first, props, time_of
+from calgate.domain.rrule_start import dtstart_on_rule
 
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _TIME_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
@@ -97,16 +110,41 @@ def _advances(rule: vRecur) -> bool:
     return True
 
 
+def start_counted(rule: vRecur, start: date | datetime) -> vRecur | None:
+    """``rule`` with COUNT lowered by one when ``start`` (DTSTART) is not one of its own
+    occurrences, so that DTSTART counts as the first (see the module docstring); None when
+    that leaves no occurrence to the rule (COUNT=1); ``rule`` itself when nothing changes."""
+    if "COUNT" not in rule or "UNTIL" in rule:
+        return rule
+    try:
+        count = int(rule["COUNT"][0])
+    except (TypeError, ValueError, IndexError):
+        return rule
+    if count < 1 or dtstart_on_rule(rule, start) is not False:
+        return rule
+    if count == 1:
+        return None
+    lowered = vRecur(rule)
+    lowered["COUNT"] = [count - 1]
+    return lowered
+
+
 def _fixed_rules(event: Component) -> list[vRecur] | None:
     start = time_of(first(event, "DTSTART"))
     rules = props(event, "RRULE")
     if start is None or not rules or not all(isinstance(r, vRecur) for r in rules):
         return None  # a broken RRULE is the sanitiser's business (calgate.domain.expand)
-    kept = [rule for rule in rules if _advances(rule)]
-    fixed = [fixed_rule(rule, start) for rule in kept]
-    if len(kept) == len(rules) and all(rule is None for rule in fixed):
+    out: list[vRecur] = []
+    for rule in rules:
+        if not _advances(rule):
+            continue
+        fixed = fixed_rule(rule, start)
+        counted = start_counted(rule if fixed is None else fixed, start)
+        if counted is not None:
+            out.append(counted)
+    if len(out) == len(rules) and all(new is old for new, old in zip(out, rules, strict=True)):
         return None
-    return [old if new is None else new for old, new in zip(kept, fixed, strict=True)]
+    return out
 
 
 def _fixed_event(event: Component) -> Component | None:
@@ -146,4 +184,4 @@ def with_rule_fixes(cal: Calendar) -> Calendar:
     return copy
 
 
-__all__ = ["fixed_rule", "with_rule_fixes"]
+__all__ = ["fixed_rule", "start_counted", "with_rule_fixes"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Path, Response
 
 from calgate.api.deps import GrantDep, RuntimeDep, SessionDep
+from calgate.api.query_params import StrictQueryRoute
 from calgate.schemas.calendars import (
     SLUG_PATTERN,
     CalendarCreate,
@@ -14,7 +15,7 @@ from calgate.schemas.calendars import (
 )
 from calgate.services import calendars
 
-router = APIRouter(prefix="/api/v1/calendars", tags=["calendars"])
+router = APIRouter(prefix="/api/v1/calendars", tags=["calendars"], route_class=StrictQueryRoute)
 
 CalendarId = Path(pattern=SLUG_PATTERN, description="A calendar id, e.g. `default`.")
 

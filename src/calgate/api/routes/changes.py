@@ -9,11 +9,14 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from calgate.api.deps import GrantDep, RuntimeDep
+from calgate.api.query_params import StrictQueryRoute
 from calgate.index.changes import changes_since
 from calgate.schemas.calendars import SLUG_PATTERN
 from calgate.services.calendars import get_visible
 
-router = APIRouter(prefix="/api/v1/calendars/{calendar_id}", tags=["changes"])
+router = APIRouter(
+    prefix="/api/v1/calendars/{calendar_id}", tags=["changes"], route_class=StrictQueryRoute
+)
 
 
 class ChangePublic(BaseModel):

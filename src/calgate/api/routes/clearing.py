@@ -8,13 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from calgate.api.deps import GrantDep, RuntimeDep
+from calgate.api.query_params import StrictQueryRoute
 from calgate.domain.access import Grant, Role
 from calgate.runtime import Runtime
 from calgate.schemas.calendars import SLUG_PATTERN
 from calgate.services import clearing
 from calgate.services.calendars import get_visible, require_role, visible_calendars
 
-router = APIRouter(prefix="/api/v1", tags=["booking"])
+router = APIRouter(prefix="/api/v1", tags=["booking"], route_class=StrictQueryRoute)
 
 DryRun = Annotated[
     bool, Query(alias="dryRun", description="Report what would change; change nothing.")

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from calgate.api import negotiation
 from calgate.api.deps import GrantDep, RuntimeDep
+from calgate.api.query_params import StrictQueryRoute
 from calgate.domain.access import Grant, Role
 from calgate.domain.timezones import format_utc
 from calgate.errors import InvalidInput, UnsupportedMediaType
@@ -39,7 +40,9 @@ def _answer_form(accept: str | None, sent: negotiation.Form) -> negotiation.Form
     return negotiation.chosen(accept, order)
 
 
-router = APIRouter(prefix="/api/v1/calendars/{calendar_id}/events", tags=["events"])
+router = APIRouter(
+    prefix="/api/v1/calendars/{calendar_id}/events", tags=["events"], route_class=StrictQueryRoute
+)
 
 CalendarId = Annotated[str, Path(pattern=SLUG_PATTERN, description="A calendar id.")]
 EventId = Annotated[str, Path(min_length=1, max_length=400, description="An event id.")]

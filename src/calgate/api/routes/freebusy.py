@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from calgate.api.deps import GrantDep, RuntimeDep
+from calgate.api.query_params import StrictQueryRoute
 from calgate.schemas.freebusy import (
     AvailabilityPublic,
     AvailabilityQuery,
@@ -13,7 +14,7 @@ from calgate.schemas.freebusy import (
 )
 from calgate.services import freebusy
 
-router = APIRouter(prefix="/api/v1", tags=["free/busy"])
+router = APIRouter(prefix="/api/v1", tags=["free/busy"], route_class=StrictQueryRoute)
 
 
 @router.post("/freebusy", response_model=FreeBusyPublic)

@@ -8,8 +8,9 @@ from sqlalchemy import text
 
 from calgate import __version__
 from calgate.api.deps import RuntimeDep
+from calgate.api.query_params import StrictQueryRoute
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=StrictQueryRoute)
 
 
 @router.get("/health")

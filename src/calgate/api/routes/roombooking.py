@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BeforeValidator, Field, ValidationError
 
 from calgate.api.deps import GrantDep, RuntimeDep
+from calgate.api.query_params import StrictQueryRoute
 from calgate.api.routes.clearing import clear_marked, clear_one
 from calgate.domain.access import Role
 from calgate.schemas.base import ApiInput
@@ -25,7 +26,7 @@ from calgate.schemas.events import EventWrite, IsoTime, Organizer
 from calgate.services import events, roombooking
 from calgate.services.calendars import get_visible, require_role
 
-router = APIRouter(prefix="/api", tags=["room-booking compatibility"])
+router = APIRouter(prefix="/api", tags=["room-booking compatibility"], route_class=StrictQueryRoute)
 
 CalendarId = Annotated[str, Path(pattern=SLUG_PATTERN)]
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from calgate.api.deps import RuntimeDep, SessionDep, UnscopedAdminDep
+from calgate.api.query_params import StrictQueryRoute
 from calgate.db.models import SourceRow
 from calgate.runtime import Runtime
 from calgate.schemas.sources import SourceCreate, SourcePublic, SourcesPublic, SourceUpdate
 from calgate.services import calendars, sources
 
-router = APIRouter(prefix="/api/v1/sources", tags=["sources"])
+router = APIRouter(prefix="/api/v1/sources", tags=["sources"], route_class=StrictQueryRoute)
 
 
 def _public(runtime: Runtime, session: SessionDep, row: SourceRow) -> SourcePublic:

@@ -6,11 +6,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from calgate.api.deps import AdminDep, SessionDep
+from calgate.api.query_params import StrictQueryRoute
 from calgate.db.models import TokenRow
 from calgate.schemas.tokens import TokenCreate, TokenCreated, TokenPublic, TokensPublic
 from calgate.services import tokens
 
-router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
+router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"], route_class=StrictQueryRoute)
 
 
 def _public(row: TokenRow) -> TokenPublic:
