@@ -100,7 +100,9 @@ def _rule(rule: Any) -> Any:
     by_day = rule.get("byDay") if isinstance(rule, dict) else None
     if not isinstance(by_day, dict) or not isinstance(by_day.get("day"), str):
         return rule
-    days = [d.strip() for d in by_day["day"].split(",") if d.strip()]
+    days = [d.strip() for d in by_day["day"].split(",")]
+    if not all(days):
+        return rule  # not a list of days: the validator says what is wrong
     return {**rule, "byDay": [{**by_day, "day": day} for day in days]}
 
 

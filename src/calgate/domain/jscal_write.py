@@ -473,8 +473,9 @@ def _check(check: _Checker, obj: Any, *, override: bool = False) -> None:
         if "@type" not in obj:
             pass  # tolerated: the media type says what it is
         check.str_(obj, "uid", "")
-    for name in ("title", "description", "organizerCalendarAddress", "locale"):
+    for name in ("title", "description", "locale"):
         check.str_(obj, name, "")
+    _check_address(check, obj, "organizerCalendarAddress", "")
     _check_methods(check, obj, "replyTo", "")
     if not override and obj.get("sequence") is not None and sequence_of(obj) is None:
         check.add(
@@ -580,6 +581,23 @@ def _check_zone(check: _Checker, zone: Any, path: str) -> None:
         check.add(path, f"unknown time zone {zone!r}: use an IANA name like 'Asia/Tokyo'")
 
 
+# One line without control characters (stored addresses hold spaces: MAILTO:CET Room@x.edu).
+_ADDRESS = re.compile(r"[^\x00-\x1f\x7f]+")
+_EMAIL = re.compile(r"[^\x00-\x1f\x7f@]+@[^\x00-\x1f\x7f@]+")
+
+
+def _check_address(check: _Checker, obj: dict[str, Any], name: str, path: str) -> bool:
+    """A calendar address (a URI) or, for ``email``, an e-mail address: one line without
+    control characters. True when ``obj[name]`` is one."""
+    if not check.str_(obj, name, path):
+        return False
+    pattern, what = (_EMAIL, "an e-mail address") if name == "email" else (_ADDRESS, "a URI")
+    if not pattern.fullmatch(obj[name].strip()):
+        check.add(f"{path}/{name}", f"{name} must be {what} on one line")
+        return False
+    return True
+
+
 def _check_methods(check: _Checker, obj: dict[str, Any], name: str, path: str) -> bool:
     """A ``sendTo`` / ``replyTo`` map (RFC 8984 4.4.4): method -> URI text. True when it
     names an address."""
@@ -591,7 +609,8 @@ def _check_methods(check: _Checker, obj: dict[str, Any], name: str, path: str) -
             f"{path}/{name}", f'{name} must be an object like {{"imip": "mailto:a@example.com"}}'
         )
         return False
-    return address_in(methods) is not None
+    valid = [_check_address(check, methods, method, f"{path}/{name}") for method in methods]
+    return all(valid) and address_in(methods) is not None
 
 
 def _check_participants(check: _Checker, obj: dict[str, Any]) -> None:
@@ -599,8 +618,8 @@ def _check_participants(check: _Checker, obj: dict[str, Any]) -> None:
         check.type_(person, path, "Participant")
         check.str_(person, "name", path)
         reported = len(check.errors)
-        has_address = check.str_(person, "email", path)
-        has_address |= check.str_(person, "calendarAddress", path)
+        has_address = _check_address(check, person, "email", path)
+        has_address |= _check_address(check, person, "calendarAddress", path)
         has_address |= _check_methods(check, person, "sendTo", path)
         if not has_address and len(check.errors) == reported:
             check.add(
