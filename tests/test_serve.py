@@ -171,3 +171,21 @@ def test_cli_token_create_then_use(data_dir):
         assert token_id in listed and secret not in listed
     finally:
         served.stop()
+
+
+def test_the_embedded_store_added_as_a_source_is_a_duplicate(data_dir):
+    """calgate's own /dav/ calendar added as a CalDAV source would mirror the embedded
+    calendar: a 409 naming it (issue 13, point 9), whatever spelling of the address."""
+    token = "cg_fixed-token-for-automation-123456"
+    served = Served(data_dir, env={"CALGATE_ADMIN_TOKEN": token})
+    try:
+        h = {"Authorization": f"Bearer {token}"}
+        for url in (f"{served.base}/dav/calgate/default/", f"{served.base}/dav/calgate/default"):
+            body = {"url": url, "username": "me", "password": token}
+            resp = httpx.post(f"{served.base}/api/v1/sources", headers=h, json=body)
+            assert resp.status_code == 409, resp.text
+            assert resp.json()["existing"] == [{"calendar": "default", "source": "embedded"}]
+        listed = httpx.get(f"{served.base}/api/v1/sources", headers=h).json()["items"]
+        assert [s["id"] for s in listed] == ["embedded"]
+    finally:
+        served.stop()

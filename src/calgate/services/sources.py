@@ -146,7 +146,7 @@ def _store(
         )
     )
     session.flush()  # on SQLite the first write takes the database's write lock
-    _refuse_connected(session, [urljoin(body.url, cal.url) for cal in found])
+    _refuse_connected(session, runtime, [urljoin(body.url, cal.url) for cal in found])
     for cal in found:
         name = cal.name or urlsplit(cal.url).path.rstrip("/").rsplit("/", 1)[-1] or "calendar"
         cal_id = unique_slug(
@@ -169,15 +169,18 @@ def _store(
     return source_id
 
 
-def _refuse_connected(session: Session, hrefs: list[str]) -> None:
+def _refuse_connected(session: Session, runtime: Runtime, hrefs: list[str]) -> None:
     """CalendarAlreadyConnected when any of these calendars is connected already (compared
-    by ``collection_key``: however the URL is spelled)."""
+    by ``collection_key``: however the URL is spelled). An embedded calendar is compared by
+    its address at ``/dav/`` (``public_calendar_url``): calgate's own store added as a source
+    would mirror it."""
     wanted = {collection_key(h) for h in hrefs}
-    rows = session.scalars(select(CalendarRow).order_by(CalendarRow.id))
+    rows = session.execute(select(CalendarRow, SourceRow).join(SourceRow).order_by(CalendarRow.id))
     taken = [
         r
-        for r in rows
-        if r.href.startswith(("http://", "https://")) and collection_key(r.href) in wanted
+        for r, source in rows
+        if collection_key(runtime.public_calendar_url(r, source)) in wanted
+        and not r.href.startswith("pending:")
     ]
     if not taken:
         return
