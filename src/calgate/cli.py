@@ -336,11 +336,12 @@ def clear_bookings(
     data_dir: DataDir = None,
 ) -> None:
     """Delete cancelled bookings and resolve overlapping ones (docs/booking.md); prints one
-    JSON report per calendar."""
+    JSON report per calendar. A calendar whose server fails does not stop the others: it is
+    printed as {"calendar", "status", "detail"} on stderr, and the exit code is 1."""
     from sqlalchemy import select
 
     from calgate.db.models import CalendarRow, SourceRow
-    from calgate.services.clearing import clear_calendar
+    from calgate.services.clearing import clear_each, report
 
     runtime = _runtime(data_dir)
     try:
@@ -353,9 +354,13 @@ def clear_bookings(
             typer.echo(f"error: no calendar {', '.join(sorted(unknown))}", err=True)
             raise typer.Exit(code=2)
         chosen = [(c, s) for c, s in rows if (c.id in wanted if wanted else c.auto_clear)]
-        for row, source in chosen:
-            report = clear_calendar(runtime, row, source, dry_run=dry_run)
-            typer.echo(json.dumps(report))
+        outcomes, failures = clear_each(runtime, chosen, dry_run=dry_run)
+        for outcome in outcomes:
+            typer.echo(json.dumps(report(outcome)))
+        for failure in failures:
+            typer.echo(json.dumps(failure.as_dict()), err=True)
+        if failures:
+            raise typer.Exit(code=1)
     except CalgateError as exc:
         raise _fail(exc) from exc
     finally:

@@ -6,6 +6,9 @@ stopped mid-test) is reported per calendar while the others are cleared."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -147,3 +150,20 @@ def test_when_every_calendar_of_a_pass_fails_the_answer_is_the_failure(client, d
         assert [(e["calendar"], e["status"]) for e in body["errors"]] == [(doomed.calendar, 503)]
         assert_no_address(resp.text, doomed.server)
     assert uids(client, room) == ["first", "second"]  # not marked: never touched
+
+
+def test_cli_clears_what_it_can_and_names_the_calendar_it_could_not(client, doomed, make_settings):
+    room = make_room(client, "room-a")
+    add_pair(client, room)
+    doomed.stop()
+    data_dir = str(make_settings().data_dir)
+    cmd = [sys.executable, "-m", "calgate", "clear-bookings", "--data-dir", data_dir]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    (report,) = [json.loads(line) for line in done.stdout.splitlines()]
+    assert report["calendar"] == "room-a"
+    assert [e["event"]["uid"] for e in report["deleted_overlapping_events"]] == ["second"]
+    failure = json.loads(done.stderr.strip().splitlines()[-1])
+    assert (failure["calendar"], failure["status"]) == (doomed.calendar, 503)
+    assert_no_address(failure["detail"], doomed.server)
+    assert uids(client, room) == ["first"]
