@@ -194,8 +194,8 @@ class _Json:
 
 
 def server_trouble(exc: CalgateError) -> str:
-    """What went wrong with the calendar's server, for a report: by kind, never the server's
-    address (the error's own detail, which names the host, goes to the log)."""
+    """What went wrong with the calendar's server, for a report: by kind, in words about the
+    calendar (the error's own detail goes to the log)."""
     if isinstance(exc, UpstreamUnreachable):
         return "the calendar's CalDAV server could not be reached"
     if isinstance(exc, UpstreamTimeout):

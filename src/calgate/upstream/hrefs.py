@@ -80,11 +80,6 @@ def _host_port(parts: SplitResult) -> tuple[str, int | None]:
     return host, port
 
 
-def host_of(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.hostname or url
-
-
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
