@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 TEST_STAMP := $(VENV)/.installed-test-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: serve test test-interop lint bench bench-index clean
+.PHONY: serve test test-interop test-robustness lint bench bench-index clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ serve: $(STAMP)
 # -n auto: one worker per core (pytest-xdist); each has its own servers and PostgreSQL database
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -m "not interop" -n auto $(PYTEST_ARGS)
+
+# The hostile-input and fault probes alone (they also run in `make test`); under five minutes
+test-robustness: $(TEST_STAMP)
+	$(BIN)/python -m pytest -m "robustness and not interop" -n auto $(PYTEST_ARGS) tests/robustness
 
 # The extra real servers (Cyrus, SabreDAV): installed from Debian's packages by the script.
 test-interop: $(TEST_STAMP)
