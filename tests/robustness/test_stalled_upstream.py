@@ -207,3 +207,31 @@ def test_one_stalled_server_does_not_stall_the_service(tmp_path: Path, servers) 
         if stopped:
             os.kill(stalled.pid, signal.SIGCONT)
         calgate.stop()
+
+
+def test_a_dead_server_is_read_from_the_index_and_refuses_writes(make_client, tmp_path) -> None:
+    """The server is gone (connection refused): what calgate indexed before is still read,
+    marked stale since the last good sync; a write is a 503 naming the calendar."""
+    client = make_client(index_max_age=0, upstream_timeout=5)
+    with run_radicale(tmp_path / "radicale") as server:
+        body = {
+            "url": server.calendar_url,
+            "username": server.username,
+            "password": server.password,
+            "name": "soon-gone",
+        }
+        resp = client.post("/api/v1/sources", json=body)
+        assert resp.status_code == 201, resp.text
+        cal = resp.json()["calendars"][0]["id"]
+        assert client.post(f"/api/v1/calendars/{cal}/events", json=EVENT).status_code == 201
+        assert _titles(client.get(f"/api/v1/calendars/{cal}/events", params=WINDOW))
+    listing = client.get(f"/api/v1/calendars/{cal}/events", params=WINDOW)
+    assert _titles(listing) == {EVENT["title"]}
+    marker = listing.headers["calgate-stale"]
+    assert marker.startswith("since=20") and marker.endswith(f"calendars={cal}"), marker
+    write = client.post(f"/api/v1/calendars/{cal}/events", json=EVENT)
+    assert write.status_code == 503, write.text
+    assert int(write.headers["retry-after"]) > 0
+    assert repr(cal) in write.json()["detail"] and server.url not in write.text
+    # a calendar nobody reads is not marked
+    assert "calgate-stale" not in client.get("/api/v1/calendars/default/events").headers
