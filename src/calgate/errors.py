@@ -17,7 +17,8 @@ into this tree at the boundary that sees them, with ``raise ... from exc``.
     ├── UnsupportedMediaType             415  a request body calgate does not read
     ├── UpstreamError                    502  the CalDAV server answered badly (``upstream_status``)
     │   ├── UpstreamUnreachable          503  connection refused, DNS failure (``Retry-After``)
-    │   ├── UpstreamTimeout              504
+    │   │   └── UpstreamBusy             503  no free slot in the source's bulkhead in time
+    │   ├── UpstreamTimeout              504  (``Retry-After``)
     │   ├── UpstreamRejectedCredentials  502  401/403 from the server on an existing source
     │   ├── SyncTokenRejected            502  RFC 6578 sync token refused: resync from scratch
     │   ├── SyncUnsupported              502  no sync-collection here: compare ctag/ETags instead
@@ -162,10 +163,23 @@ class UpstreamUnreachable(UpstreamError):
         self.headers["Retry-After"] = str(self.retry_after_seconds)
 
 
+class UpstreamBusy(UpstreamUnreachable):
+    """Every one of the source's slots (``upstream_concurrency``) stayed taken for
+    ``upstream_queue_wait``: its server is stalled or not keeping up."""
+
+    title = "Upstream CalDAV server busy"
+    slug = "upstream-busy"
+
+
 class UpstreamTimeout(UpstreamError):
     status = 504
     title = "Upstream CalDAV server timed out"
     slug = "upstream-timeout"
+    retry_after_seconds = 30
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.headers["Retry-After"] = str(self.retry_after_seconds)
 
 
 class UpstreamRejectedCredentials(UpstreamError):

@@ -18,7 +18,6 @@ from calgate.db.models import CalendarRow, SourceRow
 from calgate.db.session import Database
 from calgate.domain.access import Grant
 from calgate.embedded.store import EmbeddedStore
-from calgate.errors import CalgateError
 from calgate.index import busy as index_busy
 from calgate.index.sync import Indexer
 from calgate.mail.worker import OutboxWorker
@@ -99,7 +98,9 @@ class Runtime:
 
     def _keep_fresh(self) -> None:
         """Background loop: sync the calendars read in the last ten minutes, so reads rarely
-        wait for a sync and changes by other clients show up within the interval."""
+        wait for a sync and changes by other clients show up within the interval. Each sync
+        runs in its source's pool (``Indexer.refresh``, failures logged there): a stalled
+        server delays only its own calendars, and never this loop."""
         interval = max(self.settings.index_max_age, 1.0)
         while not self._stop.wait(interval):
             try:
@@ -108,10 +109,7 @@ class Runtime:
                 ):
                     if self._stop.is_set():
                         return
-                    try:
-                        self.indexer.sync(calendar, source, max_age=timedelta(seconds=interval))
-                    except CalgateError as exc:
-                        log.info("background sync of %s failed: %s", calendar.id, exc.detail)
+                    self.indexer.refresh(calendar, source, max_age=timedelta(seconds=interval))
             except Exception:  # the loop must outlive any one bad round
                 log.exception("background sync round failed")
 
@@ -137,6 +135,7 @@ class Runtime:
         if self._mail is not None:
             self._mail.stop()
             self._mail = None
+        self.indexer.close()
         with self._lock:
             for _, conn in self._connections.values():
                 conn.close()
@@ -178,16 +177,27 @@ class Runtime:
             pooled = self._connections.pop(source_id, None)
         if pooled is not None:
             pooled[1].close()
+        self.indexer.forget_source(source_id)
 
     def _open(self, source: SourceRow) -> CalDAVConnection:
-        timeout = self.settings.upstream_timeout
+        """A connection that is also the source's bulkhead (``upstream_concurrency`` requests
+        in flight, ``upstream_queue_wait`` for a free slot)."""
         if source.kind == "embedded":
             store = self._require_embedded()
+            url = self.embedded_base_url()
             creds = Credentials(store.internal_username, store.internal_password, "basic")
-            return CalDAVConnection(self.embedded_base_url(), creds, timeout=timeout)
-        secret = self.box.open(source.secret_encrypted) if source.secret_encrypted else None
-        creds = Credentials(source.username, secret, source.auth_type)  # type: ignore[arg-type]
-        return CalDAVConnection(source.url, creds, timeout=timeout)
+        else:
+            url = source.url
+            secret = self.box.open(source.secret_encrypted) if source.secret_encrypted else None
+            creds = Credentials(source.username, secret, source.auth_type)  # type: ignore[arg-type]
+        s = self.settings
+        return CalDAVConnection(
+            url,
+            creds,
+            timeout=s.upstream_timeout,
+            slots=s.upstream_concurrency,
+            slot_wait=s.upstream_queue_wait,
+        )
 
     def _require_embedded(self) -> EmbeddedStore:
         if self.embedded is None:

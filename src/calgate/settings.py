@@ -56,6 +56,29 @@ class Settings(BaseSettings):
     upstream_timeout: float = Field(
         30.0, gt=0, description="Seconds to wait for a CalDAV server before answering 504."
     )
+    upstream_concurrency: int = Field(
+        8,
+        gt=0,
+        description="Requests calgate has in flight to one source's CalDAV server at most (its "
+        "bulkhead); more wait for a slot.",
+    )
+    upstream_queue_wait: float = Field(
+        1.0,
+        ge=0,
+        description="Seconds a request waits for one of its source's slots before it is answered "
+        "503 (the server is not keeping up), or read from the index.",
+    )
+    upstream_read_deadline: float = Field(
+        3.0,
+        gt=0,
+        description="Seconds a read waits for its calendar's sync before it is answered from the "
+        "index as it stands, marked `CalGate-Stale`.",
+    )
+    worker_threads: int = Field(
+        200,
+        gt=0,
+        description="Threads serving requests (and waiting on CalDAV servers) in one process.",
+    )
     max_expansion: int = Field(
         5000,
         gt=0,

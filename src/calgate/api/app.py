@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from a2wsgi import WSGIMiddleware
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
@@ -23,6 +24,7 @@ from calgate.api.routes import (
     sources,
     tokens,
 )
+from calgate.api.stale import StaleMarker
 from calgate.runtime import Runtime
 from calgate.settings import Settings
 
@@ -39,6 +41,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # the pool sync routes run in; each source holds a bounded share of it (the bulkhead)
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = runtime.settings.worker_threads
         runtime.start()
         try:
             yield
@@ -57,6 +62,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.state.runtime = runtime
     app.router.route_class = StrictQueryRoute  # the routes below refuse unknown query names too
     problems.install(app)
+    app.add_middleware(StaleMarker)
     routers = (health, tokens, sources, calendars, events, changes, freebusy, clearing)
     for module in (*routers, roombooking):  # the room-booking tool's /api/{calendar} last
         app.include_router(module.router)

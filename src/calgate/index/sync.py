@@ -5,12 +5,20 @@ objects are fetched with calendar-multiget in batches); ctag, then a PROPFIND of
 does not (SabreDAV 1.8). A sync token the server rejects means a full resync, never an error to
 the user. calgate's own writes go into the index at once (``record_write``), so a client reads
 what it just wrote without waiting for the next sync.
+
+Syncs that reads ask for run in their source's own small pool (``upstream_concurrency``
+threads), one at a time per calendar: a read waits for it ``upstream_read_deadline`` seconds
+at most, counted from when the sync started, and then answers from the index as it stands
+(``staleness``). A server that stalls holds its own pool, never the threads serving requests.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -19,8 +27,14 @@ from urllib.parse import urljoin
 from calgate.db.models import CalendarRow, SourceRow
 from calgate.domain.ids import id_from_href
 from calgate.domain.timezones import instant
-from calgate.errors import SyncTokenRejected, SyncUnsupported
-from calgate.index import store
+from calgate.errors import (
+    CalgateError,
+    SyncTokenRejected,
+    SyncUnsupported,
+    UpstreamTimeout,
+    UpstreamUnreachable,
+)
+from calgate.index import staleness, store
 from calgate.index.materialize import FORMAT, Materialized, materialize
 from calgate.upstream import RemoteObject
 from calgate.upstream.hrefs import path_key
@@ -35,10 +49,20 @@ _READ_NOTE_EVERY = timedelta(seconds=60)
 
 @dataclass(frozen=True)
 class SyncReport:
-    mode: str  # "sync-collection", "etag", "fresh" (nothing asked), "ctag" (unchanged)
+    # "sync-collection", "etag", "fresh" (nothing asked), "ctag" (unchanged), "stale" (the
+    # server did not answer within the read deadline: read from the index as it stands)
+    mode: str
     fetched: int = 0
     deleted: int = 0
     full: bool = False
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """A sync running (or queued) in its source's pool; ``started``: time.monotonic()."""
+
+    future: Future[SyncReport]
+    started: float
 
 
 class Indexer:
@@ -46,10 +70,48 @@ class Indexer:
         self.runtime = runtime
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+        self._pools: dict[str, ThreadPoolExecutor] = {}  # source id -> its sync threads
+        self._running: dict[str, Refresh] = {}  # calendar id -> its sync in a pool
 
     def _lock(self, calendar_id: str) -> threading.Lock:
         with self._guard:
             return self._locks.setdefault(calendar_id, threading.Lock())
+
+    def refresh(
+        self, calendar: CalendarRow, source: SourceRow, *, max_age: timedelta | None
+    ) -> Refresh:
+        """Start syncing ``calendar`` in its source's pool, or join the sync already running
+        for it; never waits."""
+        with self._guard:
+            running = self._running.get(calendar.id)
+            if running is not None and not running.future.done():
+                return running
+            pool = self._pools.get(source.id)
+            if pool is None:
+                pool = ThreadPoolExecutor(
+                    max_workers=self.runtime.settings.upstream_concurrency,
+                    thread_name_prefix=f"calgate-sync-{source.id}",
+                )
+                self._pools[source.id] = pool
+            future = pool.submit(self.sync, calendar, source, max_age=max_age)
+            future.add_done_callback(lambda f: _log_failure(calendar.id, f))
+            running = self._running[calendar.id] = Refresh(future, time.monotonic())
+            return running
+
+    def close(self) -> None:
+        """Stop the sync pools (a sync stuck on a server is left to its timeout)."""
+        with self._guard:
+            pools, self._pools = list(self._pools.values()), {}
+            self._running.clear()
+        for pool in pools:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def forget_source(self, source_id: str) -> None:
+        """Let the source's pool go (its queued syncs still run; a new pool starts on demand)."""
+        with self._guard:
+            pool = self._pools.pop(source_id, None)
+        if pool is not None:
+            pool.shutdown(wait=False)
 
     # -- reads -----------------------------------------------------------------------------
     def ensure_fresh(self, calendar: CalendarRow, source: SourceRow) -> SyncReport:
@@ -62,21 +124,46 @@ class Indexer:
             # the background loop only needs "read in the last ten minutes": write it rarely
             if state.last_read is None or now - instant(state.last_read, UTC) > _READ_NOTE_EVERY:
                 store.mark_read(session, calendar_id=calendar.id, at=now)
-        max_age = timedelta(seconds=self.runtime.settings.index_max_age)
+        settings = self.runtime.settings
+        max_age = timedelta(seconds=settings.index_max_age)
         if last is not None and now - instant(last, UTC) < max_age:
             return SyncReport("fresh")
-        return self.sync(calendar, source, max_age=max_age)
+        job = self.refresh(calendar, source, max_age=max_age)
+        deadline = settings.upstream_read_deadline
+        failure: CalgateError | None = None
+        try:
+            return job.future.result(timeout=max(job.started + deadline - time.monotonic(), 0))
+        except (FutureTimeout, CancelledError):  # cancelled: calgate is stopping
+            pass
+        except (UpstreamTimeout, UpstreamUnreachable) as exc:  # UpstreamBusy too
+            failure = exc
+        if last is None:  # nothing to answer from: the server's own error
+            raise failure or UpstreamTimeout(
+                f"The CalDAV server of calendar {calendar.id!r} did not answer within "
+                f"{deadline:g} s, and calgate has not read this calendar yet. Try again later."
+            )
+        staleness.note(calendar.id, instant(last, UTC))
+        return SyncReport("stale")
 
     def sync(
         self, calendar: CalendarRow, source: SourceRow, *, max_age: timedelta | None = None
     ) -> SyncReport:
-        with self._lock(calendar.id):
+        lock = self._lock(calendar.id)
+        # a sync stuck on a stalled server holds the lock until its own timeout: wait as long
+        if not lock.acquire(timeout=self.runtime.settings.upstream_timeout):
+            raise UpstreamTimeout(
+                f"The CalDAV server of calendar {calendar.id!r} did not answer in time "
+                "(an earlier sync of the calendar is still waiting for it)."
+            )
+        try:
             if max_age is not None:  # another thread may have synced while this one waited
                 with self.runtime.db.session() as session:
                     last = store.sync_state(session, calendar_id=calendar.id).last_synced
                 if last is not None and datetime.now(UTC) - instant(last, UTC) < max_age:
                     return SyncReport("fresh")
             return self._sync(calendar, source)
+        finally:
+            lock.release()
 
     def rebuild(self, calendar: CalendarRow, source: SourceRow) -> SyncReport:
         """Drop the calendar's index and fill it again from the server (calgate reindex)."""
@@ -138,7 +225,7 @@ class Indexer:
 
     def _sync(self, calendar: CalendarRow, source: SourceRow) -> SyncReport:
         self._upgrade_format(calendar)
-        conn = self.runtime.connection(source)
+        conn = self.runtime.connection(source).about(f"calendar {calendar.id!r}")
         url = self.runtime.calendar_url(calendar, source)
         url = url if url.endswith("/") else url + "/"
         with self.runtime.db.session() as session:
@@ -283,3 +370,12 @@ class Indexer:
     def forget(self, calendar_id: str) -> None:
         with self._guard:
             self._locks.pop(calendar_id, None)
+            self._running.pop(calendar_id, None)
+
+
+def _log_failure(calendar_id: str, future: Future[SyncReport]) -> None:
+    exc = None if future.cancelled() else future.exception()
+    if isinstance(exc, CalgateError):
+        log.info("sync of calendar %s failed: %s", calendar_id, exc.detail)
+    elif exc is not None:
+        log.error("sync of calendar %s failed", calendar_id, exc_info=exc)

@@ -49,7 +49,7 @@ class CalendarContext:
 
     @property
     def conn(self) -> CalDAVConnection:
-        return self.runtime.connection(self.source)
+        return self.runtime.connection(self.source).about(f"calendar {self.calendar.id!r}")
 
     @property
     def url(self) -> str:

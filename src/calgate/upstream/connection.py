@@ -4,10 +4,15 @@ The caldav ``DAVClient`` carries the HTTP session, authentication and redirects;
 bodies and reads the replies itself (``davxml``), so conditional headers go out exactly as given and
 every status comes back to ``errors.upstream_error``. Safe to share between worker threads: each
 thread gets its own ``DAVClient`` (and so its own HTTP session), made on first use.
+
+The connection is its server's bulkhead: at most ``slots`` requests are in flight to it at once,
+and a request that finds none free within ``slot_wait`` seconds fails with ``UpstreamBusy``
+instead of queueing behind a server that has stopped answering.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,7 +24,7 @@ from urllib.parse import quote
 from caldav.davclient import DAVClient
 from caldav.lib import error as dav_error
 
-from calgate.errors import CalgateError, Conflict, UpstreamError
+from calgate.errors import CalgateError, Conflict, UpstreamBusy, UpstreamError
 from calgate.upstream import capabilities, davxml, discovery, sync
 from calgate.upstream.davxml import DavResource, crlf
 from calgate.upstream.errors import target, translated, upstream_error
@@ -51,7 +56,15 @@ def is_weak(etag: str) -> bool:
 
 
 class CalDAVConnection:
-    def __init__(self, url: str, credentials: Credentials, *, timeout: float) -> None:
+    def __init__(
+        self,
+        url: str,
+        credentials: Credentials,
+        *,
+        timeout: float,
+        slots: int = 8,
+        slot_wait: float = 1.0,
+    ) -> None:
         # Credentials travel in ``credentials`` only: user info in the URL is dropped.
         self.url = resolve_href(url, without_user_info(url))
         self._credentials = credentials
@@ -59,6 +72,18 @@ class CalDAVConnection:
         self._local = threading.local()
         self._clients: list[DAVClient] = []
         self._lock = threading.Lock()
+        self.slots = slots
+        self.slot_wait = slot_wait
+        self._slots = threading.BoundedSemaphore(slots)
+        # what errors say the server was asked about ("calendar 'work'"), see ``about``
+        self.subject: str | None = None
+
+    def about(self, subject: str) -> CalDAVConnection:
+        """This connection (same clients, same slots), its errors naming ``subject``
+        (``calendar 'work'``) where the server could not be reached, never its address."""
+        view = copy.copy(self)
+        view.subject = subject
+        return view
 
     @property
     def _client(self) -> DAVClient:
@@ -124,17 +149,27 @@ class CalDAVConnection:
         self, method: str, url: str, body: str = "", headers: dict[str, str] | None = None
     ) -> Any:
         """One request; transport failures become domain errors, any status is returned (but
-        401, which means wrong credentials whatever was asked)."""
-        with translated(url):
-            try:
-                return self._client.request(url, method, body, headers or {})
-            except dav_error.AuthorizationError as exc:
-                if exc.status != 403:
-                    raise
-                body_of = exc.body
-                if isinstance(body_of, bytes):
-                    body_of = body_of.decode("utf-8", "replace")
-                return Refusal(403, body_of or "")
+        401, which means wrong credentials whatever was asked). Waits ``slot_wait`` at most for
+        one of the server's slots."""
+        if not self._slots.acquire(timeout=self.slot_wait):
+            server = f"The CalDAV server of {self.subject}" if self.subject else "The CalDAV server"
+            raise UpstreamBusy(
+                f"{server} is not keeping up: {self.slots} requests to it are still waiting for "
+                "an answer. Try again later."
+            )
+        try:
+            with translated(url, self.subject):
+                try:
+                    return self._client.request(url, method, body, headers or {})
+                except dav_error.AuthorizationError as exc:
+                    if exc.status != 403:
+                        raise
+                    body_of = exc.body
+                    if isinstance(body_of, bytes):
+                        body_of = body_of.decode("utf-8", "replace")
+                    return Refusal(403, body_of or "")
+        finally:
+            self._slots.release()
 
     def request(
         self, method: str, url: str, body: str = "", headers: dict[str, str] | None = None

@@ -95,11 +95,13 @@ def upstream_error(
     exc: BaseException | None = None,
     status: int | None = None,
     body: bytes | str | None = None,
+    subject: str | None = None,
 ) -> CalgateError:
     """The domain error for a failed request to ``url``: from ``exc`` when the library raised,
     else from the HTTP ``status`` (and the DAV:error preconditions in ``body``). The detail
-    does not name the address; it is logged at debug level."""
-    err = _upstream_error(url, exc=exc, status=status, body=body)
+    does not name the address; it is logged at debug level. ``subject`` (``calendar 'work'``)
+    names what the server was asked about when it could not be reached."""
+    err = _upstream_error(url, exc=exc, status=status, body=body, subject=subject)
     log.debug("CalDAV request for %s failed: %s", public_url(url), err.detail)
     return err
 
@@ -110,19 +112,19 @@ def _upstream_error(
     exc: BaseException | None,
     status: int | None,
     body: bytes | str | None,
+    subject: str | None = None,
 ) -> CalgateError:
     what = target(url)
+    server = f"the CalDAV server of {subject}" if subject else "the CalDAV server"
     if isinstance(exc, http.exceptions.Timeout):
-        return UpstreamTimeout("The CalDAV server did not answer in time.")
+        return UpstreamTimeout(f"{server[0].upper()}{server[1:]} did not answer in time.")
     if isinstance(
         exc,
         http.exceptions.InvalidURL | http.exceptions.MissingSchema | http.exceptions.InvalidSchema,
     ):
         return UpstreamUnreachable("The CalDAV server's address is not a valid http(s) address.")
     if isinstance(exc, http.exceptions.ConnectionError):
-        return UpstreamUnreachable(
-            f"Could not connect to the CalDAV server: {_unreachable_cause(exc)}."
-        )
+        return UpstreamUnreachable(f"Could not connect to {server}: {_unreachable_cause(exc)}.")
     if isinstance(exc, dav_error.RateLimitError):
         status = exc.status or 429
         return UpstreamError(
@@ -212,12 +214,12 @@ def sync_unsupported(url: str, status: int | None = None) -> SyncUnsupported:
 
 
 @contextmanager
-def translated(url: str) -> Iterator[None]:
+def translated(url: str, subject: str | None = None) -> Iterator[None]:
     """Raise library and transport failures inside the block as domain errors."""
     try:
         yield
     except LIBRARY_ERRORS as exc:
-        raise upstream_error(url, exc=exc) from exc
+        raise upstream_error(url, exc=exc, subject=subject) from exc
 
 
 def source_connect_failed(
