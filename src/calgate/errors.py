@@ -15,6 +15,7 @@ into this tree at the boundary that sees them, with ``raise ... from exc``.
     ├── PreconditionFailed               412  (If-Match / If-None-Match)
     ├── NotAcceptable                    406  no representation the Accept header allows
     ├── UnsupportedMediaType             415  a request body calgate does not read
+    ├── ContentTooLarge                  413  a request body over the configured size
     ├── UpstreamError                    502  the CalDAV server answered badly (``upstream_status``)
     │   ├── UpstreamUnreachable          503  connection refused, DNS failure (``Retry-After``)
     │   │   └── UpstreamBusy             503  no free slot in the source's bulkhead in time
@@ -136,6 +137,12 @@ class UnsupportedMediaType(CalgateError):
     status = 415
     title = "Unsupported media type"
     slug = "unsupported-media-type"
+
+
+class ContentTooLarge(CalgateError):
+    status = 413
+    title = "Content too large"
+    slug = "content-too-large"
 
 
 class UpstreamError(CalgateError):

@@ -42,7 +42,11 @@ class Runtime:
         self.db = Database(settings.effective_database_url)
         self.embedded: EmbeddedStore | None = None
         if settings.embedded:
-            self.embedded = EmbeddedStore(settings.data_dir / "collections", self.check_token)
+            self.embedded = EmbeddedStore(
+                settings.data_dir / "collections",
+                self.check_token,
+                max_content_length=settings.dav_max_body_bytes,
+            )
         self._box: SecretBox | None = None
         self._embedded_url: str | None = None
         # source id -> (the row's connection settings, its connection)

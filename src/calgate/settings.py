@@ -105,6 +105,53 @@ class Settings(BaseSettings):
         "(docs/booking.md); 0 turns the schedule off.",
     )
 
+    # -- input limits (docs/operations.md, "Input limits") ----------------------------------
+    max_body_bytes: int = Field(
+        1_048_576,
+        ge=1024,
+        description="Largest request body the API reads (JSON or `text/calendar`), in bytes; a "
+        "larger one is a 413 before anything is parsed.",
+    )
+    max_json_depth: int = Field(
+        32,
+        ge=8,
+        le=256,
+        description="Deepest nesting of arrays and objects in a JSON body; deeper is a 422 before "
+        "the body is parsed (a JSCalendar Event with overrides needs about 8).",
+    )
+    max_text_chars: int = Field(
+        1000,
+        ge=1,
+        description="Longest title, location, name or category of an event, in characters; "
+        "longer is a 422 naming the field.",
+    )
+    max_long_text_chars: int = Field(
+        65_536,
+        ge=1,
+        description="Longest description, alert text or URL of an event, in characters; "
+        "longer is a 422 naming the field.",
+    )
+    max_attendees: int = Field(
+        1000,
+        ge=1,
+        description="Most attendees (JSCalendar participants) one event may have; more is a 422.",
+    )
+    max_categories: int = Field(
+        100,
+        ge=1,
+        description="Most categories (JSCalendar keywords and categories) one event may have; "
+        "more is a 422.",
+    )
+    max_alerts: int = Field(
+        50, ge=1, description="Most alerts (VALARMs) one event may have; more is a 422."
+    )
+    dav_max_body_bytes: int = Field(
+        10_485_760,
+        ge=1024,
+        description="Largest request body `/dav/` accepts, in bytes (Radicale's "
+        "`max_content_length`); a larger one is a 413.",
+    )
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:

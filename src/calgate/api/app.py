@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 
 from calgate import __version__
 from calgate.api import problems
+from calgate.api.intake import Intake
 from calgate.api.query_params import StrictQueryRoute
 from calgate.api.routes import (
     calendars,
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.router.route_class = StrictQueryRoute  # the routes below refuse unknown query names too
     problems.install(app)
     app.add_middleware(StaleMarker)
+    app.add_middleware(Intake, runtime=runtime)  # the credential, then the body's size and depth
     routers = (health, tokens, sources, calendars, events, changes, freebusy, clearing)
     for module in (*routers, roombooking):  # the room-booking tool's /api/{calendar} last
         app.include_router(module.router)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -27,7 +26,9 @@ def get_session(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[S
 
 
 def _presented_secret(header: str) -> str | None:
-    """``Bearer <token>``, or Basic auth with the token as password (any user name), as on /dav/."""
+    """``Bearer <token>``, or Basic auth with the token as password (any user name), as on /dav/.
+    None for anything else: a header that is not Latin-1 text, base64 that does not decode,
+    credentials that are not UTF-8 or have no colon, an empty token."""
     scheme, _, value = header.partition(" ")
     value = value.strip()
     if scheme.lower() == "bearer" and value:
@@ -35,16 +36,19 @@ def _presented_secret(header: str) -> str | None:
     if scheme.lower() == "basic" and value:
         try:
             decoded = base64.b64decode(value, validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # binascii.Error, UnicodeDecodeError, non-ASCII text
             return None
         return decoded.partition(":")[2] or None
     return None
 
 
-def get_grant(request: Request, runtime: Annotated[Runtime, Depends(get_runtime)]) -> Grant:
-    """Checked in a short session of its own: event routes then talk to CalDAV servers without
-    holding a database connection."""
-    header = request.headers.get("authorization")
+GRANT_SCOPE_KEY = "calgate.grant"
+"""Where the request intake (:mod:`calgate.api.intake`) leaves the caller's grant."""
+
+
+def authenticate(runtime: Runtime, header: str | None) -> Grant:
+    """The grant of the token an ``Authorization`` header presents; AuthenticationRequired
+    when there is none or it is malformed, unknown or revoked."""
     if not header:
         raise AuthenticationRequired(
             "send an API token: 'Authorization: Bearer <token>' (make one with "
@@ -55,6 +59,16 @@ def get_grant(request: Request, runtime: Annotated[Runtime, Depends(get_runtime)
     if grant is None:
         raise AuthenticationRequired("the token is unknown or revoked")
     return grant
+
+
+def get_grant(request: Request, runtime: Annotated[Runtime, Depends(get_runtime)]) -> Grant:
+    """The grant the request intake checked before the body was read (checked here in a short
+    session of its own when the intake did not run: event routes then talk to CalDAV servers
+    without holding a database connection)."""
+    checked = request.scope.get(GRANT_SCOPE_KEY)
+    if isinstance(checked, Grant):
+        return checked
+    return authenticate(runtime, request.headers.get("authorization"))
 
 
 def get_admin(grant: Annotated[Grant, Depends(get_grant)]) -> Grant:

@@ -90,23 +90,28 @@ def validation_errors(exc: RequestValidationError) -> list[FieldError]:
     return out
 
 
+def error_response(request: Request, exc: CalgateError) -> JSONResponse:
+    """The problem+json answer to ``exc`` (also for the request intake, before any route)."""
+    extra = dict(exc.extra)
+    if isinstance(exc, InvalidInput) or (isinstance(exc, PermissionDenied) and exc.errors):
+        extra["errors"] = [e.as_dict() for e in exc.errors]
+    if exc.status >= 500:
+        log.warning("%s %s -> %s: %s", request.method, request.url.path, exc.status, exc.detail)
+    return problem_response(
+        request,
+        status=exc.status,
+        title=exc.title,
+        detail=exc.detail,
+        slug=exc.slug,
+        headers=exc.headers or None,
+        **extra,
+    )
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(CalgateError)
     async def _calgate(request: Request, exc: CalgateError) -> JSONResponse:
-        extra = dict(exc.extra)
-        if isinstance(exc, InvalidInput) or (isinstance(exc, PermissionDenied) and exc.errors):
-            extra["errors"] = [e.as_dict() for e in exc.errors]
-        if exc.status >= 500:
-            log.warning("%s %s -> %s: %s", request.method, request.url.path, exc.status, exc.detail)
-        return problem_response(
-            request,
-            status=exc.status,
-            title=exc.title,
-            detail=exc.detail,
-            slug=exc.slug,
-            headers=exc.headers or None,
-            **extra,
-        )
+        return error_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -15,6 +15,9 @@ whatever its query) and before the endpoint body. It is not in the route's ``dep
 list (those run before the endpoint's own) nor added to a built route's ``dependant`` (FastAPI
 builds a new one from the endpoint for each router that includes the route).
 
+A name or value that is not UTF-8 once percent-decoded (``q=%ff``) is a 422 naming the
+parameter, before the names are compared.
+
 Not covered: the ``/dav/`` mount (Radicale speaks WebDAV there) and the docs pages
 (``/api/docs``, ``/api/openapi.json``), which are not calgate's routes.
 """
@@ -27,6 +30,7 @@ import inspect
 import re
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any
+from urllib.parse import unquote_to_bytes
 
 from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
@@ -116,6 +120,28 @@ def unknown_parameters(
     return InvalidInput(detail, errors)
 
 
+def not_utf8(query_string: bytes) -> list[FieldError]:
+    """One entry per query parameter whose name or value, percent-decoded, is not UTF-8 (the
+    parser would hand the route U+FFFD in their place, and the answer would be for other
+    text). ``pointer``: the name, as far as it can be read."""
+    errors = []
+    for pair in query_string.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        raw_name, raw_value = (unquote_to_bytes(p.replace(b"+", b" ")) for p in (name, value))
+        try:
+            raw_name.decode("utf-8")
+            raw_value.decode("utf-8")
+        except UnicodeDecodeError:
+            shown = raw_name.decode("utf-8", "replace")[:_SHOWN]
+            errors.append(
+                FieldError(
+                    f"query parameter {shown!r} is not UTF-8 text once percent-decoded",
+                    shown,
+                )
+            )
+    return errors[:_REPORTED]
+
+
 def query_names(dependant: Dependant) -> tuple[str, ...]:
     """The query parameter names a route declares, in its own and its dependencies'."""
     names: dict[str, None] = {}
@@ -135,6 +161,12 @@ class _QueryCheck:
         self.known: tuple[str, ...] = ()
 
     async def __call__(self, request: Request) -> None:
+        undecodable = not_utf8(request.scope.get("query_string", b""))
+        if undecodable:
+            raise InvalidInput(
+                "; ".join(e.detail for e in undecodable),
+                undecodable,
+            )
         unknown = [name for name in request.query_params if name not in self.known]
         if unknown:
             path = request.url.path

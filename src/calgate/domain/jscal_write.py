@@ -1174,7 +1174,12 @@ def _put_text_param(params: Parameters, name: str, wanted: str | None, current: 
 
 
 def _same_address(a: Any, b: str) -> bool:
-    return address_of(a).lower() == address_of(b).lower()
+    return _address_key(a) == _address_key(b)
+
+
+def _address_key(value: Any) -> str:
+    """What :func:`_same_address` compares."""
+    return address_of(value).lower()
 
 
 def _organizer_only(person: dict[str, Any], organizer: Any) -> bool:
@@ -1743,17 +1748,20 @@ def _store_ids(cal: Calendar, editor: _JsEditor, default_tz: str) -> None:
                 return key
         return None
 
-    # participants: ATTENDEE and ORGANIZER by address
+    # participants: ATTENDEE and ORGANIZER by address (each side indexed once: an event has
+    # up to max_attendees of them)
+    shown_ids: dict[str, str] = {}
+    for key, item in before["participants"].items():
+        if isinstance(item, dict):
+            shown_ids.setdefault(_address_key(participant_address(item) or ""), key)
+    by_address: dict[str, list[Any]] = {}
+    for name in ("ATTENDEE", "ORGANIZER"):
+        for value in props(event, name):
+            by_address.setdefault(_address_key(value), []).append(value)
     for pid, person in (obj.get("participants") or {}).items():
-        address = _address(person)
-        got = derived(
-            "participants",
-            lambda item, a=address: _same_address(participant_address(item) or "", a),
-        )
-        for name in ("ATTENDEE", "ORGANIZER"):
-            for value in props(event, name):
-                if _same_address(value, address):
-                    _jsid_prop(editor, value, pid, got, has_reader)
+        address = _address_key(_address(person))
+        for value in by_address.get(address, ()):
+            _jsid_prop(editor, value, pid, shown_ids.get(address), has_reader)
     # alarms: a JSID property
     for alert_id, alarm in editor.alarm_ids.items():
         stored = text_of(alarm, "JSID")

@@ -8,14 +8,19 @@ revoked token is refused at its next request.
 
 from __future__ import annotations
 
+import base64
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from radicale import auth, config
 
 from calgate.domain.access import Grant
 
 from .grants import GROUP_INTERNAL, PRINCIPAL, grant_groups
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 TokenCheck = Callable[[str], Grant | None]
 """Secret -> grant; None when the token is unknown, expired or revoked."""
@@ -81,3 +86,40 @@ class PluginFactory:
 
     def __str__(self) -> str:
         return self._name
+
+
+REALM = "calgate"
+
+
+def readable_basic(header: str) -> bool:
+    """Whether Radicale can read an ``Authorization`` header: anything but Basic, or Basic
+    whose value is ASCII base64 of ``user:password`` (Radicale raises on the rest)."""
+    if not header.startswith("Basic"):
+        return True
+    try:
+        decoded = base64.b64decode(header[len("Basic") :].strip().encode("ascii"), validate=True)
+    except ValueError:  # not ASCII, not base64
+        return False
+    return b":" in decoded
+
+
+def refuse_unreadable_credentials(app: WSGIApplication) -> WSGIApplication:
+    """``app`` behind a check of the ``Authorization`` header: one Radicale cannot read (not
+    base64, not ASCII, no colon, empty) is the 401 Radicale gives a wrong password, with its
+    ``WWW-Authenticate``, instead of an exception inside Radicale (a 500)."""
+
+    def wrapped(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if readable_basic(environ.get("HTTP_AUTHORIZATION", "")):
+            return app(environ, start_response)
+        body = b"Access to the requested resource forbidden."
+        start_response(
+            "401 Unauthorized",
+            [
+                ("Content-Type", "text/plain"),
+                ("Content-Length", str(len(body))),
+                ("WWW-Authenticate", f'Basic realm="{REALM}"'),
+            ],
+        )
+        return [body]
+
+    return wrapped

@@ -28,7 +28,14 @@ from wsgiref.types import WSGIApplication
 import icalendar
 from radicale import Application, config, storage
 
-from .auth import InternalAuth, PluginFactory, TokenAuth, TokenCheck
+from .auth import (
+    REALM,
+    InternalAuth,
+    PluginFactory,
+    TokenAuth,
+    TokenCheck,
+    refuse_unreadable_credentials,
+)
 from .grants import PRINCIPAL, GrantRights, is_calendar_id
 from .server import LoopbackServer, utf8_paths
 
@@ -38,9 +45,13 @@ _RADICALE_LOGGER = "radicale"
 
 
 def _configuration(
-    folder: Path, auth_type: PluginFactory, auth_delay: float
+    folder: Path,
+    auth_type: PluginFactory,
+    auth_delay: float,
+    max_content_length: int | None = None,
 ) -> config.Configuration:
-    """A Radicale configuration built in code: no config files are read."""
+    """A Radicale configuration built in code: no config files are read. ``max_content_length``:
+    the largest request body Radicale takes (a larger one is its 413); None keeps its own."""
     configuration = config.Configuration(config.DEFAULT_CONFIG_SCHEMA)
     configuration.update(
         {
@@ -48,7 +59,7 @@ def _configuration(
                 "type": auth_type,
                 "delay": auth_delay,
                 "cache_logins": False,  # a revoked token must fail at once
-                "realm": "calgate",
+                "realm": REALM,
             },
             "rights": {
                 "type": PluginFactory("calgate-grant-rights", GrantRights),
@@ -63,6 +74,18 @@ def _configuration(
         },
         "calgate.embedded",
     )
+    if max_content_length is not None:
+        # (Radicale caps a resource at 80 % of a request, and warns when it has to)
+        resource = min(10_000_000, max_content_length * 4 // 5)
+        configuration.update(
+            {
+                "server": {
+                    "max_content_length": max_content_length,
+                    "max_resource_size": resource,
+                }
+            },
+            "calgate.embedded",
+        )
     # Radicale checks Content-Length against max_content_length only when it believes
     # its own server runs it; we want that check behind any server.
     configuration.update(
@@ -99,7 +122,16 @@ class EmbeddedStore:
     internal_username: str = PRINCIPAL
     principal_path: str = f"/{PRINCIPAL}/"
 
-    def __init__(self, folder: Path, check_token: TokenCheck, *, auth_delay: float = 1.0) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        check_token: TokenCheck,
+        *,
+        auth_delay: float = 1.0,
+        max_content_length: int | None = None,
+    ) -> None:
+        """``max_content_length``: the largest body a ``/dav/`` client may send (the internal
+        server, which only calgate uses, keeps Radicale's own limit)."""
         self.folder = Path(folder)
         # Radicale's multifilesystem layout; created here so Radicale does not warn.
         (self.folder / "collection-root").mkdir(parents=True, exist_ok=True)
@@ -115,13 +147,20 @@ class EmbeddedStore:
             return InternalAuth(conf, password)
 
         public_conf = _configuration(
-            self.folder, PluginFactory("calgate-token-auth", token_auth), auth_delay
+            self.folder,
+            PluginFactory("calgate-token-auth", token_auth),
+            auth_delay,
+            max_content_length,
         )
         internal_conf = _configuration(
             self.folder, PluginFactory("calgate-internal-auth", internal_auth), auth_delay
         )
-        self.wsgi_app: WSGIApplication = utf8_paths(Application(public_conf))
-        self._internal_app: WSGIApplication = utf8_paths(Application(internal_conf))
+        self.wsgi_app: WSGIApplication = refuse_unreadable_credentials(
+            utf8_paths(Application(public_conf))
+        )
+        self._internal_app: WSGIApplication = refuse_unreadable_credentials(
+            utf8_paths(Application(internal_conf))
+        )
         self._storage = storage.load(internal_conf)
         self._server: LoopbackServer | None = None
         self._server_lock = threading.Lock()

@@ -23,11 +23,13 @@ from calgate.db.models import CalendarRow, IndexedEventRow, SourceRow
 from calgate.domain import ical_events as ical
 from calgate.domain import series_edit
 from calgate.domain.ids import id_from_href, is_plain_id, resource_name_from_id
+from calgate.domain.input_limits import InputLimits
 from calgate.errors import InvalidInput, NotFound, PreconditionFailed
 from calgate.index import queries
 from calgate.runtime import Runtime
 from calgate.schemas.events import EventPublic, EventWrite
 from calgate.services import booking
+from calgate.settings import Settings
 from calgate.upstream import CalDAVConnection, RemoteObject
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,10 @@ class CalendarContext:
     def tz(self) -> str:
         return self.calendar.time_zone
 
+    @property
+    def limits(self) -> InputLimits:
+        return input_limits(self.runtime.settings)
+
     def href_for(self, event_id: str) -> str:
         name = resource_name_from_id(event_id)
         if name is None:
@@ -85,6 +91,17 @@ class CalendarContext:
             etag=etag,
             floating_tz=self.tz,
         )
+
+
+def input_limits(settings: Settings) -> InputLimits:
+    """What one event may hold (docs/operations.md, "Input limits")."""
+    return InputLimits(
+        text_chars=settings.max_text_chars,
+        long_text_chars=settings.max_long_text_chars,
+        attendees=settings.max_attendees,
+        categories=settings.max_categories,
+        alerts=settings.max_alerts,
+    )
 
 
 def _now() -> datetime:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from calgate.db.models import IndexedEventRow
 from calgate.domain import ical_events as ical
+from calgate.domain.input_limits import check_jscalendar
 from calgate.domain.jscal_patch import apply_patch
 from calgate.domain.jscal_read import to_jscalendar
 from calgate.domain.jscal_write import write_event
@@ -80,6 +81,7 @@ def _body(obj: Any) -> dict[str, Any]:
 
 def create_js(ctx: CalendarContext, obj: Any, *, event_id: str | None = None) -> EventPublic:
     body = _body(obj)
+    check_jscalendar(body, ctx.limits)
     uid = _uid_of(body) or str(uuid.uuid4())
     event_id = new_event_id(ctx, uid, event_id)
     cal = write_event(None, {**body, "uid": uid}, uid=uid, default_tz=ctx.tz, now=_now())
@@ -95,6 +97,7 @@ def replace_js(
     if_none_match: str | None,
 ) -> tuple[EventPublic, bool]:
     body = _body(obj)
+    check_jscalendar(body, ctx.limits)
     href = ctx.href_for(event_id)
     try:
         cal, etag = _load_for_edit(ctx, href, if_match)
@@ -127,6 +130,7 @@ def patch_js(
     # an event without overrides yet (RFC 8984 1.4.9 asks the parent to exist).
     base = {**{name: {} for name in MAPS}, **current}
     wanted = {k: v for k, v in apply_patch(base, patch).items() if not (k in MAPS and v == {})}
+    check_jscalendar(wanted, ctx.limits)
     if wanted.get("uid") != current.get("uid"):
         raise InvalidInput.field("#/uid", "the uid of an event cannot change")
     before = _serialize(cal)

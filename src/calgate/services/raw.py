@@ -15,6 +15,7 @@ from calgate.db.models import IndexedEventRow
 from calgate.domain import ical_events as ical
 from calgate.domain.ical_raw import check_object
 from calgate.domain.ids import is_plain_id
+from calgate.domain.input_limits import check_ical_text
 from calgate.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from calgate.schemas.events import EventPublic
 from calgate.services.events import (
@@ -49,6 +50,7 @@ def uid_holder(ctx: CalendarContext, uid: str) -> str | None:
 def create_raw(ctx: CalendarContext, text: str, *, event_id: str | None = None) -> EventPublic:
     """Store a new object. Its id is its UID when that is a plain id (as CalDAV clients name
     resources), else a new one."""
+    check_ical_text(text, ctx.limits)
     cal, uid = check_object(text)
     return store_new(ctx, new_event_id(ctx, uid, event_id), cal, text=text)
 
@@ -76,6 +78,7 @@ def replace_raw(
     if_none_match: str | None,
 ) -> tuple[EventPublic, bool]:
     """PUT of a whole object; creates with the client's id when absent. (event, created)."""
+    check_ical_text(text, ctx.limits)
     cal, uid = check_object(text)
     href = ctx.href_for(event_id)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
@@ -13,8 +13,9 @@ from calgate.api import negotiation
 from calgate.api.deps import GrantDep, RuntimeDep
 from calgate.api.query_params import StrictQueryRoute
 from calgate.domain.access import Grant, Role
+from calgate.domain.input_limits import check_json_form
 from calgate.domain.timezones import format_utc
-from calgate.errors import InvalidInput, UnsupportedMediaType
+from calgate.errors import FieldError, InvalidInput, UnsupportedMediaType
 from calgate.index import queries
 from calgate.runtime import Runtime
 from calgate.schemas.calendars import SLUG_PATTERN
@@ -54,8 +55,10 @@ Prefer = Annotated[
 ]
 
 
-def _event_write(data: Any) -> EventWrite:
-    """A JSON body as EventWrite; errors exactly as FastAPI's own body validation gives them."""
+def _event_write(data: Any, ctx: events.CalendarContext) -> EventWrite:
+    """A JSON body as EventWrite, within the input limits; errors exactly as FastAPI's own body
+    validation gives them."""
+    check_json_form(data, ctx.limits)
     try:
         return EventWrite.model_validate(data)
     except ValidationError as exc:
@@ -83,8 +86,34 @@ def _etag(response: Response, event: EventPublic) -> EventPublic:
     return event
 
 
+# The listing's parameters that only a JSCalendar list reads, and those the JSCalendar change
+# feed (a list with syncToken) reads: any other sent there would be ignored, so it is a 422.
+_JSCALENDAR_ONLY_PARAMS = ("syncToken", "props")
+_FEED_PARAMS = frozenset({"syncToken", "props", "limit"})
+
+
+def _check_applies(form: negotiation.Form, *, feed: bool, sent: list[str]) -> None:
+    """A 422 naming each sent parameter the asked-for listing does not read."""
+    if form == "json":
+        wrong = [name for name in _JSCALENDAR_ONLY_PARAMS if name in sent]
+        why = (
+            "applies only to JSCalendar lists (Accept: application/jscalendar+json); calgate's "
+            "JSON form has the change feed at GET .../changes?since=<token>"
+        )
+    elif feed:
+        wrong = [name for name in dict.fromkeys(sent) if name not in _FEED_PARAMS]
+        why = "does not apply to the change feed (a JSCalendar list with syncToken), which takes "
+        why += "only syncToken, limit and props"
+    else:
+        return
+    if wrong:
+        errors = [FieldError(f"query parameter {name!r} {why}", name) for name in wrong]
+        raise InvalidInput("; ".join(e.detail for e in errors), errors)
+
+
 @router.get("", response_model=EventsPublic)
 def list_events(
+    request: Request,
     runtime: RuntimeDep,
     grant: GrantDep,
     calendar_id: CalendarId,
@@ -127,6 +156,7 @@ def list_events(
     with ``syncToken`` (or ``syncToken=`` empty for everything) is the change feed instead."""
     ctx = _context(runtime, grant, calendar_id, write=False)
     form = negotiation.chosen(accept, ("json", "jscalendar"))
+    _check_applies(form, feed=sync_token is not None, sent=list(request.query_params))
     wanted = [p.strip() for p in props.split(",") if p.strip()] if props else None
     if form == "jscalendar" and sync_token is not None:
         body = jscal.changes_js(ctx, since=sync_token or None, limit=limit, props=wanted)
@@ -193,7 +223,7 @@ def create_event(
     ctx = _context(runtime, grant, calendar_id, write=True)
     form = _answer_form(accept, payload.form)
     full = negotiation.wants_representation(prefer)
-    body = _event_write(payload.data) if payload.form == "json" else None
+    body = _event_write(payload.data, ctx) if payload.form == "json" else None
 
     def make() -> Response:
         if payload.form == "ical":
@@ -318,7 +348,7 @@ def replace_event(
         event, created = jscal.replace_js(ctx, event_id, payload.data, **conditions)
         full = negotiation.wants_representation(prefer)
     else:
-        body = _event_write(payload.data)
+        body = _event_write(payload.data, ctx)
         event, created = events.replace_event(ctx, event_id, body, **conditions)
         full = True
     if created:
@@ -369,6 +399,7 @@ def patch_event(
         raise RequestValidationError(
             [{"type": "dict_type", "loc": ("body",), "msg": "a PATCH body must be a JSON object"}]
         )
+    check_json_form(payload.data, ctx.limits)
     event = events.patch_event(ctx, event_id, payload.data, if_match=if_match)
     return _updated(ctx, event, "json")
 
@@ -469,6 +500,7 @@ def replace_instance(
 ) -> EventPublic:
     """Replace one occurrence (stored as an override; the series is untouched)."""
     ctx = _context(runtime, grant, calendar_id, write=True)
+    check_json_form(body.model_dump(by_alias=True, exclude_unset=True), ctx.limits)
     event = instances.edit_one(ctx, event_id, recurrence_id, body=body, if_match=if_match)
     return _etag(response, event)
 
@@ -489,6 +521,7 @@ def patch_instance(
     (``thisAndFollowing``: the answer is the new series, 201 with its Location), or change
     the whole series (``all``)."""
     ctx = _context(runtime, grant, calendar_id, write=True)
+    check_json_form(patch, ctx.limits)
     which = _range(range_, patch)
     if which == "this":
         event = instances.edit_one(ctx, event_id, recurrence_id, patch=patch, if_match=if_match)
