@@ -40,8 +40,6 @@ def uri_problem(value: str) -> str | None:
     """Why ``value`` cannot be a URI value, or None (only what would break the line or the
     value: whitespace and control characters; the scheme is the client's business)."""
     bad = next((c for c in value if c.isspace() or unicodedata.category(c) in _INVISIBLE), None)
-    if not value.strip():
-        return "a URI must not be empty"
     if bad is None:
         return None
     return f"a URI holds no whitespace or control characters (U+{ord(bad):04X} found)"
