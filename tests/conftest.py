@@ -9,6 +9,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -183,3 +184,25 @@ def _empty_calendar(client: TestClient, cal_id: str) -> None:
     assert resp.status_code == 200, resp.text
     for change in resp.json()["changes"]:
         client.delete(f"/api/v1/calendars/{cal_id}/events/{change['id']}")
+
+
+@pytest.fixture
+def mailing(make_client) -> Iterator[tuple[TestClient, Any]]:
+    """calgate with a real SMTP server (aiosmtpd, ``tests.notify.smtp_server.SmtpServer``)."""
+    from tests.notify.conftest import SENDER  # here: tests.notify.conftest imports this module
+    from tests.notify.smtp_server import SmtpServer
+
+    server = SmtpServer("plain")
+    server.start()
+    try:
+        client = make_client(
+            smtp_server="127.0.0.1",
+            smtp_port=server.port,
+            smtp_email=SENDER,
+            smtp_ssl=False,
+            smtp_starttls=False,
+            smtp_timeout=5,
+        )
+        yield client, server
+    finally:
+        server.stop()

@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from calgate.domain.addresses import address_problem
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CALGATE_", env_file=".env", extra="ignore")
@@ -272,6 +274,15 @@ class Settings(BaseSettings):
         # password among the other inputs
         if info.data.get("smtp_server") and not value:
             raise ValueError("SMTP_EMAIL (the sender address) is required with SMTP_SERVER")
+        return value
+
+    @field_validator("smtp_bcc")
+    @classmethod
+    def _bcc_addresses(cls, value: str | None) -> str | None:
+        for address in (a.strip() for a in (value or "").split(",")):
+            problem = address_problem(address) if address else None
+            if problem is not None:
+                raise ValueError(f"SMTP_BCC: {problem}")
         return value
 
     @property

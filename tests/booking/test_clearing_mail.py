@@ -3,16 +3,10 @@ cancelled or ignored booking, rendered from the calendar's sandboxed template.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-
-import pytest
-from fastapi.testclient import TestClient
 
 from calgate.mail import outbox
 from tests.booking.helpers import ics
-from tests.notify.conftest import SENDER
-from tests.notify.smtp_server import SmtpServer
 
 TEMPLATE = (
     "{{ name }} in {{ calendar_name }}: deleted={{ is_deleted }} cancelled={{ is_cancelled }} "
@@ -20,25 +14,6 @@ TEMPLATE = (
     "organizer={{ organizer.email }} start={{ start }} "
     "{% for o in overlap_events %}[{{ o.name }} by {{ o.organizer.email }}]{% endfor %}"
 )
-
-
-@pytest.fixture
-def mailing(make_client) -> Iterator[tuple[TestClient, SmtpServer]]:
-    """calgate with a real SMTP server (aiosmtpd) behind it."""
-    server = SmtpServer("plain")
-    server.start()
-    try:
-        client = make_client(
-            smtp_server="127.0.0.1",
-            smtp_port=server.port,
-            smtp_email=SENDER,
-            smtp_ssl=False,
-            smtp_starttls=False,
-            smtp_timeout=5,
-        )
-        yield client, server
-    finally:
-        server.stop()
 
 
 def test_organizers_get_the_calendar_template(mailing):

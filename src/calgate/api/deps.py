@@ -21,6 +21,9 @@ def get_runtime(request: Request) -> Runtime:
 
 
 def get_session(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[Session]:
+    """One unit of work per request, committed before the response is sent (``SessionDep``
+    has function scope): a client that got the answer sees its change in every process, and a
+    commit that fails is the request's error, not a lost write after a 2xx."""
     with runtime.db.session() as session:
         yield session
 
@@ -82,7 +85,7 @@ def get_unscoped_admin(grant: Annotated[Grant, Depends(get_grant)]) -> Grant:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 GrantDep = Annotated[Grant, Depends(get_grant)]
 AdminDep = Annotated[Grant, Depends(get_admin)]
 UnscopedAdminDep = Annotated[Grant, Depends(get_unscoped_admin)]

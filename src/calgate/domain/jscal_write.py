@@ -82,6 +82,7 @@ from icalendar.prop import vBroken
 from pydantic import ValidationError
 
 from calgate.domain import jscal_props
+from calgate.domain.addresses import address_problem, line_problem, uri_problem
 from calgate.domain.ical_parse import (
     first,
     floating_zone,
@@ -464,10 +465,47 @@ def _local_ok(text: Any) -> bool:
     return True
 
 
+# Where a JSCalendar string is iCalendar TEXT (escaped, may hold line breaks): everything else
+# becomes a parameter value (CN, LANGUAGE, LABEL, FMTTYPE...), an id or a URI and is one line.
+_TEXT_AT = re.compile(
+    r"(?:recurrenceOverrides/[^/]+/)?(?:title|description|locations/[^/]+/(?:name|description)"
+    r"|(?:virtualLocations|participants)/[^/]+/description)"
+)
+_URI_KEYS = frozenset({"href", "uri", "coordinates"})
+_ADDRESS_KEYS = frozenset({"email", "calendarAddress", "organizerCalendarAddress"})
+
+
+def _check_lines(check: _Checker, value: Any, keys: tuple[str, ...] = ()) -> None:
+    """Every key is one line; every string value too unless it is TEXT (``_TEXT_AT``), inside
+    ``localizations`` or a vendor property (kept as JSON, escaped); URIs hold no whitespace."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and (problem := line_problem(key)) is not None:
+                path = "/".join(escape(k) for k in (*keys, key))
+                check.add(f"/{path}", f"the key {key!r} {problem}")
+            elif isinstance(key, str):
+                _check_lines(check, item, (*keys, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_lines(check, item, (*keys, str(i)))
+    elif isinstance(value, str) and keys:
+        if keys[0] == "localizations" or any(":" in k and "/" not in k for k in keys[:1]):
+            return
+        if _TEXT_AT.fullmatch("/".join(keys)):
+            return
+        if keys[-1] in _ADDRESS_KEYS or (len(keys) >= 2 and keys[-2] in ("sendTo", "replyTo")):
+            return  # _check_address
+        at = "/" + "/".join(escape(k) for k in keys)
+        problem = uri_problem(value) if keys[-1] in _URI_KEYS else line_problem(value)
+        if problem is not None:
+            check.add(at, f"{keys[-1]}: {problem}")
+
+
 def _check(check: _Checker, obj: Any, *, override: bool = False) -> None:
     if not isinstance(obj, dict):
         check.add("", "a JSCalendar Event must be a JSON object")
         return
+    _check_lines(check, obj)
     if not override:
         check.type_(obj, "", "Event")
         if "@type" not in obj:
@@ -591,11 +629,24 @@ def _check_address(check: _Checker, obj: dict[str, Any], name: str, path: str) -
     control characters. True when ``obj[name]`` is one."""
     if not check.str_(obj, name, path):
         return False
+    value = obj[name].strip()
     pattern, what = (_EMAIL, "an e-mail address") if name == "email" else (_ADDRESS, "a URI")
-    if not pattern.fullmatch(obj[name].strip()):
+    if not pattern.fullmatch(value) or line_problem(value) is not None:
         check.add(f"{path}/{name}", f"{name} must be {what} on one line")
         return False
+    mail = value if name == "email" else _mailto(value)
+    problem = None if mail is None else address_problem(mail, spaces=True)
+    if problem is not None:
+        check.add(f"{path}/{name}", problem)
+        return False
     return True
+
+
+def _mailto(uri: str) -> str | None:
+    """The address a ``mailto:`` URI names, else None."""
+    if uri[:7].lower() != "mailto:":
+        return None
+    return uri[7:]
 
 
 def _check_methods(check: _Checker, obj: dict[str, Any], name: str, path: str) -> bool:

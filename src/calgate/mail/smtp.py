@@ -25,6 +25,7 @@ from email.utils import format_datetime, formataddr
 from types import TracebackType
 from typing import Literal
 
+from calgate.domain.addresses import address_problem
 from calgate.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -121,6 +122,12 @@ class SmtpTransport:
         if self._client is None:
             raise SendFailure("not connected", "connection")
         recipients = [mail.recipient, *mail.bcc]
+        for address in recipients:
+            # checked again here: a stored address (another client's, an older calgate's)
+            # must never reach RCPT TO or To as more than the one recipient it claims to be
+            problem = address_problem(address)
+            if problem is not None:
+                raise SendFailure(f"not sent to {address!r}: {problem}", "permanent")
         try:
             message = build_message(mail, self._settings, date=date)
             refused = self._client.send_message(message, to_addrs=recipients)

@@ -9,6 +9,7 @@ a time zone (an unknown ``timeZone``, ``end`` not after ``start``) are checked b
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -24,6 +25,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from calgate.domain.addresses import address_problem, line_problem, uri_problem
 from calgate.domain.recurrence import check_rrule, combination_error, normalize_by_day
 from calgate.domain.timezones import (
     check_event_year,
@@ -74,15 +76,27 @@ def _nonzero(value: int) -> int:
 
 
 def _address(value: str) -> str:
-    """A calendar user address: ``ann@example.com`` (stored as ``mailto:``) or another URI."""
+    """A calendar user address: ``ann@example.com`` (stored as ``mailto:``; exactly one
+    address, see :mod:`calgate.domain.addresses`) or another URI (one line, no characters a
+    URI cannot hold). Stored values that fail are not shown (and never mailed)."""
     address = value.strip()
-    if address.lower().startswith("mailto:"):
+    mailto = address.lower().startswith("mailto:")
+    if mailto:
         address = address[len("mailto:") :]
     if not address or any(c.isspace() or ord(c) < 32 for c in address):
         raise ValueError("an email address must not be empty or contain spaces")
-    if "@" not in address and ":" not in address:
-        raise ValueError(f"{value!r} is not an email address")
+    if mailto or ":" not in address:
+        if "@" not in address:
+            raise ValueError(f"{value!r} is not an email address")
+        problem = address_problem(address)
+        if problem is not None:
+            raise ValueError(problem)
+    elif any(c in _NOT_IN_URI or unicodedata.category(c) in ("Cc", "Cf") for c in address):
+        raise ValueError(f"{value!r} is neither an email address nor a URI")
     return address
+
+
+_NOT_IN_URI = frozenset('<>"{}|\\^`')
 
 
 def _trigger(value: str) -> str:
@@ -119,14 +133,32 @@ class _Schema(BaseModel):
     )
 
 
+def _one_line(value: str) -> str:
+    """A value iCalendar keeps in a parameter or an id: one line, no control characters."""
+    problem = line_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+OneLine = Annotated[str, AfterValidator(_one_line)]
+
+
+def _uri(value: str) -> str:
+    problem = uri_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
 class Organizer(_Schema):
     email: Annotated[str, AfterValidator(_address)]
-    name: str | None = None
+    name: OneLine | None = None
 
 
 class Attendee(_Schema):
     email: Annotated[str, AfterValidator(_address)]
-    name: str | None = None
+    name: OneLine | None = None
     role: Annotated[Role | None, BeforeValidator(_lower)] = None
     participation_status: Annotated[ParticipationStatus | None, BeforeValidator(_lower)] = None
     rsvp: bool | None = None
@@ -234,8 +266,8 @@ class EventWrite(_Schema, TextChecked):
         description="A booking that wins when clearing overlaps (X-CALGATE-PRIORITIZED); "
         "absent keeps the stored flag.",
     )
-    url: str | None = None
-    categories: list[str] = []
+    url: Annotated[str, AfterValidator(_uri)] | None = None
+    categories: list[OneLine] = []
     organizer: Organizer | None = None
     attendees: list[Attendee] = []
     alerts: list[Alert] = []
