@@ -70,20 +70,22 @@ class Runtime:
         if self.started:
             return StartReport(admin_token=None)
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.db.migrate()
-        self._box = load_secret_box(self.settings)
-        if not serve:
-            self.started = True
-            return StartReport(admin_token=None)
-        if self.embedded is not None:
-            self._embedded_url = self.embedded.start_internal()
-        fixed = self.settings.admin_token
-        with self.db.session() as session:
+        # one process at a time migrates and makes the first-start rows (several starting at once)
+        with self.db.startup_lock():
+            self.db.migrate_unlocked()
+            self._box = load_secret_box(self.settings)
+            if not serve:
+                self.started = True
+                return StartReport(admin_token=None)
             if self.embedded is not None:
-                bootstrap.ensure_embedded_default(session, self)
-            new_admin = tokens.ensure_admin_token(
-                session, fixed_secret=fixed.get_secret_value() if fixed else None
-            )
+                self._embedded_url = self.embedded.start_internal()
+            fixed = self.settings.admin_token
+            with self.db.session() as session:
+                if self.embedded is not None:
+                    bootstrap.ensure_embedded_default(session, self)
+                new_admin = tokens.ensure_admin_token(
+                    session, fixed_secret=fixed.get_secret_value() if fixed else None
+                )
         self._stop.clear()
         processes.register(self)
         self._heartbeat = threading.Thread(
