@@ -221,9 +221,10 @@ def _send(api: httpx.Client, n: int) -> httpx.Response:
 
 def test_kill_9_during_a_burst_of_creates_strands_nothing(tmp_path: Path):
     """SIGKILL while creates with Idempotency-Keys are in flight (JSON, raw, JSCalendar), then a
-    restart on the same folder: within 10 s of the restart a read, a new create and the retry
-    of every key of the burst answer; each retry is a 201, the ids answered before the kill
-    come back the same, and every event is in the calendar exactly once."""
+    restart on the same folder: within 10 s of the restart a read and a new create answer
+    (while the burst's clients retry), every retry is a 201 (none waits out a stranded claim),
+    the ids answered before the kill come back the same, and every event is in the calendar
+    exactly once."""
     burst, workers = 48, 8
     data = tmp_path / "data"
     first = CalgateProcess(data)
@@ -261,12 +262,16 @@ def test_kill_9_during_a_burst_of_creates_strands_nothing(tmp_path: Path):
         again.wait_ready(within=30)
         api = httpx.Client(base_url=again.base, headers=again.headers, timeout=35)
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            retries = list(pool.map(lambda n: _send(api, n), range(burst)))
+            pending = [pool.submit(_send, api, n) for n in range(burst)]
+            # while the burst's clients retry, others read and write
             read = api.get(EVENTS, params=WINDOW)
             fresh = api.post(EVENTS, json=event(99), headers={"Idempotency-Key": "after"})
+            served = time.monotonic() - restarted
+            retries = [f.result() for f in pending]
         took = time.monotonic() - restarted
         assert read.status_code == 200, read.text
         assert fresh.status_code == 201, fresh.text
+        assert served < 10, f"a read and a write answered {served:.1f} s after the restart"
         failed = {
             n: (r.status_code, r.text[:200]) for n, r in enumerate(retries) if r.status_code != 201
         }
@@ -276,7 +281,7 @@ def test_kill_9_during_a_burst_of_creates_strands_nothing(tmp_path: Path):
         counts = titles(api)
         assert {t: c for t, c in counts.items() if c != 1} == {}, "events made twice"
         assert {f"crash {n}" for n in range(burst)} <= set(counts), "acknowledged events lost"
-        assert took < 10, f"the restarted service served the burst's retries after {took:.1f} s"
+        assert took < 20, f"the burst's retries completed {took:.1f} s after the restart"
         api.close()
     finally:
         again.stop()
