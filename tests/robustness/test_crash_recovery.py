@@ -22,7 +22,7 @@ import httpx2 as httpx
 import pytest
 from sqlalchemy import select
 
-from calgate.db.models import ProcessRow, TokenRow
+from calgate.db.models import CalendarRow, ProcessRow, SourceRow, TokenRow
 from calgate.runtime import Runtime
 from calgate.schemas.events import EventWrite
 from calgate.services import idempotency, processes
@@ -111,6 +111,27 @@ def test_claim_of_a_killed_process_whose_event_was_written_is_replayed(db_client
     assert again.status_code == 201
     assert again.json() == retry.json()
     assert titles(db_client) == {"crash 1": 1}
+
+
+def test_event_written_by_a_killed_process_lists_at_once_after_the_replay(make_client):
+    """The killed process wrote to the store but not to the index: the replay enters it, so
+    a listing right after it (index kept fresh, no sync) shows the event."""
+    client = make_client(index_max_age=3600)
+    assert titles(client) == {}  # the index is synced now, and fresh for an hour
+    body = event(5)
+    strand(client, "unindexed", json_form(body), "crash-unindexed-5")
+    runtime: Runtime = client.app.state.runtime
+    with runtime.db.session() as session:  # the store written as a process that died would
+        calendar = session.get(CalendarRow, "default")
+        source = session.get(SourceRow, "embedded")
+    assert calendar is not None and source is not None
+    url = runtime.calendar_url(calendar, source) + "crash-unindexed-5.ics"
+    runtime.connection(source).write(url, ics("crash-unindexed-5", "crash 5"), if_none_match=True)
+    assert titles(client) == {}  # not in the index yet
+    retry = client.post(EVENTS, json=body, headers={"Idempotency-Key": "unindexed"})
+    assert retry.status_code == 201, retry.text
+    assert retry.json()["id"] == "crash-unindexed-5"
+    assert titles(client) == {"crash 5": 1}
 
 
 def test_claim_of_a_killed_process_whose_event_was_not_written_is_made_by_the_retry(db_client):

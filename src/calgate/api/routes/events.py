@@ -16,7 +16,7 @@ from calgate.api.deps import GrantDep, RuntimeDep
 from calgate.api.query_params import StrictQueryRoute
 from calgate.domain.access import Grant, Role
 from calgate.domain.timezones import format_utc
-from calgate.errors import InvalidInput, NotFound, PreconditionFailed, UnsupportedMediaType
+from calgate.errors import InvalidInput, PreconditionFailed, UnsupportedMediaType
 from calgate.index import queries
 from calgate.runtime import Runtime
 from calgate.schemas.calendars import SLUG_PATTERN
@@ -256,24 +256,17 @@ def _resume(
     """A create whose Idempotency-Key was claimed by a process that is gone (killed while
     making it): answered from the store when the event was written, else made now under the
     same id (``If-None-Match: *``: never twice)."""
-    existing = _stored_event(ctx, event_id)
+    existing = events.adopt_written(ctx, event_id)
     if existing is None:
         try:
             return make()
         except PreconditionFailed:  # written meanwhile (the gone process's PUT, late)
-            existing = _stored_event(ctx, event_id)
+            existing = events.adopt_written(ctx, event_id)
             if existing is None:
                 raise
     response = _created(ctx, existing, form, full=full)
     response.headers[idempotency.REPLAY_HEADER] = "true"  # made by the first request
     return response
-
-
-def _stored_event(ctx: events.CalendarContext, event_id: str) -> EventPublic | None:
-    try:
-        return events.get_event(ctx, event_id)
-    except NotFound:
-        return None
 
 
 def _created(
