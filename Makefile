@@ -56,5 +56,10 @@ bench-freebusy: $(TEST_STAMP)
 bench-clearing: $(TEST_STAMP)
 	$(BIN)/python bench/bench_clearing.py
 
+# kill -9 during a burst of creates at 10,000 events, restart timings (about 5 minutes)
+.PHONY: bench-recovery
+bench-recovery: $(TEST_STAMP)
+	$(BIN)/python bench/bench_recovery.py
+
 clean:
 	rm -rf $(VENV) calgate-data

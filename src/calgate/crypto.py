@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -35,8 +37,17 @@ def load_secret_box(settings: Settings) -> SecretBox:
         return SecretBox(settings.secret_key.get_secret_value().encode())
     path: Path = settings.data_dir / "secret.key"
     if not path.exists():
+        # written whole beside it, then linked in: a process starting at the same moment reads
+        # either no key or the whole one, and the first link wins (the other's key is dropped)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(Fernet.generate_key())
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=".secret.key.")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(Fernet.generate_key())
+                fh.flush()
+                os.fsync(fh.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(name, path)
+        finally:
+            os.unlink(name)
     return SecretBox(path.read_bytes().strip())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urljoin
@@ -21,7 +22,7 @@ from calgate.embedded.store import EmbeddedStore
 from calgate.index import busy as index_busy
 from calgate.index.sync import Indexer
 from calgate.mail.worker import OutboxWorker
-from calgate.services import bootstrap, tokens
+from calgate.services import bootstrap, processes, tokens
 from calgate.services.tokens import NewToken
 from calgate.settings import Settings
 from calgate.upstream import CalDAVConnection, Credentials
@@ -39,6 +40,8 @@ class StartReport:
 class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        # names this process in what it claims (calgate.services.processes); new per start
+        self.boot_id = uuid.uuid4().hex
         self.db = Database(settings.effective_database_url)
         self.embedded: EmbeddedStore | None = None
         if settings.embedded:
@@ -57,6 +60,7 @@ class Runtime:
         self._loop: threading.Thread | None = None
         self._mail: OutboxWorker | None = None
         self._clearer: threading.Thread | None = None
+        self._heartbeat: threading.Thread | None = None
         self.started = False
 
     def __repr__(self) -> str:
@@ -69,22 +73,32 @@ class Runtime:
         if self.started:
             return StartReport(admin_token=None)
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.db.migrate()
-        self._box = load_secret_box(self.settings)
-        if not serve:
-            self.started = True
-            return StartReport(admin_token=None)
-        if self.embedded is not None:
-            self._embedded_url = self.embedded.start_internal()
-        fixed = self.settings.admin_token
-        with self.db.session() as session:
+        # one process at a time migrates and makes the first-start rows (several starting at once)
+        with self.db.startup_lock():
+            self.db.migrate_unlocked()
+            self._box = load_secret_box(self.settings)
+            if not serve:
+                self.started = True
+                return StartReport(admin_token=None)
             if self.embedded is not None:
-                bootstrap.ensure_embedded_default(session, self)
-            new_admin = tokens.ensure_admin_token(
-                session, fixed_secret=fixed.get_secret_value() if fixed else None
-            )
+                self._embedded_url = self.embedded.start_internal()
+            fixed = self.settings.admin_token
+            with self.db.session() as session:
+                if self.embedded is not None:
+                    bootstrap.ensure_embedded_default(session, self)
+                new_admin = tokens.ensure_admin_token(
+                    session, fixed_secret=fixed.get_secret_value() if fixed else None
+                )
+        self._stop.clear()
+        processes.register(self)
+        self._heartbeat = threading.Thread(
+            target=processes.heartbeat,
+            args=(self, self._stop),
+            name="calgate-heartbeat",
+            daemon=True,
+        )
+        self._heartbeat.start()
         if self.settings.background_sync:
-            self._stop.clear()
             self._loop = threading.Thread(target=self._keep_fresh, name="calgate-sync", daemon=True)
             self._loop.start()
         if serve and self.settings.clear_interval > 0:
@@ -130,6 +144,10 @@ class Runtime:
 
     def stop(self) -> None:
         self._stop.set()
+        if self._heartbeat is not None:
+            self._heartbeat.join(timeout=10)
+            self._heartbeat = None
+            processes.forget(self)
         if self._loop is not None:
             self._loop.join(timeout=10)
             self._loop = None

@@ -178,6 +178,23 @@ class IdempotencyRow(Base):
     response: Mapped[str] = mapped_column(Text)
     headers: Mapped[dict] = mapped_column(JSON, default=dict)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # The process holding a pending claim (``ProcessRow.id``) and the id the event gets, chosen
+    # before it is written: a claim whose process is gone is resolved from the store.
+    owner: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    event_id: Mapped[str | None] = mapped_column(String(400), nullable=True)
+
+
+class ProcessRow(Base):
+    """A running calgate process (``calgate serve``), seen by its heartbeat: what tells a claim
+    of a live process from one of a process that was killed (calgate.services.processes)."""
+
+    __tablename__ = "processes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # a boot id, new per start
+    host: Mapped[str] = mapped_column(String(64))  # a hash naming the machine and pid namespace
+    pid: Mapped[int] = mapped_column(Integer)
+    started: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class OutboxRow(Base):

@@ -1,8 +1,15 @@
 """Engine and sessions for the metadata database (SQLite by default, PostgreSQL for many
-workers), and schema upgrades through Alembic at start-up."""
+workers), and schema upgrades through Alembic at start-up.
+
+Processes starting at once take turns (``startup_lock``): a PostgreSQL advisory lock, or with
+SQLite a file lock beside the database file, held while one process migrates and makes the
+first-start rows; the next then finds the schema current and the rows there.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,13 +17,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from calgate.errors import Conflict
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_STARTUP_KEY = int.from_bytes(hashlib.sha256(b"calgate-startup").digest()[:8], "big", signed=True)
 
 
 def make_engine(url: str) -> Engine:
@@ -49,7 +57,40 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def migrate(self) -> None:
+        """The schema at the newest migration, one process at a time."""
+        with self.startup_lock():
+            upgrade(self.engine)
+
+    def migrate_unlocked(self) -> None:
+        """:meth:`migrate` for a caller holding :meth:`startup_lock` already."""
         upgrade(self.engine)
+
+    @contextmanager
+    def startup_lock(self) -> Iterator[None]:
+        """Held by one process at a time, across every process on this database (re-entrant
+        within a process is not needed: start-up takes it once)."""
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _STARTUP_KEY})
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _STARTUP_KEY})
+                    conn.commit()
+            return
+        database = self.engine.url.database
+        if self.engine.dialect.name != "sqlite" or not database or database == ":memory:":
+            yield
+            return
+        path = Path(database)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path.with_name(path.name + ".startup.lock"), "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

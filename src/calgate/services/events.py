@@ -278,6 +278,22 @@ def store_new(
     return ctx.public(_as_stored(cal, text, stored), href, stored.etag)
 
 
+def adopt_written(ctx: CalendarContext, event_id: str) -> EventPublic | None:
+    """The event a create wrote before its process died without answering (an Idempotency-Key
+    taken over): read from the server and entered into the index as a write of calgate's own,
+    so it lists at once; None when it was never written."""
+    href = ctx.href_for(event_id)
+    try:
+        obj = ctx.fetch(href)
+    except NotFound:
+        return None
+    cal = _parse_remote(obj)
+    if cal is None:
+        raise NotFound(f"event {event_id!r} exists but cannot be read as iCalendar")
+    ctx.runtime.indexer.record_write(ctx.calendar, href=href, etag=obj.etag, ical=obj.ical)
+    return ctx.public(cal, obj.href, obj.etag)
+
+
 def _as_stored(cal: Calendar, sent: str, stored: RemoteObject) -> Calendar:
     """The object the server holds: ``cal`` unless the server changed what was sent."""
     if stored.ical == sent:

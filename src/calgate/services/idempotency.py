@@ -4,6 +4,13 @@ without a second event; the same key with another body is a 422. Keys live 24 ho
 The key is claimed (a row with status 0) before the event is made, in a transaction of its
 own, so two concurrent requests with one key cannot both create: the second waits for the
 first's answer and replays it.
+
+A claim names its process (``owner``, a boot id: calgate.services.processes) and the id the
+event will get, chosen before anything is written. When the owner is gone (``kill -9``, a lost
+machine), the claim is not a wait for good: the next request with the key takes it over
+(``Claimed.resumed``) and looks in the store first: an event with that id was written, so its
+answer is built from it; else the request makes it, under the same id and ``If-None-Match: *``,
+so it is never made twice.
 """
 
 from __future__ import annotations
@@ -15,11 +22,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from calgate.db.models import IdempotencyRow
 from calgate.errors import Conflict, InvalidInput
 from calgate.runtime import Runtime
+from calgate.services import processes
 
 KEEP = timedelta(hours=24)
 _WAIT_SECONDS = 30.0
@@ -31,6 +39,16 @@ class Stored:
     status: int
     body: str
     headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """This request owns the key: make the event with ``event_id``, then ``finish``.
+    ``resumed``: the claim was taken over from a process that is gone, so the event may exist
+    already (look before writing)."""
+
+    event_id: str
+    resumed: bool = False
 
 
 def body_hash(calendar_id: str, body: Any) -> str:
@@ -46,10 +64,10 @@ def _check_key(key: str) -> None:
 
 
 def claim(
-    runtime: Runtime, *, token_id: str, key: str, calendar_id: str, digest: str
-) -> Stored | None:
-    """None: this request owns the key and must make the event, then ``finish``. A Stored
-    answer: replay it."""
+    runtime: Runtime, *, token_id: str, key: str, calendar_id: str, digest: str, event_id: str
+) -> Stored | Claimed:
+    """A Stored answer: replay it. Else this request owns the key (``event_id``: the id the
+    new event gets, unless the claim is resumed with the id its first owner chose)."""
     _check_key(key)
     deadline = time.monotonic() + _WAIT_SECONDS
     while True:
@@ -73,9 +91,11 @@ def claim(
                             response="",
                             headers={},
                             created=now,
+                            owner=runtime.boot_id,
+                            event_id=event_id,
                         )
                     )
-                    return None
+                    return Claimed(event_id)
                 if row.body_hash != digest:
                     raise InvalidInput.field(
                         "Idempotency-Key",
@@ -83,6 +103,20 @@ def claim(
                     )
                 if row.status:
                     return Stored(row.status, row.response, dict(row.headers))
+                if _abandoned(session, runtime, row, now):
+                    taken = session.execute(
+                        update(IdempotencyRow)
+                        .where(
+                            IdempotencyRow.token_id == token_id,
+                            IdempotencyRow.key == key,
+                            IdempotencyRow.status == 0,
+                            _owned_by(row.owner),
+                        )
+                        .values(owner=runtime.boot_id, event_id=row.event_id or event_id)
+                    )
+                    if getattr(taken, "rowcount", 0) == 1:
+                        # (a claim from before claims named their event cannot be looked up)
+                        return Claimed(row.event_id or event_id, resumed=row.event_id is not None)
         except Conflict:
             pass  # a concurrent request claimed it first: wait for its answer
         if time.monotonic() > deadline:
@@ -90,11 +124,33 @@ def claim(
         time.sleep(0.05)
 
 
+def _abandoned(session: Any, runtime: Runtime, row: IdempotencyRow, now: datetime) -> bool:
+    """Whether the claim's process is gone (a claim without an owner, made by a calgate from
+    before claims named one, counts as gone once a lease has passed)."""
+    if row.owner is None:
+        created = row.created if row.created.tzinfo else row.created.replace(tzinfo=UTC)
+        return created < now - processes.LEASE
+    return not processes.is_alive(session, runtime, row.owner)
+
+
+def _owned_by(owner: str | None) -> Any:
+    return IdempotencyRow.owner.is_(None) if owner is None else IdempotencyRow.owner == owner
+
+
 def finish(runtime: Runtime, *, token_id: str, key: str, answer: Stored) -> None:
+    """Keep the answer for replays (unless the claim was taken over meanwhile: the process
+    that took it answers)."""
     with runtime.db.session() as session:
-        row = session.get(IdempotencyRow, (token_id, key))
-        if row is not None:
-            row.status, row.response, row.headers = answer.status, answer.body, answer.headers
+        session.execute(
+            update(IdempotencyRow)
+            .where(
+                IdempotencyRow.token_id == token_id,
+                IdempotencyRow.key == key,
+                IdempotencyRow.owner == runtime.boot_id,
+                IdempotencyRow.status == 0,
+            )
+            .values(status=answer.status, response=answer.body, headers=answer.headers)
+        )
 
 
 def release(runtime: Runtime, *, token_id: str, key: str) -> None:
@@ -102,6 +158,9 @@ def release(runtime: Runtime, *, token_id: str, key: str) -> None:
     with runtime.db.session() as session:
         session.execute(
             delete(IdempotencyRow).where(
-                IdempotencyRow.token_id == token_id, IdempotencyRow.key == key
+                IdempotencyRow.token_id == token_id,
+                IdempotencyRow.key == key,
+                IdempotencyRow.owner == runtime.boot_id,
+                IdempotencyRow.status == 0,
             )
         )

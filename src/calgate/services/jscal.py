@@ -37,7 +37,7 @@ from calgate.services.events import (
     store_new,
 )
 from calgate.services.instances import read_calendar
-from calgate.services.raw import new_event_id
+from calgate.services.raw import id_for_uid, new_event_id
 
 
 def as_jscalendar(cal: Calendar, ctx: CalendarContext, event_id: str) -> dict[str, Any]:
@@ -77,6 +77,19 @@ def _body(obj: Any) -> dict[str, Any]:
     if not isinstance(obj, dict):
         raise InvalidInput.field("#", "a JSCalendar Event is a JSON object")
     return {k: v for k, v in obj.items() if k != "id"}  # calgate's id is the URL's
+
+
+def planned_id(obj: Any) -> str:
+    """The id a create of ``obj`` gives its event, chosen before the write (an
+    Idempotency-Key's claim names it); an Event without a UID gets the id as UID
+    (:func:`with_uid`)."""
+    uid = _uid_of(_body(obj))
+    return str(uuid.uuid4()) if uid is None else id_for_uid(uid)
+
+
+def with_uid(obj: Any, event_id: str) -> Any:
+    """``obj`` to create as the event ``event_id``: a UID-less Event gets the id as UID."""
+    return obj if _uid_of(_body(obj)) is not None else {**obj, "uid": event_id}
 
 
 def create_js(ctx: CalendarContext, obj: Any, *, event_id: str | None = None) -> EventPublic:
@@ -231,6 +244,8 @@ __all__ = [
     "group",
     "list_js",
     "patch_js",
+    "planned_id",
     "replace_js",
     "select_props",
+    "with_uid",
 ]

@@ -66,7 +66,19 @@ def new_event_id(ctx: CalendarContext, uid: str, event_id: str | None) -> str:
         )
     if event_id is not None:
         return event_id
+    return id_for_uid(uid)
+
+
+def id_for_uid(uid: str) -> str:
+    """A new event's id: its UID when that is a plain id (as CalDAV clients name resources),
+    else a new one."""
     return uid if is_plain_id(uid) else str(uuid.uuid4())
+
+
+def planned_id(text: str) -> str:
+    """The id a create of ``text`` gives its event, chosen before the write (an
+    Idempotency-Key's claim names it)."""
+    return id_for_uid(check_object(text)[1])
 
 
 def replace_raw(
@@ -104,4 +116,12 @@ def replace_raw(
     return ctx.public(cal, href, etag), False
 
 
-__all__ = ["create_raw", "get_raw", "new_event_id", "replace_raw", "uid_holder"]
+__all__ = [
+    "create_raw",
+    "get_raw",
+    "id_for_uid",
+    "new_event_id",
+    "planned_id",
+    "replace_raw",
+    "uid_holder",
+]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
@@ -15,7 +17,7 @@ from calgate.api.query_params import StrictQueryRoute
 from calgate.domain.access import Grant, Role
 from calgate.domain.input_limits import check_json_form
 from calgate.domain.timezones import format_utc
-from calgate.errors import FieldError, InvalidInput, UnsupportedMediaType
+from calgate.errors import FieldError, InvalidInput, PreconditionFailed, UnsupportedMediaType
 from calgate.index import queries
 from calgate.runtime import Runtime
 from calgate.schemas.calendars import SLUG_PATTERN
@@ -225,13 +227,15 @@ def create_event(
     full = negotiation.wants_representation(prefer)
     body = _event_write(payload.data, ctx) if payload.form == "json" else None
 
-    def make() -> Response:
+    def make(event_id: str | None = None) -> Response:
         if payload.form == "ical":
-            return _created(ctx, raw.create_raw(ctx, payload.data), form, full=full)
+            created = raw.create_raw(ctx, payload.data, event_id=event_id)
+            return _created(ctx, created, form, full=full)
         if payload.form == "jscalendar":
-            return _created(ctx, jscal.create_js(ctx, payload.data), form, full=full)
+            obj = payload.data if event_id is None else jscal.with_uid(payload.data, event_id)
+            return _created(ctx, jscal.create_js(ctx, obj, event_id=event_id), form, full=full)
         assert body is not None
-        return _created(ctx, events.create_event(ctx, body), form)
+        return _created(ctx, events.create_event(ctx, body, event_id=event_id), form)
 
     if idempotency_key is None:
         return make()
@@ -240,17 +244,58 @@ def create_event(
     # (the JSON form's digest is the one keys were claimed with before other forms existed)
     what = sent if (payload.form, form) == ("json", "json") else [payload.form, form, full, sent]
     digest = idempotency.body_hash(calendar_id, what)
-    stored = idempotency.claim(runtime, calendar_id=calendar_id, digest=digest, **ids)
-    if stored is not None:
-        headers = {**stored.headers, idempotency.REPLAY_HEADER: "true"}
-        return Response(stored.body, status_code=stored.status, headers=headers)
+    planned = _planned_id(payload)
+    claimed = idempotency.claim(
+        runtime, calendar_id=calendar_id, digest=digest, event_id=planned, **ids
+    )
+    if isinstance(claimed, idempotency.Stored):
+        headers = {**claimed.headers, idempotency.REPLAY_HEADER: "true"}
+        return Response(claimed.body, status_code=claimed.status, headers=headers)
+    event_id = claimed.event_id
     try:
-        response = make()
+        if claimed.resumed:
+            whole = full or payload.form == "json"  # (a JSON create always answers the event)
+            response = _resume(ctx, event_id, lambda: make(event_id), form, full=whole)
+        else:
+            response = make(event_id)
     except BaseException:
         idempotency.release(runtime, **ids)
         raise
     answer = idempotency.Stored(201, bytes(response.body).decode(), dict(response.headers))
     idempotency.finish(runtime, answer=answer, **ids)
+    return response
+
+
+def _planned_id(payload: negotiation.Payload) -> str:
+    """The id a create gives its event, chosen before anything is written."""
+    if payload.form == "ical":
+        return raw.planned_id(payload.data)
+    if payload.form == "jscalendar":
+        return jscal.planned_id(payload.data)
+    return str(uuid.uuid4())
+
+
+def _resume(
+    ctx: events.CalendarContext,
+    event_id: str,
+    make: Callable[[], Response],
+    form: negotiation.Form,
+    *,
+    full: bool,
+) -> Response:
+    """A create whose Idempotency-Key was claimed by a process that is gone (killed while
+    making it): answered from the store when the event was written, else made now under the
+    same id (``If-None-Match: *``: never twice)."""
+    existing = events.adopt_written(ctx, event_id)
+    if existing is None:
+        try:
+            return make()
+        except PreconditionFailed:  # written meanwhile (the gone process's PUT, late)
+            existing = events.adopt_written(ctx, event_id)
+            if existing is None:
+                raise
+    response = _created(ctx, existing, form, full=full)
+    response.headers[idempotency.REPLAY_HEADER] = "true"  # made by the first request
     return response
 
 
