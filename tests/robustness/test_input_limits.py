@@ -416,6 +416,24 @@ def test_malformed_credential_on_the_api_is_a_401(client: TestClient, header: by
     assert_problem(resp, 401)
 
 
+@pytest.mark.parametrize(
+    ("header", "says"),
+    [
+        (b"Basic \xff\xfe", "malformed"),
+        (b"Basic YWJj", "malformed"),
+        (b"Negotiate abc", "malformed"),
+        (b"Bearer cg_no-such-token-0123456789", "unknown or revoked"),
+        (b"Basic " + base64.b64encode(b"me:cg_no-such-token-0123456789"), "unknown or revoked"),
+    ],
+)
+def test_the_401_says_whether_the_header_or_the_token_is_wrong(
+    client: TestClient, header: bytes, says: str
+) -> None:
+    resp = send(client, "GET", EVENTS, auth=False, headers={"Authorization": header})
+    assert_problem(resp, 401)
+    assert says in resp.json()["detail"]
+
+
 @pytest.mark.parametrize("header", JUNK_CREDENTIALS)
 def test_malformed_credential_on_dav_is_a_401(client: TestClient, header: bytes) -> None:
     resp = send(client, "PROPFIND", "/dav/", auth=False, headers={"Authorization": header})

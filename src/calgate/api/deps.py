@@ -58,7 +58,12 @@ def authenticate(runtime: Runtime, header: str | None) -> Grant:
             "'calgate token create' or POST /api/v1/tokens)"
         )
     secret = _presented_secret(header)
-    grant = runtime.check_token(secret) if secret else None
+    if secret is None:
+        raise AuthenticationRequired(
+            "the Authorization header is malformed: send 'Bearer <token>', or Basic with any "
+            "user name and the token as password (base64 of UTF-8 'name:token')"
+        )
+    grant = runtime.check_token(secret)
     if grant is None:
         raise AuthenticationRequired("the token is unknown or revoked")
     return grant
