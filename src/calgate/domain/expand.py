@@ -12,6 +12,8 @@ limit is passed instead of being expanded completely.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -45,6 +47,36 @@ _QUIET_WINDOW = 20  # occurrences per window below which the window grows
 # Periods of a dense rule a walk may pass before the rule is moved forward again: each query
 # then walks at most this many periods (a new query costs about a millisecond).
 _RESKIP = 2_000
+# Every walk is bounded by time and by steps (windows queried, occurrences passed), not only by
+# the occurrences it finds: a rule that matches rarely (stored by another client; calgate
+# refuses one that never matches) makes dateutil walk long between matches.
+WALK_SECONDS = 5.0
+WALK_STEPS = 100_000
+
+log = logging.getLogger(__name__)
+
+
+class WalkTooLong(InvalidInput):
+    """A lazy walk (:func:`iter_occurrences`) passed its bound of time or steps."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This series' rule matches so rarely that calgate stopped looking for its next "
+            f"occurrence after {WALK_SECONDS:g} s; ask for a window (start and end) instead.",
+            [],
+        )
+
+
+class _Bound:
+    """A walk's budget: ``WALK_SECONDS`` from the first step, ``WALK_STEPS`` steps."""
+
+    def __init__(self) -> None:
+        self.deadline = time.monotonic() + WALK_SECONDS
+        self.steps = 0
+
+    def spent(self) -> bool:
+        self.steps += 1
+        return self.steps > WALK_STEPS or time.monotonic() > self.deadline
 
 
 def _aware(value: datetime) -> datetime:
@@ -173,7 +205,17 @@ def _occurrences(cal: Calendar, start: datetime, end: datetime, ftz: tzinfo) -> 
     # move dense series forward again each time the walk has passed _RESKIP of their periods
     every = min((step for _, step in dense), default=timedelta(0)) * _RESKIP
     based = start
+    bound = _Bound()
     while low < end:
+        if bound.spent():
+            log.warning(
+                "stopped expanding %s at %s: the walk passed %g s or %d windows",
+                _uids(cal),
+                low.isoformat(),
+                WALK_SECONDS,
+                WALK_STEPS,
+            )
+            return
         if dense and low - based >= every:
             moved = rebased(cal, low, ftz, min_skip=_RESKIP)
             if moved is not cal:
@@ -203,10 +245,19 @@ def _occurrences(cal: Calendar, start: datetime, end: datetime, ftz: tzinfo) -> 
 def iter_occurrences(cal: Calendar, *, after: datetime, floating_tz: str) -> Iterator[Component]:
     """Every occurrence of ``cal`` ending after ``after``, lazily, in start order (a copy of
     the VEVENT per occurrence, with DTSTART/DTEND moved and RECURRENCE-ID set). Callers bound
-    the walk (a count or an end); an endless rule yields forever."""
+    the walk (a count or an end); past ``WALK_SECONDS`` or ``WALK_STEPS`` it raises
+    :class:`WalkTooLong` (a 422 where no caller catches it)."""
     ftz = floating_zone(floating_tz)
     low = _aware(after)
-    yield from _Query(rebased(cal, low, ftz)).after(low.astimezone(ftz))
+    bound = _Bound()
+    for occ in _Query(rebased(cal, low, ftz)).after(low.astimezone(ftz)):
+        yield occ
+        if bound.spent():
+            raise WalkTooLong()
+
+
+def _uids(cal: Calendar) -> str:
+    return ",".join(sorted({text_of(e, "UID") or "?" for e in events_of(cal)}))
 
 
 def _recurring_uids(cal: Calendar) -> set[str | None]:
@@ -314,6 +365,9 @@ def overlaps(cal: Calendar, *, start: datetime, end: datetime, floating_tz: str)
 
 
 __all__ = [
+    "WALK_SECONDS",
+    "WALK_STEPS",
+    "WalkTooLong",
     "busy_spans",
     "expand",
     "iter_occurrences",

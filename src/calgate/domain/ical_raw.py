@@ -3,19 +3,25 @@
 
 One VCALENDAR holding VEVENTs of one UID: at most one master, no RECURRENCE-ID twice, no METHOD
 (that is iTIP's, not storage's), VTIMEZONEs allowed, nothing else; each VEVENT with a readable
-DTSTART, a DTEND of its value type and a rule that can be computed. Each refusal is a 422 that
+DTSTART, a DTEND of its value type and a rule that can be computed within calgate's bounds and
+occurs at all (docs/recurring.md, "Bounds"). Each refusal is a 422 that
 names what to change.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from datetime import timedelta
+from typing import Any
 
 from icalendar import Calendar, Component
+from icalendar.prop import vBroken
 
 from calgate.domain.ical_parse import first, parse_ical, props, text_of, time_of
-from calgate.domain.recurrence import check_rule_steps, split_rrule
-from calgate.domain.timezones import check_event_year, is_date
+from calgate.domain.recurrence import check_sent_rule
+from calgate.domain.rrule_start import never_occurs
+from calgate.domain.timezones import Time, check_event_year, is_date
 from calgate.errors import InvalidInput
 
 _ALLOWED = {"VEVENT", "VTIMEZONE"}
@@ -87,12 +93,38 @@ def _check_times(event: Component) -> None:
             )
         if "DURATION" in event:
             raise InvalidInput.field("#", f"{where} has both DTEND and DURATION: keep one")
+    elif "DURATION" in event:
+        _check_duration(first(event, "DURATION"), start, where)
     for rule in props(event, "RRULE"):
-        raw = rule.to_ical() if hasattr(rule, "to_ical") else str(rule)
-        try:  # only what would make the rule unwalkable: RSCALE and the like are stored
-            check_rule_steps(split_rrule(raw.decode() if isinstance(raw, bytes) else str(raw)))
+        # a value icalendar cannot read (COUNT beyond 32 bits) is kept as the text sent
+        raw = str(rule) if isinstance(rule, vBroken) else rule.to_ical().decode()
+        try:  # values and calgate's bounds: RSCALE and the like are stored as sent
+            check_sent_rule(raw)
         except ValueError as exc:
-            raise InvalidInput.field("#", f"{where}: RRULE cannot be computed: {exc}") from None
+            raise InvalidInput.field("#", f"{where}: RRULE {raw}: {exc}") from None
+        reason = never_occurs(raw, start)
+        if reason is not None:
+            raise InvalidInput.field("#", f"{where}: RRULE {raw}: {reason}")
+
+
+def _check_duration(value: Any, start: Time, where: str) -> None:
+    """A DURATION that would end the event past the years calgate stores (``PT99999999999H``)
+    is refused; one icalendar cannot read for other reasons (``PT1W``) is stored as sent."""
+    if isinstance(value, vBroken):
+        if re.search(r"\d{9,}", str(value)):
+            raise InvalidInput.field("#", f"{where}: DURATION {value} is longer than any calendar")
+        return
+    length = getattr(value, "dt", None)
+    if not isinstance(length, timedelta):
+        return
+    try:
+        check_event_year(start + length)
+    except (ValueError, OverflowError):
+        raise InvalidInput.field(
+            "#",
+            f"{where}: DURATION {value.to_ical().decode()} ends the event outside the years "
+            "calgate stores events in",
+        ) from None
 
 
 def _which(event: Component) -> str:

@@ -10,17 +10,25 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar, Component
 
-from calgate.domain.expand import iter_occurrences, overlaps_window
+from calgate.domain.expand import WalkTooLong, iter_occurrences, overlaps_window
 from calgate.domain.ical_parse import first, time_of
 from calgate.domain.ical_public import public_of
 from calgate.domain.ical_read import read_event
 from calgate.domain.series import Series
-from calgate.domain.timezones import Time, format_public, instant, parse_time
+from calgate.domain.timezones import (
+    LATEST,
+    Time,
+    clamped_utc,
+    format_public,
+    instant,
+    parse_time,
+)
 from calgate.errors import InvalidInput, NotFound
 from calgate.schemas.events import EventPublic
 
@@ -98,7 +106,10 @@ def _untoken(token: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
         moment, skip = raw.split("|")
-        return datetime.fromisoformat(moment), int(skip)
+        parsed = datetime.fromisoformat(moment)
+        if parsed.utcoffset() is None:
+            raise ValueError("not an instant")
+        return clamped_utc(parsed), int(skip)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput.field("pageToken", "pageToken is not one this API handed out") from None
 
@@ -116,15 +127,37 @@ def list_instances(
     """Occurrences overlapping [start, end) (default: from the series' start, no end), in start
     order, at most ``limit``."""
     series = Series.of(cal, floating_tz)
-    low = start if start is not None else instant(series.start, series.ftz)
-    high = end if end is not None else datetime.max.replace(tzinfo=UTC) - timedelta(days=2)
+    low = clamped_utc(start if start is not None else instant(series.start, series.ftz))
+    high = clamped_utc(end) if end is not None else LATEST
     resume: tuple[datetime, int] | None = _untoken(page_token) if page_token else None
     walk_from = resume[0] if resume is not None else low
     items: list[EventPublic] = []
+    walk = iter_occurrences(cal, after=walk_from - timedelta(seconds=1), floating_tz=floating_tz)
+    try:
+        page = _page(walk, items, low, high, limit, resume, series, where)
+    except WalkTooLong:
+        # a rule that matches rarely: what was found, and the rest from after the last one
+        if not items:
+            return InstancePage(items, True, None)
+        last = _start_instant(items[-1], series)
+        same = sum(1 for item in items if _start_instant(item, series) == last)
+        return InstancePage(items, True, _token(last, same) if last is not None else None)
+    return page
+
+
+def _page(
+    walk: Iterator[Component],
+    items: list[EventPublic],
+    low: datetime,
+    high: datetime,
+    limit: int,
+    resume: tuple[datetime, int] | None,
+    series: Series,
+    where: Where,
+) -> InstancePage:
+    """The page ``walk`` makes, appending to ``items`` as it goes."""
     at_resume = 0
-    for occ in iter_occurrences(
-        cal, after=walk_from - timedelta(seconds=1), floating_tz=floating_tz
-    ):
+    for occ in walk:
         occ_start = time_of(first(occ, "DTSTART"))
         if occ_start is None:
             continue

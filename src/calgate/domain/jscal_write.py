@@ -134,7 +134,14 @@ from calgate.domain.jscal_read import (
     vlocation_ids,
     vlocation_of,
 )
-from calgate.domain.recurrence import RULE_PARTS, check_rrule, convert_until, until_text
+from calgate.domain.recurrence import (
+    MAX_COUNT,
+    MAX_INTERVAL,
+    RULE_PARTS,
+    check_rrule,
+    convert_until,
+    until_text,
+)
 from calgate.domain.series import Series, calendar_with
 from calgate.domain.timezones import (
     FLOATING,
@@ -804,9 +811,9 @@ def _check_rule(check: _Checker, rule: Any, path: str) -> None:
     check.enum(rule, "rscale", path, ("gregorian",))
     check.enum(rule, "skip", path, ("omit",))
     check.enum(rule, "firstDayOfWeek", path, DAYS)
-    for name in ("interval", "count"):
+    for name, most in (("interval", MAX_INTERVAL), ("count", MAX_COUNT)):
         if rule.get(name) is not None:
-            check.int_(rule[name], f"{path}/{name}", 1, 2**31 - 1)
+            check.int_(rule[name], f"{path}/{name}", 1, most)
     if rule.get("until") is not None:
         if not _local_ok(rule["until"]):
             check.add(f"{path}/until", "until must be a LocalDateTime like 2026-12-31T23:59:59")

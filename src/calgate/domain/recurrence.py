@@ -16,9 +16,17 @@ from typing import Any
 
 from dateutil.rrule import rrulestr
 
-from calgate.domain.timezones import EventZone, Time, is_aware, parse_time
+from calgate.domain.timezones import EventZone, Time, check_event_year, is_aware, parse_time
 
 _UTC = UTC
+
+# The largest COUNT and INTERVAL calgate writes (docs/recurring.md, "Bounds"). COUNT: the
+# embedded Radicale refuses more than 10,000 (a daily series of 27 years; longer ones end with
+# UNTIL or not at all). INTERVAL: 10,000 is every 10,000 days, or a week in minutes; anything
+# longer is better said with a coarser FREQ. Rules beyond them that other clients stored are
+# still read.
+MAX_COUNT = 10_000
+MAX_INTERVAL = 10_000
 
 FREQUENCIES = ("yearly", "monthly", "weekly", "daily", "hourly", "minutely", "secondly")
 WEEKDAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
@@ -203,14 +211,19 @@ def _value_error(part: str, value: str) -> str | None:
     elif part in ("INTERVAL", "COUNT"):
         if not (value.isdigit() and int(value) >= 1):
             return f"{part}={value} must be a positive whole number, like {part}=2"
+        return bound_error(part, int(value))
     elif part == "UNTIL":
         try:
-            _parse_until(value)
+            until = _parse_until(value)
         except ValueError:
             return (
                 f"UNTIL={value} is not a date (20261231) or a date-time (20261231T235959Z): "
                 "write it without dashes or colons"
             )
+        try:
+            check_event_year(until)
+        except ValueError as exc:
+            return f"UNTIL={value}: {exc}"
     elif part == "WKST":
         if value.lower() not in WEEKDAYS:
             return f"WKST={value} must be a weekday: MO, TU, WE, TH, FR, SA or SU"
@@ -231,6 +244,44 @@ def _value_error(part: str, value: str) -> str | None:
                 allowed = f"{low} to {high}" + ("" if zero else ", but not 0")
                 return f"{part}={value}: {item!r} is not allowed; use whole numbers from {allowed}"
     return None
+
+
+def bound_error(part: str, value: int) -> str | None:
+    """What is wrong with a COUNT or INTERVAL beyond calgate's bounds (None when within)."""
+    if part == "COUNT" and value > MAX_COUNT:
+        return (
+            f"COUNT={value} is more than the {MAX_COUNT:,} occurrences calgate writes: "
+            "end the series with UNTIL, or leave COUNT out for a series without end"
+        )
+    if part == "INTERVAL" and value > MAX_INTERVAL:
+        return (
+            f"INTERVAL={value} is more than the {MAX_INTERVAL:,} calgate writes: "
+            "say it with a coarser FREQ (every 1,000 days is FREQ=DAILY;INTERVAL=1000)"
+        )
+    return None
+
+
+def check_sent_rule(text: str) -> None:
+    """What calgate checks of a rule in a raw ``text/calendar`` body (stored as sent, so rule
+    parts calgate does not model, like RSCALE, pass): a known FREQ, the values of the parts RFC
+    5545 names within their ranges and calgate's bounds, not COUNT with UNTIL, and no
+    FREQ=SECONDLY limited by a date part (see :data:`SPARSE_SECONDLY`). ValueError."""
+    parts = split_rrule(text)
+    check_rule_steps(parts)
+    # RFC 7529: another RSCALE has other ranges (BYMONTH=13, 5L); only the bounds then
+    checked = ("COUNT", "INTERVAL", "UNTIL") if "RSCALE" in parts else RULE_PARTS
+    for part in checked:
+        if part in parts:
+            problem = _value_error(part, parts[part])
+            if problem is not None:
+                raise ValueError(problem)
+    if "COUNT" in parts and "UNTIL" in parts:
+        raise ValueError("COUNT and UNTIL cannot be used together: send one of them")
+    freq = parts["FREQ"]
+    for part in sorted(SPARSE_SECONDLY & set(parts)):
+        problem = combination_error(part, [], freq, set(parts) - {part})
+        if problem is not None:
+            raise ValueError(problem)
 
 
 def check_rrule(text: str) -> str:
@@ -422,11 +473,15 @@ __all__ = [
     "BY_DAY",
     "FREQUENCIES",
     "INT_LIST_PARTS",
+    "MAX_COUNT",
+    "MAX_INTERVAL",
     "RULE_PARTS",
     "SPARSE_SECONDLY",
     "WEEKDAYS",
+    "bound_error",
     "check_rrule",
     "check_rule_steps",
+    "check_sent_rule",
     "combination_error",
     "convert_until",
     "normalize_by_day",

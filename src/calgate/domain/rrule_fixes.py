@@ -26,7 +26,9 @@ EXDATE of DTSTART leaves COUNT - 1 occurrences, as in ical.js. UNTIL rules are u
 
 A rule whose INTERVAL is not a positive whole number (``INTERVAL=0``, which RFC 5545 forbids)
 never advances in dateutil, so expanding it would not end: such a rule is dropped, and the
-event counts once, as with every rule that cannot be computed.
+event counts once, as with every rule that cannot be computed. So is a rule that never occurs
+(``BYMONTHDAY=30;BYMONTH=2``, see :func:`calgate.domain.rrule_start.never_occurs`): dateutil
+would walk it to the year 9999 on every query, and its set is DTSTART alone either way.
 
 And one value of EXDATE or RDATE that cannot be read (``EXDATE;VALUE=DATE:``) makes
 recurring-ical-events fail, after which calgate's fall-back drops every EXDATE of the event:
@@ -43,7 +45,7 @@ from icalendar import Calendar, Component
 from icalendar.prop import vBroken, vRecur
 
 from calgate.domain.ical_parse import empty_like, first, props, time_of
-from calgate.domain.rrule_start import dtstart_on_rule
+from calgate.domain.rrule_start import dtstart_on_rule, never_occurs
 
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _TIME_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
@@ -136,7 +138,7 @@ def _fixed_rules(event: Component) -> list[vRecur] | None:
         return None  # a broken RRULE is the sanitiser's business (calgate.domain.expand)
     out: list[vRecur] = []
     for rule in rules:
-        if not _advances(rule):
+        if not _advances(rule) or never_occurs(rule, start) is not None:
             continue
         fixed = fixed_rule(rule, start)
         counted = start_counted(rule if fixed is None else fixed, start)

@@ -23,7 +23,10 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
+
+from icalendar.prop import vRecur
 
 _FREQS = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY", "MINUTELY", "SECONDLY")
 _YEARLY, _MONTHLY, _WEEKLY, _DAILY, _HOURLY, _MINUTELY, _SECONDLY = range(7)
@@ -248,4 +251,103 @@ def dtstart_on_rule(rule: Any, start: date | datetime) -> bool | None:
     return any((pos - 1 if pos > 0 else total + pos) == index for pos in parts.setpos)
 
 
-__all__ = ["dtstart_on_rule"]
+# 28 years in which every kind of year (leap or not, starting on each weekday) occurs, each with
+# its real neighbours (BYWEEKNO reads the year before): the Gregorian calendar repeats them.
+_SAMPLE_YEARS = range(2001, 2029)
+_DAY_PARTS = ("BYMONTH", "BYWEEKNO", "BYYEARDAY", "BYMONTHDAY", "BYDAY")
+
+
+@lru_cache(maxsize=1)
+def _sample_days() -> tuple[date, ...]:
+    first, end = date(_SAMPLE_YEARS[0], 1, 1), date(_SAMPLE_YEARS[-1] + 1, 1, 1)
+    return tuple(first + timedelta(days=i) for i in range((end - first).days))
+
+
+def _period_key(day: date, parts: _Parts) -> tuple[int, ...]:
+    """Which period of the rule's frequency ``day`` lies in (a week starting on WKST)."""
+    if parts.freq == _YEARLY:
+        return (day.year,)
+    if parts.freq == _MONTHLY:
+        return (day.year, day.month)
+    if parts.freq == _WEEKLY:
+        return ((day - timedelta(days=(day.weekday() - parts.wkst) % 7)).toordinal(),)
+    return (day.toordinal(),)
+
+
+def never_occurs(rule: Any, start: date | datetime) -> str | None:
+    """Why ``rule`` (a vRecur, or RRULE text) from ``start`` gives no occurrence but DTSTART:
+    no day of any kind of year passes its day parts (BYMONTHDAY=30 with BYMONTH=2, BYYEARDAY=1
+    with BYMONTH=6, BYWEEKNO=1 with BYMONTH=7, 6MO in a month...), or BYSETPOS picks past the
+    most occurrences a period can hold; with a DAILY to SECONDLY step of whole weeks
+    (``FREQ=DAILY;INTERVAL=7``) only the start's weekday counts. None when it can occur, or
+    when the rule is not one this module reads.
+
+    Worked out from the rule parts over 28 years that hold every kind of year (about 10,000
+    days looked at, never a walk of the rule); dateutil walks such a rule to the year 9999."""
+    at = start if isinstance(start, datetime) else datetime(start.year, start.month, start.day)
+    if isinstance(rule, str):
+        text = rule.removeprefix("RRULE:")
+    else:
+        try:
+            text = rule.to_ical().decode()
+        except Exception:
+            return None
+    upper = text.upper()
+    if not any(name in upper for name in (*_DAY_PARTS, "BYSETPOS")):
+        return None  # every day is one of its days, and it picks no position
+    return _never(text, at.replace(tzinfo=None))
+
+
+@lru_cache(maxsize=1024)
+def _never(text: str, at: datetime) -> str | None:
+    """:func:`never_occurs` of a rule's text and its start's wall clock."""
+    try:
+        rule = vRecur.from_ical(text)
+    except Exception:
+        return None
+    parts = _parts(rule, at)
+    if parts is None or (parts.weekdays and parts.nth_weekdays):
+        # plain and ordinal weekdays together (MO,-1FR): RFC 5545 unites them, dateutil
+        # intersects them; such a rule is not refused for dateutil's reading
+        return None
+    named = [name for name in _DAY_PARTS if name in rule]
+    seconds = {_DAILY: 86400, _HOURLY: 3600, _MINUTELY: 60, _SECONDLY: 1}.get(parts.freq, 0)
+    try:
+        interval = int(str(rule.get("INTERVAL", [1])[0]))
+    except (TypeError, ValueError, IndexError):
+        return None
+    # a step of whole weeks visits only the start's weekday
+    weekday = at.weekday() if seconds and seconds * interval % (7 * 86400) == 0 else None
+    sizes: dict[tuple[int, ...], int] = {}
+    for day in _sample_days():
+        if weekday is not None and day.weekday() != weekday:
+            continue
+        if _day_matches(day, parts):
+            if not parts.setpos:
+                return None
+            key = _period_key(day, parts)
+            sizes[key] = sizes.get(key, 0) + 1
+    if not sizes:
+        spelled = ";".join(f"{n}={_text(rule[n])}" for n in named)
+        if not any(n in rule for n in _DAY_PARTS[1:]):
+            spelled += f" on day {at.day} of the month (the start's)"
+        return f"no day has {spelled.lstrip(' ')}, so this rule never occurs"
+    lists = _period_times(at, parts)
+    if lists is None:
+        return None  # DTSTART's own period holds no time: leave the count to dateutil
+    per_day = max(1, len(lists[0]) * len(lists[1]) * len(lists[2]))
+    most = max(sizes.values()) * per_day
+    if all(abs(pos) > most for pos in parts.setpos):
+        setpos = _text(rule["BYSETPOS"])
+        return (
+            f"BYSETPOS={setpos} picks past the at most {most} occurrences each period of this "
+            "rule holds, so this rule never occurs"
+        )
+    return None
+
+
+def _text(values: Any) -> str:
+    return ",".join(str(v).upper() for v in (values if isinstance(values, list) else [values]))
+
+
+__all__ = ["dtstart_on_rule", "never_occurs"]

@@ -25,7 +25,7 @@ from calgate.domain.ical_parse import (
     time_of,
 )
 from calgate.domain.ical_read import read_times
-from calgate.domain.timezones import EventZone, Time, instant, parse_time
+from calgate.domain.timezones import EventZone, Time, check_event_year, instant, parse_time
 from calgate.errors import Conflict, InvalidInput, NotFound
 
 RidKey = tuple[str, Any]
@@ -153,6 +153,10 @@ class Series:
             ) from None
         if not self.recurs and not self.overrides:
             raise NotFound("this event does not recur; it has no instances")
+        try:
+            check_event_year(parsed)  # nothing is stored at the very ends of the calendar
+        except ValueError:
+            raise NotFound(f"{text} is not an occurrence of this series") from None
         try:
             rid = self.as_stored(parsed)
         except ValueError:

@@ -86,6 +86,23 @@ def check_event_year(value: Time) -> None:
         )
 
 
+# The instants a listing window, an instance listing or a walk is clamped to: a window reaching
+# past them (``0001-01-01T00:00:00+14:00``, ``9999-12-31T23:59:59-14:00``) asks for nothing
+# calgate stores there, and clamped, its arithmetic cannot overflow.
+EARLIEST = datetime(FIRST_EVENT_YEAR, 1, 1, tzinfo=UTC)
+LATEST = datetime(LAST_EVENT_YEAR + 1, 1, 1, tzinfo=UTC)
+
+
+def clamped_utc(value: datetime) -> datetime:
+    """An aware ``value`` in UTC, moved into [EARLIEST, LATEST] (a time within hours of the
+    years 1 and 9999, which UTC cannot even hold, becomes the nearer end)."""
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        return EARLIEST if value.year < LAST_EVENT_YEAR // 2 else LATEST
+    return min(max(utc, EARLIEST), LATEST)
+
+
 def parse_duration(text: str) -> timedelta:
     """An ISO 8601 / RFC 5545 duration (``PT1H30M``, ``P1D``, ``-PT15M``). Raises ValueError.
 
@@ -275,9 +292,11 @@ def zone_of(value: Time | None, tzid: str | None) -> EventZone:
 
 
 __all__ = [
+    "EARLIEST",
     "FIRST_EVENT_YEAR",
     "FLOATING",
     "LAST_EVENT_YEAR",
+    "LATEST",
     "UTC",
     "UTC_LABEL",
     "UTC_ZONE",
@@ -285,6 +304,7 @@ __all__ = [
     "Time",
     "add_duration",
     "check_event_year",
+    "clamped_utc",
     "format_duration",
     "format_public",
     "format_utc",

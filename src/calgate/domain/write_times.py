@@ -33,6 +33,7 @@ from calgate.domain.recurrence import (
     time_key,
     until_text,
 )
+from calgate.domain.rrule_start import never_occurs
 from calgate.domain.timezones import (
     FLOATING,
     UTC,
@@ -204,10 +205,19 @@ def desired_rrule(body: EventWrite, times: DesiredTimes) -> str | None:
 
 
 def check_rule_times(rule: str, times: DesiredTimes, *, raw: bool, default_tz: str) -> None:
-    """The checks of a rule's UNTIL that need the start (RFC 5545 3.3.10): :class:`InvalidInput`
+    """The checks of a rule that need the start: that it occurs at all (a rule that never
+    does, like BYMONTHDAY=30 with BYMONTH=2, is refused at ``#/rrule`` or ``#/recurrence``),
+    and RFC 5545 3.3.10's of its UNTIL: :class:`InvalidInput`
     at ``#/rrule`` (``raw``) or ``#/recurrence/until``. The ``recurrence`` object's ``until``
     was converted to the right value type already; a raw rule is written as sent, so its
     UNTIL must have that type."""
+    reason = never_occurs(rule, times.start)
+    if reason is not None:
+        raise bad(
+            "#/rrule" if raw else "#/recurrence",
+            f"{reason}: the series would be its start alone. Fix the rule, or send no rule "
+            "for a single event",
+        )
     pointer = "#/rrule" if raw else "#/recurrence/until"
     try:
         text = split_rrule(rule).get("UNTIL")

@@ -26,7 +26,13 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from calgate.domain.addresses import address_problem, line_problem, uri_problem
-from calgate.domain.recurrence import check_rrule, combination_error, normalize_by_day
+from calgate.domain.recurrence import (
+    MAX_COUNT,
+    MAX_INTERVAL,
+    check_rrule,
+    combination_error,
+    normalize_by_day,
+)
 from calgate.domain.timezones import (
     check_event_year,
     is_aware,
@@ -181,7 +187,7 @@ class Recurrence(_Schema):
     """
 
     frequency: Annotated[Frequency, BeforeValidator(_lower)]
-    interval: Annotated[int, Field(ge=1)] | None = None
+    interval: Annotated[int, Field(ge=1, le=MAX_INTERVAL)] | None = None
     by_month: list[Month] = []
     by_week_no: list[WeekNo] = []
     by_year_day: list[YearDay] = []
@@ -191,7 +197,7 @@ class Recurrence(_Schema):
     by_minute: list[Minute] = []
     by_set_position: list[YearDay] = []
     week_start: LowerWeekday | None = None
-    count: Annotated[int, Field(ge=1)] | None = None
+    count: Annotated[int, Field(ge=1, le=MAX_COUNT)] | None = None
     until: IsoTime | None = None
 
     @field_validator("by_week_no", "by_year_day", "by_month_day", "by_day", "by_set_position")

@@ -24,6 +24,7 @@ from calgate.domain import ical_events as ical
 from calgate.domain import series_edit
 from calgate.domain.ids import id_from_href, is_plain_id, resource_name_from_id
 from calgate.domain.input_limits import InputLimits
+from calgate.domain.timezones import clamped_utc
 from calgate.errors import InvalidInput, NotFound, PreconditionFailed
 from calgate.index import queries
 from calgate.runtime import Runtime
@@ -109,9 +110,9 @@ def _now() -> datetime:
 
 
 # -- windows -------------------------------------------------------------------------------
-def parse_bound(value: str | None, *, name: str, tz: str) -> datetime | None:
-    """A query bound: an ISO date (midnight in the calendar's zone) or date-time (local times
-    in the calendar's zone)."""
+def _parse_bound(value: str | None, *, name: str, tz: str) -> datetime | None:
+    """A query bound as sent: an ISO date (midnight in the calendar's zone) or date-time (local
+    times in the calendar's zone), aware, not yet in UTC (it may lie outside UTC's years)."""
     if value is None:
         return None
     try:
@@ -126,6 +127,28 @@ def parse_bound(value: str | None, *, name: str, tz: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(tz))
 
 
+def parse_bound(value: str | None, *, name: str, tz: str) -> datetime | None:
+    """A query bound in UTC, clamped to the years calgate stores events in (a bound at the
+    very ends of the calendar, ``0001-01-01T00:00:00+14:00``, asks for nothing beyond them)."""
+    parsed = _parse_bound(value, name=name, tz=tz)
+    return None if parsed is None else clamped_utc(parsed)
+
+
+def bounds(start: str | None, end: str | None, tz: str) -> tuple[datetime | None, datetime | None]:
+    """``start`` and ``end`` as :func:`parse_bound` reads them; 422 naming ``end`` when it is
+    not after ``start`` as sent. Two bounds clamped to the same end of the calendar make a
+    one-second window there (nothing is stored in it)."""
+    lo_sent = _parse_bound(start, name="start", tz=tz)
+    hi_sent = _parse_bound(end, name="end", tz=tz)
+    if lo_sent is not None and hi_sent is not None and hi_sent <= lo_sent:
+        raise InvalidInput.field("end", "end must be after start")
+    lo = None if lo_sent is None else clamped_utc(lo_sent)
+    hi = None if hi_sent is None else clamped_utc(hi_sent)
+    if lo is not None and hi is not None and hi <= lo:
+        hi = lo + timedelta(seconds=1)
+    return lo, hi
+
+
 def window(
     start: str | None,
     end: str | None,
@@ -136,8 +159,7 @@ def window(
 ) -> Window:
     """The listing window; default: the current month in the calendar's zone. Longer than
     ``max_days`` is a 422 that names the limit."""
-    lo = parse_bound(start, name="start", tz=tz)
-    hi = parse_bound(end, name="end", tz=tz)
+    lo, hi = bounds(start, end, tz)
     zone = ZoneInfo(tz)
     if lo is None:
         if hi is not None:

@@ -507,10 +507,7 @@ def list_instances(
     if n is not None:
         event = instances.get_nth(ctx, event_id, n)
         return Response(event.model_dump_json(by_alias=True), media_type=JSON)
-    lo = events.parse_bound(start, name="start", tz=ctx.tz)
-    hi = events.parse_bound(end, name="end", tz=ctx.tz)
-    if lo is not None and hi is not None and hi <= lo:
-        raise InvalidInput.field("end", "end must be after start")
+    lo, hi = events.bounds(start, end, ctx.tz)
     page = instances.list_for(ctx, event_id, start=lo, end=hi, limit=limit, page_token=page_token)
     answer = EventInstancesPublic(
         items=page.items, truncated=page.truncated, next_page_token=page.next_page_token
