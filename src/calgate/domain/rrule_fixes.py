@@ -30,6 +30,11 @@ event counts once, as with every rule that cannot be computed. So is a rule that
 (``BYMONTHDAY=30;BYMONTH=2``, see :func:`calgate.domain.rrule_start.never_occurs`): dateutil
 would walk it to the year 9999 on every query, and its set is DTSTART alone either way.
 
+A sub-daily rule whose every time part is fixed (``FREQ=SECONDLY;BYHOUR=3;BYMINUTE=0;BYSECOND=0``)
+names the same set as the next coarser frequency (``FREQ=DAILY;BYHOUR=3;...``) when its INTERVAL is
+1 and it has no BYSETPOS (which applies to each period's set): dateutil steps such a rule one
+second at a time, some 86,400 steps per occurrence, so it is expanded at the coarser frequency.
+
 And one value of EXDATE or RDATE that cannot be read (``EXDATE;VALUE=DATE:``) makes
 recurring-ical-events fail, after which calgate's fall-back drops every EXDATE of the event:
 the unreadable values are dropped here instead, so the readable ones still apply (found with
@@ -84,10 +89,31 @@ def _weekly_set_days(rule: vRecur) -> list[str] | None:
     return [day for day in week if day in picked]
 
 
+# A frequency, the part that fixes its unit, and the next coarser frequency.
+_COARSER = (
+    ("SECONDLY", "BYSECOND", "MINUTELY"),
+    ("MINUTELY", "BYMINUTE", "HOURLY"),
+    ("HOURLY", "BYHOUR", "DAILY"),
+)
+
+
+def _coarsened(rule: vRecur) -> bool:
+    """Raise a sub-daily rule's FREQ while its unit is fixed by its own BYxxx part (the same set,
+    see the module docstring); True when it changed."""
+    if "BYSETPOS" in rule or [str(v) for v in rule.get("INTERVAL", ["1"])] != ["1"]:
+        return False
+    changed = False
+    for freq, part, coarser in _COARSER:
+        if [str(f).upper() for f in rule.get("FREQ", [])] == [freq] and rule.get(part):
+            rule["FREQ"] = [coarser]
+            changed = True
+    return changed
+
+
 def fixed_rule(rule: vRecur, start: date | datetime) -> vRecur | None:
     """``rule`` rewritten for an event starting at ``start``; None when it needs no change."""
     fixed = vRecur(rule)
-    changed = False
+    changed = isinstance(start, datetime) and _coarsened(fixed)
     if not isinstance(start, datetime):
         for part in _TIME_PARTS:
             if part in fixed:
