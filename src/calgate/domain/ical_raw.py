@@ -95,16 +95,39 @@ def _check_times(event: Component) -> None:
             raise InvalidInput.field("#", f"{where} has both DTEND and DURATION: keep one")
     elif "DURATION" in event:
         _check_duration(first(event, "DURATION"), start, where)
+    problem = _rule_problem(event, start, where)
+    if problem is not None:
+        raise InvalidInput.field("#", problem)
+
+
+def _rule_problem(event: Component, start: Time, where: str) -> str | None:
+    """Why one of the VEVENT's RRULEs cannot be computed within calgate's bounds or never
+    occurs; None when they all can."""
     for rule in props(event, "RRULE"):
         # a value icalendar cannot read (COUNT beyond 32 bits) is kept as the text sent
         raw = str(rule) if isinstance(rule, vBroken) else rule.to_ical().decode()
         try:  # values and calgate's bounds: RSCALE and the like are stored as sent
             check_sent_rule(raw)
         except ValueError as exc:
-            raise InvalidInput.field("#", f"{where}: RRULE {raw}: {exc}") from None
+            return f"{where}: RRULE {raw}: {exc}"
         reason = never_occurs(raw, start)
         if reason is not None:
-            raise InvalidInput.field("#", f"{where}: RRULE {raw}: {reason}")
+            return f"{where}: RRULE {raw}: {reason}"
+    return None
+
+
+def rule_problem(cal: Calendar) -> str | None:
+    """Why a calendar object a CalDAV client sends must not be stored: one of its RRULEs is out
+    of calgate's bounds or never occurs (walking such a rule hangs the store and every reader,
+    docs/recurring.md "Bounds"). None when every rule is fine; other oddities are the store's
+    business, as a CalDAV server has them."""
+    for event in cal.walk("VEVENT"):
+        start = time_of(first(event, "DTSTART"))
+        if start is not None and "RRULE" in event:
+            problem = _rule_problem(event, start, _which(event))
+            if problem is not None:
+                return problem
+    return None
 
 
 def _check_duration(value: Any, start: Time, where: str) -> None:
@@ -132,4 +155,4 @@ def _which(event: Component) -> str:
     return "the VEVENT" if rid is None else f"the VEVENT with RECURRENCE-ID {rid.isoformat()}"
 
 
-__all__ = ["check_object"]
+__all__ = ["check_object", "rule_problem"]
