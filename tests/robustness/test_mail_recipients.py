@@ -6,6 +6,7 @@ as more than one recipient; a subject with line breaks stays one header. A real 
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -132,6 +133,19 @@ def _set_up_mail(client: TestClient) -> None:
     assert resp.status_code == 200, resp.text
 
 
+def settled(runtime) -> outbox.OutboxStatus:
+    """The outbox once nothing is pending: delivered here or by the runtime's own mail worker,
+    which runs beside the test (whichever claims a mail sends it, once)."""
+    deadline = time.monotonic() + 15
+    while True:
+        outbox.deliver_due(runtime.settings, runtime.db.session)
+        with runtime.db.session() as session:
+            status = outbox.status(session)
+        if status.pending + status.retrying == 0 or time.monotonic() > deadline:
+            return status
+        time.sleep(0.1)
+
+
 @pytest.mark.parametrize(
     "stored",
     [
@@ -152,13 +166,10 @@ def test_a_stored_organizer_is_never_mailed_as_two_recipients(mailing, stored):
         _put_raw(client, text)
     report = client.post("/api/v1/calendars/default/clear-bookings")
     assert report.status_code == 200, report.text
-    runtime = client.app.state.runtime
-    delivered = outbox.deliver_due(runtime.settings, runtime.db.session)
+    status = settled(client.app.state.runtime)
     recipients = [r for m in server.recorder.messages for r in m.rcpt_tos]
     assert recipients == [], recipients
-    assert delivered.sent == 0
-    with runtime.db.session() as session:
-        status = outbox.status(session)
+    assert status.sent == 0
     # queued or not, a mail to this address never goes out: it is failed with the reason
     assert status.pending + status.retrying == 0
     assert all("not sent to" in e for e in status.last_errors), status.last_errors
@@ -173,15 +184,12 @@ def test_a_queued_mail_to_more_than_one_address_fails_with_the_reason(mailing, r
     bad = RenderedMail(recipient, "Booking", "body")
     with runtime.db.session() as session:
         outbox.enqueue(session, [bad, good], settings=runtime.settings)
-    delivered = outbox.deliver_due(runtime.settings, runtime.db.session)
-    assert (delivered.sent, delivered.failed) == (1, 1)
+    status = settled(runtime)
+    assert (status.sent, status.failed) == (1, 1)
     [mail] = server.recorder.messages
     assert mail.rcpt_tos == ["ann@example.org"]
     assert mail.message.get_all("To") == ["ann@example.org"]
     assert mail.message.get_all("Bcc") is None
-    with runtime.db.session() as session:
-        status = outbox.status(session)
-    assert status.failed == 1
     assert status.last_errors and status.last_errors[0].startswith("not sent to ")
 
 
