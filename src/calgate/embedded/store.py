@@ -37,7 +37,7 @@ from .auth import (
     refuse_unreadable_credentials,
 )
 from .grants import PRINCIPAL, GrantRights, is_calendar_id
-from .guard import refuse_unbounded_rules
+from .guard import refuse_hostile_requests
 from .server import LoopbackServer, utf8_paths
 
 __all__ = ["EmbeddedStore", "TokenCheck"]
@@ -157,7 +157,7 @@ class EmbeddedStore:
             self.folder, PluginFactory("calgate-internal-auth", internal_auth), auth_delay
         )
         self.wsgi_app: WSGIApplication = refuse_unreadable_credentials(
-            refuse_unbounded_rules(
+            refuse_hostile_requests(
                 utf8_paths(Application(public_conf)),
                 lambda secret: check_token(secret) is not None,
                 max_content_length,
