@@ -6,16 +6,19 @@ into this tree at the boundary that sees them, with ``raise ... from exc``.
 
     CalgateError                         500  (never raised directly)
     ├── InvalidInput                     422  one entry per bad field (``errors``)
-    │   └── UnknownTimeZone              422
+    │   ├── UnknownTimeZone              422
+    │   └── WalkTooLong                  422  a rule so rare its next occurrence was not found
     ├── AuthenticationRequired           401
     ├── PermissionDenied                 403  (``errors`` when a field asked for too much)
     ├── NotFound                         404  (also: outside the token's scope)
     ├── Conflict                         409
-    │   └── CalendarAlreadyConnected     409  a new source's calendar is connected already
+    │   ├── CalendarAlreadyConnected     409  a new source's calendar is connected already
+    │   └── BookingConflict              409  the slot is taken in an ``overlap: reject`` calendar
     ├── PreconditionFailed               412  (If-Match / If-None-Match)
     ├── NotAcceptable                    406  no representation the Accept header allows
     ├── UnsupportedMediaType             415  a request body calgate does not read
     ├── ContentTooLarge                  413  a request body over the configured size
+    ├── ChangeTokenGone                  410  a change-feed token calgate no longer knows
     ├── UpstreamError                    502  the CalDAV server answered badly (``upstream_status``)
     │   ├── UpstreamUnreachable          503  connection refused, DNS failure (``Retry-After``)
     │   │   └── UpstreamBusy             503  no free slot in the source's bulkhead in time
@@ -81,6 +84,17 @@ class UnknownTimeZone(InvalidInput):
     slug = "unknown-time-zone"
 
 
+class WalkTooLong(InvalidInput):
+    """A walk to an occurrence (``n``, an occurrence path) passed its bound of time or steps."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            "This series' rule matches so rarely that calgate stopped looking for its next "
+            f"occurrence after {seconds:g} s; ask for a window (start and end) instead.",
+            [],
+        )
+
+
 class AuthenticationRequired(CalgateError):
     status = 401
     title = "Authentication required"
@@ -119,6 +133,22 @@ class CalendarAlreadyConnected(Conflict):
 
     title = "Calendar already connected"
     slug = "calendar-already-connected"
+
+
+class BookingConflict(Conflict):
+    """A booking overlaps another in a calendar whose policy is ``overlap: reject``
+    (``conflicts``: the bookings in the way)."""
+
+    title = "Booking conflict"
+    slug = "booking-conflict"
+
+
+class ChangeTokenGone(CalgateError):
+    """A change-feed token that is unknown or expired: list the changes again without it."""
+
+    status = 410
+    title = "Change token expired"
+    slug = "change-token-gone"
 
 
 class PreconditionFailed(CalgateError):

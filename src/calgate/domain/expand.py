@@ -37,7 +37,7 @@ from calgate.domain.ical_read import STATUS_IN, TRANSP_IN, read_event, read_time
 from calgate.domain.recurrence import validate_rrule
 from calgate.domain.rrule_fixes import with_rule_fixes
 from calgate.domain.timezones import UTC, format_public, instant
-from calgate.errors import FieldError, InvalidInput
+from calgate.errors import FieldError, InvalidInput, WalkTooLong
 from calgate.schemas.events import EventPublic
 
 _FIRST_WINDOW = timedelta(minutes=15)
@@ -54,17 +54,6 @@ WALK_SECONDS = 5.0
 WALK_STEPS = 100_000
 
 log = logging.getLogger(__name__)
-
-
-class WalkTooLong(InvalidInput):
-    """A lazy walk (:func:`iter_occurrences`) passed its bound of time or steps."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "This series' rule matches so rarely that calgate stopped looking for its next "
-            f"occurrence after {WALK_SECONDS:g} s; ask for a window (start and end) instead.",
-            [],
-        )
 
 
 class _Bound:
@@ -253,7 +242,7 @@ def iter_occurrences(cal: Calendar, *, after: datetime, floating_tz: str) -> Ite
     for occ in _Query(rebased(cal, low, ftz)).after(low.astimezone(ftz)):
         yield occ
         if bound.spent():
-            raise WalkTooLong()
+            raise WalkTooLong(WALK_SECONDS)
 
 
 def _uids(cal: Calendar) -> str:
@@ -367,7 +356,6 @@ def overlaps(cal: Calendar, *, start: datetime, end: datetime, floating_tz: str)
 __all__ = [
     "WALK_SECONDS",
     "WALK_STEPS",
-    "WalkTooLong",
     "busy_spans",
     "expand",
     "iter_occurrences",

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar, Component
 
-from calgate.domain.expand import WalkTooLong, iter_occurrences, overlaps_window
+from calgate.domain.expand import iter_occurrences, overlaps_window
 from calgate.domain.ical_parse import first, time_of
 from calgate.domain.ical_public import public_of
 from calgate.domain.ical_read import read_event
@@ -29,7 +29,7 @@ from calgate.domain.timezones import (
     instant,
     parse_time,
 )
-from calgate.errors import InvalidInput, NotFound
+from calgate.errors import InvalidInput, NotFound, WalkTooLong
 from calgate.schemas.events import EventPublic
 
 

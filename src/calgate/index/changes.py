@@ -14,14 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calgate.db.models import CalendarSyncRow, IndexedEventRow
-from calgate.errors import CalgateError
+from calgate.errors import ChangeTokenGone
 from calgate.index import store
-
-
-class ChangeTokenGone(CalgateError):
-    status = 410
-    title = "Change token expired"
-    slug = "change-token-gone"
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from sqlalchemy import text
 
 from calgate.domain import ical_events as ical
 from calgate.domain.span import event_span
-from calgate.errors import Conflict, InvalidInput
+from calgate.errors import BookingConflict, InvalidInput
 from calgate.index.intervals import BusyInterval, all_intervals
 from calgate.index.materialize import HORIZON_AFTER, HORIZON_BEFORE
 
@@ -51,11 +51,6 @@ MAX_CHECKED = 50_000
 _thread_locks: dict[str, threading.Lock] = {}
 _thread_guard = threading.Lock()
 _held = threading.local()  # the calendar locks this thread holds
-
-
-class BookingConflict(Conflict):
-    title = "Booking conflict"
-    slug = "booking-conflict"
 
 
 def _thread_lock(key: str) -> threading.Lock:
@@ -215,7 +210,6 @@ def guard(
 
 __all__ = [
     "REJECT",
-    "BookingConflict",
     "busy_periods_of",
     "calendar_lock",
     "check_free",

@@ -1,0 +1,31 @@
+"""Every error calgate raises is in the one tree of ``calgate.errors`` and in its drawing, so
+the drawing is the whole list of problems a client can get."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import calgate
+from calgate import errors
+
+
+def _all_subclasses(cls: type) -> set[type]:
+    found = set()
+    for sub in cls.__subclasses__():
+        found |= {sub, *_all_subclasses(sub)}
+    return found
+
+
+def test_every_calgate_error_lives_in_errors_py_and_its_drawing():
+    for module in pkgutil.walk_packages(calgate.__path__, "calgate."):
+        if ".migrations" not in module.name and not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
+    classes = _all_subclasses(errors.CalgateError)
+    outside = sorted(
+        f"{c.__module__}.{c.__name__}" for c in classes if c.__module__ != errors.__name__
+    )
+    assert outside == []
+    drawing = errors.__doc__ or ""
+    undrawn = sorted(c.__name__ for c in classes if f"── {c.__name__} " not in drawing)
+    assert undrawn == []
