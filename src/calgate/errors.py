@@ -38,6 +38,18 @@ from dataclasses import dataclass
 from typing import Any
 
 
+def pointer_token(key: object) -> str:
+    """A member name or array index as one JSON pointer reference token (RFC 6901 section 3:
+    ``~`` as ``~0``, ``/`` as ``~1``)."""
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
+def json_pointer(*keys: object) -> str:
+    """The one builder of the pointers in ``errors`` (RFC 6901 in a URI fragment): ``#`` for the
+    whole body, ``#/participants/a~1b/email`` for a member."""
+    return "#" + "".join(f"/{pointer_token(k)}" for k in keys)
+
+
 @dataclass(frozen=True)
 class FieldError:
     """One bad field of a request: ``pointer`` is a JSON pointer into the body (``#/start``) or

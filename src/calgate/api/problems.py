@@ -15,7 +15,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from calgate.errors import CalgateError, FieldError, InvalidInput, PermissionDenied
+from calgate.errors import (
+    CalgateError,
+    FieldError,
+    InvalidInput,
+    PermissionDenied,
+    json_pointer,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +82,7 @@ def _pointer(loc: tuple[Any, ...]) -> str:
         return "#"
     where, *rest = loc
     if where == "body":
-        return "#/" + "/".join(str(p) for p in rest) if rest else "#"
+        return json_pointer(*rest)
     return str(rest[0]) if rest else str(where)
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from icalendar.parser import Contentline
 
-from calgate.errors import FieldError, InvalidInput
+from calgate.errors import FieldError, InvalidInput, pointer_token
 
 _REPORTED = 10  # errors listed one by one
 
@@ -104,11 +104,6 @@ def _items(value: Any) -> Iterator[tuple[str, Any]]:
         yield from ((str(k), v) for k, v in value.items())
 
 
-def _key(key: str) -> str:
-    """A JSON pointer's reference token (RFC 6901 escapes)."""
-    return key.replace("~", "~0").replace("/", "~1")
-
-
 def check_json_form(data: Any, limits: InputLimits, prefix: str = "#") -> None:
     """calgate's JSON form (a whole body, or a merge patch: arrays there replace the stored
     ones, so the same checks hold)."""
@@ -149,18 +144,18 @@ def _check_js(check: _Checker, obj: Mapping[str, Any], prefix: str) -> None:
                 check.text(f"{prefix}/{name}", key if isinstance(value, dict) else item)
     for key, place in _items(obj.get("locations")):
         if isinstance(place, Mapping):
-            check.text(f"{prefix}/locations/{_key(key)}/name", place.get("name"))
-            where = f"{prefix}/locations/{_key(key)}/description"
+            check.text(f"{prefix}/locations/{pointer_token(key)}/name", place.get("name"))
+            where = f"{prefix}/locations/{pointer_token(key)}/description"
             check.text(where, place.get("description"), long=True)
     participants = obj.get("participants")
     if check.count(f"{prefix}/participants", participants, "participants"):
         for key, person in _items(participants):
             if isinstance(person, Mapping):
-                check.text(f"{prefix}/participants/{_key(key)}/name", person.get("name"))
+                check.text(f"{prefix}/participants/{pointer_token(key)}/name", person.get("name"))
     check.count(f"{prefix}/alerts", obj.get("alerts"), "alerts")
     for key, link in _items(obj.get("links")):
         if isinstance(link, Mapping):
-            check.text(f"{prefix}/links/{_key(key)}/href", link.get("href"), long=True)
+            check.text(f"{prefix}/links/{pointer_token(key)}/href", link.get("href"), long=True)
 
 
 def check_jscalendar(obj: Any, limits: InputLimits) -> None:
@@ -172,7 +167,7 @@ def check_jscalendar(obj: Any, limits: InputLimits) -> None:
     _check_js(check, obj, "#")
     for key, override in _items(obj.get("recurrenceOverrides")):
         if isinstance(override, Mapping):
-            _check_js(check, override, f"#/recurrenceOverrides/{_key(key)}")
+            _check_js(check, override, f"#/recurrenceOverrides/{pointer_token(key)}")
     _raise(check.errors)
 
 

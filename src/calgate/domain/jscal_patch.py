@@ -17,17 +17,12 @@ import copy
 import itertools
 from typing import Any
 
-from calgate.errors import FieldError, InvalidInput
-
-
-def escape(token: str) -> str:
-    """A member name as one JSON pointer token (RFC 6901 section 3)."""
-    return token.replace("~", "~0").replace("/", "~1")
+from calgate.errors import FieldError, InvalidInput, pointer_token
 
 
 def key_pointer(key: str, at: str = "#") -> str:
     """The pointer naming patch key ``key`` of the patch at ``at`` (itself a pointer)."""
-    return f"{at}/{escape(key)}"
+    return f"{at}/{pointer_token(key)}"
 
 
 def split_pointer(key: str) -> list[str]:
@@ -71,13 +66,13 @@ def apply_patch(obj: dict[str, Any], patch: dict[str, Any], *, at: str = "#") ->
             if isinstance(parent, list):
                 raise _bad(key, at, "must not point into an array: replace the array whole")
             if not isinstance(parent, dict) or token not in parent:
-                where = "/".join(escape(t) for t in tokens[: depth + 1])
+                where = "/".join(pointer_token(t) for t in tokens[: depth + 1])
                 raise _bad(key, at, f"{where!r} does not exist, so nothing can be patched in it")
             parent = parent[token]
         if isinstance(parent, list):
             raise _bad(key, at, "must not point into an array: replace the array whole")
         if not isinstance(parent, dict):
-            where = "/".join(escape(t) for t in tokens[:-1])
+            where = "/".join(pointer_token(t) for t in tokens[:-1])
             raise _bad(key, at, f"{where!r} is not an object, so nothing can be patched in it")
         value = patch[key]
         if value is None:
@@ -87,4 +82,4 @@ def apply_patch(obj: dict[str, Any], patch: dict[str, Any], *, at: str = "#") ->
     return result
 
 
-__all__ = ["apply_patch", "escape", "key_pointer", "split_pointer"]
+__all__ = ["apply_patch", "key_pointer", "split_pointer"]

@@ -19,7 +19,8 @@ from typing import Any
 from icalendar import Component, vText
 
 from calgate.domain.ical_parse import props
-from calgate.domain.jscal_patch import escape, split_pointer
+from calgate.domain.jscal_patch import split_pointer
+from calgate.errors import pointer_token
 
 # Top-level Event properties calgate maps to iCalendar properties of its own (or sets itself),
 # read and written natively, never as JSPROP.
@@ -73,7 +74,7 @@ _NESTED = ("participants", "locations", "virtualLocations", "links", "alerts")
 
 def wanted(obj: dict[str, Any]) -> dict[str, Any]:
     """pointer -> value of what ``obj`` holds that only JSPROP can keep."""
-    out = {escape(k): v for k, v in obj.items() if k not in MAPPED and v is not None}
+    out = {pointer_token(k): v for k, v in obj.items() if k not in MAPPED and v is not None}
     for name in _NESTED:
         members = obj.get(name)
         if not isinstance(members, dict):
@@ -83,7 +84,7 @@ def wanted(obj: dict[str, Any]) -> dict[str, Any]:
                 continue
             for key, value in member.items():
                 if ":" in key and value is not None:
-                    out[f"{name}/{escape(member_id)}/{escape(key)}"] = value
+                    out[f"{name}/{pointer_token(member_id)}/{pointer_token(key)}"] = value
     return out
 
 

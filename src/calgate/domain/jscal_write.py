@@ -116,7 +116,7 @@ from calgate.domain.ical_write import (
 )
 from calgate.domain.instance_edit import new_override
 from calgate.domain.jscal_lenient import as_rfc8984
-from calgate.domain.jscal_patch import apply_patch, escape
+from calgate.domain.jscal_patch import apply_patch
 from calgate.domain.jscal_read import (
     RELATIVE_TO,
     TIME_ZONE,
@@ -158,7 +158,7 @@ from calgate.domain.timezones import (
     zone_or_none,
 )
 from calgate.domain.write_times import DesiredTimes, alert_key, time_prop
-from calgate.errors import Conflict, FieldError, InvalidInput, UnknownTimeZone
+from calgate.errors import Conflict, FieldError, InvalidInput, UnknownTimeZone, pointer_token
 from calgate.schemas.base import check_text
 from calgate.schemas.events import EventWrite, invalid_input_from
 
@@ -261,7 +261,7 @@ def _vtimezone(tzid: str, definition: dict[str, Any], key: str) -> Timezone:
                 if found.get("until") is not None:  # a wall-clock time before the change: UTC
                     until = datetime.fromisoformat(found["until"]) - before
                     parts.append(f"UNTIL={until:%Y%m%dT%H%M%S}Z")
-                at = f"#/timeZones/{escape(key)}/{kind}/{i}/recurrenceRules/{j}"
+                at = f"#/timeZones/{pointer_token(key)}/{kind}/{i}/recurrenceRules/{j}"
                 text = _checked_rule([*parts, *_rule_parts(found)], at)
                 part.add("RRULE", vRecur.from_ical(text))
             for moment in rule.get("recurrenceOverrides") or {}:
@@ -427,7 +427,7 @@ class _Checker:
             return []
         out = []
         for key, item in value.items():
-            path = f"/{name}/{escape(key)}"
+            path = f"/{name}/{pointer_token(key)}"
             if not _ID.fullmatch(key):
                 self.add(path, f"{key!r} is not an id (1-255 letters, digits, '-' or '_')")
             elif not isinstance(item, dict):
@@ -488,7 +488,7 @@ def _check_lines(check: _Checker, value: Any, keys: tuple[str, ...] = ()) -> Non
     if isinstance(value, dict):
         for key, item in value.items():
             if isinstance(key, str) and (problem := line_problem(key)) is not None:
-                path = "/".join(escape(k) for k in (*keys, key))
+                path = "/".join(pointer_token(k) for k in (*keys, key))
                 check.add(f"/{path}", f"the key {key!r} {problem}")
             elif isinstance(key, str):
                 _check_lines(check, item, (*keys, key))
@@ -502,7 +502,7 @@ def _check_lines(check: _Checker, value: Any, keys: tuple[str, ...] = ()) -> Non
             return
         if keys[-1] in _ADDRESS_KEYS or (len(keys) >= 2 and keys[-2] in ("sendTo", "replyTo")):
             return  # _check_address
-        at = "/" + "/".join(escape(k) for k in keys)
+        at = "/" + "/".join(pointer_token(k) for k in keys)
         problem = uri_problem(value) if keys[-1] in _URI_KEYS else line_problem(value)
         if problem is not None:
             check.add(at, f"{keys[-1]}: {problem}")
@@ -567,7 +567,7 @@ def _check(check: _Checker, obj: Any, *, override: bool = False) -> None:
         else:
             for word, flag in keywords.items():
                 if flag is not True:
-                    check.add(f"/keywords/{escape(word)}", "a keyword's value must be true")
+                    check.add(f"/keywords/{pointer_token(word)}", "a keyword's value must be true")
             try:
                 check_text(list(keywords))
             except ValueError as exc:
@@ -596,7 +596,7 @@ def _check(check: _Checker, obj: Any, *, override: bool = False) -> None:
         if features is not None and not isinstance(features, dict):
             check.add(f"{path}/features", 'features must be an object like {"video": true}')
         for feature, flag in (features if isinstance(features, dict) else {}).items():
-            at = f"{path}/features/{escape(feature)}"
+            at = f"{path}/features/{pointer_token(feature)}"
             if feature not in FEATURES:
                 check.add(at, f"unknown feature {feature!r}")
             elif flag is not True:
@@ -692,9 +692,11 @@ def _check_participants(check: _Checker, obj: dict[str, Any]) -> None:
             else:
                 for role, flag in roles.items():
                     if role not in ROLES and ":" not in role:  # a vendor's role has a colon
-                        check.add(f"{path}/roles/{escape(role)}", f"unknown role {role!r}")
+                        check.add(f"{path}/roles/{pointer_token(role)}", f"unknown role {role!r}")
                     elif flag is not True:
-                        check.add(f"{path}/roles/{escape(role)}", "a role's value must be true")
+                        check.add(
+                            f"{path}/roles/{pointer_token(role)}", "a role's value must be true"
+                        )
         check.enum(person, "participationStatus", path, PARTICIPATION)
         check.bool_(person, "expectReply", path)
 
@@ -745,7 +747,7 @@ def _check_time_zones(check: _Checker, obj: dict[str, Any]) -> None:
         check.add("/timeZones", "timeZones must map ids like '/My zone' to TimeZone objects")
         return
     for key, zone in zones.items():
-        path = f"/timeZones/{escape(key)}"
+        path = f"/timeZones/{pointer_token(key)}"
         if not key.startswith("/") or zone_or_none(key.strip("/")) is not None:
             check.add(path, f"{key!r}: a custom time zone's id starts with '/' and is no IANA name")
             continue
@@ -786,7 +788,7 @@ def _check_zone_rule(check: _Checker, rule: Any, path: str) -> None:
         check.add(f"{path}/recurrenceOverrides", "recurrenceOverrides must map LocalDateTimes")
     for moment, patch in (dates if isinstance(dates, dict) else {}).items():
         if not _local_ok(moment) or patch != {}:
-            at = f"{path}/recurrenceOverrides/{escape(moment)}"
+            at = f"{path}/recurrenceOverrides/{pointer_token(moment)}"
             check.add(at, "a time zone's override is a LocalDateTime with {} (an RDATE)")
     names = rule.get("names")
     if names is not None and (
@@ -854,7 +856,7 @@ def _check_overrides(check: _Checker, obj: dict[str, Any]) -> None:
         check.add("/recurrenceOverrides", "recurrenceOverrides must map LocalDateTimes to patches")
         return
     for key, patch in overrides.items():
-        path = f"/recurrenceOverrides/{escape(key)}"
+        path = f"/recurrenceOverrides/{pointer_token(key)}"
         if not _local_ok(key):
             check.add(path, f"{key!r} is not a LocalDateTime like 2026-01-05T10:00:00")
         if not isinstance(patch, dict):
@@ -862,7 +864,7 @@ def _check_overrides(check: _Checker, obj: dict[str, Any]) -> None:
             continue
         for name in patch:
             if name.split("/")[0] in SERIES_ONLY:
-                check.add(f"{path}/{escape(name)}", f"an occurrence cannot change {name}")
+                check.add(f"{path}/{pointer_token(name)}", f"an occurrence cannot change {name}")
         if "excluded" in patch and not isinstance(patch["excluded"], bool):
             check.add(f"{path}/excluded", "excluded must be true or false")
 
@@ -1008,7 +1010,7 @@ def end_zone(obj: dict[str, Any]) -> tuple[str, str] | None:
         return obj["endTimeZone"], "#/endTimeZone"
     for key, loc in (obj.get("locations") or {}).items():
         if loc.get("relativeTo") == "end" and loc.get("timeZone"):
-            return loc["timeZone"], f"#/locations/{escape(key)}/timeZone"
+            return loc["timeZone"], f"#/locations/{pointer_token(key)}/timeZone"
     return None
 
 
@@ -1159,7 +1161,7 @@ def _remapped(exc: InvalidInput, dates: dict[str, str], at: str) -> InvalidInput
         tokens = pointer.removeprefix("#/").split("/") if pointer != "#" else []
         if tokens and tokens[0] in ("excludedDates", "recurrenceDates") and len(tokens) > 1:
             key = dates.get(f"{tokens[0]}/{tokens[1]}")
-            path = f"/recurrenceOverrides/{escape(key)}" if key else "/recurrenceOverrides"
+            path = f"/recurrenceOverrides/{pointer_token(key)}" if key else "/recurrenceOverrides"
         elif tokens and tokens[0] == "rrule":
             path = "/recurrenceRules/0/until"  # the simple form's rule checks left: UNTIL
         elif tokens and tokens[0] not in _SIMPLE_TO_JS:
@@ -1453,7 +1455,7 @@ class _JsEditor(_Editor):
             wanted = _geo_of(found[1]["coordinates"])
             if wanted is None:
                 raise InvalidInput.field(
-                    f"#/locations/{escape(found[0])}/coordinates",
+                    f"#/locations/{pointer_token(found[0])}/coordinates",
                     "coordinates must be a geo: URI like geo:40.7829,-73.9654",
                 )
         stored = props(self.event, "GEO")
@@ -1940,7 +1942,7 @@ def _override_obj(
     }
     base["start"] = key
     base["replyTo"] = send_to(str(organizer).strip()) if organizer is not None else None
-    at = f"#/recurrenceOverrides/{escape(key)}"
+    at = f"#/recurrenceOverrides/{pointer_token(key)}"
     patched = apply_patch(base, {k: v for k, v in patch.items() if k != "excluded"}, at=at)
     check = _Checker()
     _check(check, patched, override=True)
@@ -1953,10 +1955,12 @@ def _in_patch(error: FieldError, patch: dict[str, Any], at: str) -> FieldError:
     """An error of a patched occurrence, pointing at the patch key that caused it."""
     tokens = (error.pointer or "#").removeprefix("#").strip("/").split("/")
     for key in patch:
-        key_tokens = [escape(t) for t in key.split("/")]
+        key_tokens = [pointer_token(t) for t in key.split("/")]
         if tokens[: len(key_tokens)] == key_tokens:
             rest = "/".join(tokens[len(key_tokens) :])
-            return FieldError(error.detail, f"{at}/{escape(key)}" + (f"/{rest}" if rest else ""))
+            return FieldError(
+                error.detail, f"{at}/{pointer_token(key)}" + (f"/{rest}" if rest else "")
+            )
     return FieldError(error.detail, at)
 
 
@@ -2015,7 +2019,7 @@ def _write_overrides(
         else:
             organizer = first(master, "ORGANIZER")
         patched = _override_obj(obj, key, patch, organizer)
-        at = f"#/recurrenceOverrides/{escape(key)}"
+        at = f"#/recurrenceOverrides/{pointer_token(key)}"
         event = existing if existing is not None else new_override(series, rid)
         body = _event_write(_simple_body(patched, event, series=False), at=at)
         editor = _JsEditor(event, body, patched, default_tz=default_tz, series=False)

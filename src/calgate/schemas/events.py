@@ -40,7 +40,7 @@ from calgate.domain.timezones import (
     parse_duration,
     parse_time,
 )
-from calgate.errors import FieldError, InvalidInput
+from calgate.errors import FieldError, InvalidInput, json_pointer
 from calgate.schemas.base import TextChecked
 
 Status = Literal["confirmed", "tentative", "cancelled"]
@@ -458,17 +458,12 @@ class EventInstancesPublic(_Schema):
     next_page_token: str | None = None
 
 
-def _pointer(loc: tuple[int | str, ...]) -> str:
-    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in loc]
-    return "#/" + "/".join(parts)
-
-
 def invalid_input_from(exc: ValidationError, *, prefix: tuple[str, ...] = ()) -> InvalidInput:
     """One :class:`FieldError` per pydantic error, its pointer built from ``loc``."""
     errors = []
     for err in exc.errors():
         message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-        errors.append(FieldError(message, _pointer(prefix + tuple(err.get("loc", ())))))
+        errors.append(FieldError(message, json_pointer(*prefix + tuple(err.get("loc", ())))))
     detail = errors[0].detail if len(errors) == 1 else f"{len(errors)} fields are invalid"
     return InvalidInput(detail, errors)
 
