@@ -19,7 +19,7 @@ from calgate.db.models import CalendarRow, SourceRow
 from calgate.db.session import Database
 from calgate.domain.access import Grant
 from calgate.embedded.store import EmbeddedStore
-from calgate.index import busy as index_busy
+from calgate.index import recent
 from calgate.index.sync import Indexer
 from calgate.mail.worker import OutboxWorker
 from calgate.services import bootstrap, processes, tokens
@@ -122,9 +122,7 @@ class Runtime:
         interval = max(self.settings.index_max_age, 1.0)
         while not self._stop.wait(interval):
             try:
-                for calendar, source in index_busy.recently_read(
-                    self, within=timedelta(minutes=10)
-                ):
+                for calendar, source in recent.recently_read(self, within=timedelta(minutes=10)):
                     if self._stop.is_set():
                         return
                     self.indexer.refresh(calendar, source, max_age=timedelta(seconds=interval))
