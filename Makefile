@@ -61,5 +61,10 @@ bench-clearing: $(TEST_STAMP)
 bench-recovery: $(TEST_STAMP)
 	$(BIN)/python bench/bench_recovery.py
 
+# the request path: calgate beside a bare FastAPI app returning the same bytes; about a minute
+.PHONY: bench-request-path
+bench-request-path: $(TEST_STAMP)
+	$(BIN)/python bench/bench_request_path.py
+
 clean:
 	rm -rf $(VENV) calgate-data

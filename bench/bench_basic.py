@@ -341,5 +341,17 @@ def write_section(report: Path, lines: list[str]) -> None:
     report.write_text("\n".join([BEGIN, *lines, END]) + tail)
 
 
+def put_section(report: Path, lines: list[str]) -> None:
+    """A benchmark's section of the report, between the markers that are its first and last
+    line: replaced where it is, else appended; the other sections stay."""
+    begin, end = lines[0], lines[-1]
+    current = report.read_text() if report.exists() else ""
+    if begin in current and end in current:
+        head, rest = current.split(begin, 1)
+        report.write_text(head + "\n".join(lines) + rest.split(end, 1)[1])
+    else:
+        report.write_text(current.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n")
+
+
 if __name__ == "__main__":
     sys.exit(main())

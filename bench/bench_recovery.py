@@ -34,7 +34,7 @@ from typing import Any
 import httpx2 as httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_basic import TOKEN, free_port
+from bench_basic import TOKEN, free_port, put_section
 from bench_index import fill_store
 from index_data import MONTH, dataset
 
@@ -242,16 +242,6 @@ def report_lines(facts: dict[str, Any]) -> list[str]:
     ]
 
 
-def write_section(report: Path, lines: list[str]) -> None:
-    current = report.read_text() if report.exists() else ""
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
-        report.write_text(head + "\n".join(lines) + tail)
-    else:
-        report.write_text(current.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--events", type=int, default=10_000)
@@ -263,7 +253,7 @@ def main() -> int:
     lines = report_lines(facts)
     print("\n".join(lines[1:-1]))
     if not args.no_report:
-        write_section(args.report, lines)
+        put_section(args.report, lines)
         print(f"section written to {args.report}")
     ok = (
         max(facts["read_s"], facts["write_s"]) <= GOAL_SECONDS
