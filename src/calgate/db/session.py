@@ -11,7 +11,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from calgate.errors import Conflict
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-_STARTUP_KEY = int.from_bytes(hashlib.sha256(b"calgate-startup").digest()[:8], "big", signed=True)
 
 
 def make_engine(url: str) -> Engine:
@@ -66,31 +65,43 @@ class Database:
         upgrade(self.engine)
 
     @contextmanager
-    def startup_lock(self) -> Iterator[None]:
-        """Held by one process at a time, across every process on this database (re-entrant
-        within a process is not needed: start-up takes it once)."""
+    def process_lock(self, name: str, lock_file: Path | None) -> Iterator[None]:
+        """A lock named ``name`` that every process on this database shares: a PostgreSQL
+        advisory lock (keyed by the name's hash), else a ``flock`` on ``lock_file`` (none when
+        it is None: an in-memory database has one process). The operating system releases
+        either when the process dies."""
         if self.engine.dialect.name == "postgresql":
+            digest = hashlib.sha256(f"calgate-{name}".encode()).digest()
+            key = int.from_bytes(digest[:8], "big", signed=True)
             with self.engine.connect() as conn:
-                conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _STARTUP_KEY})
+                conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
                 conn.commit()
                 try:
                     yield
                 finally:
-                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _STARTUP_KEY})
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
                     conn.commit()
             return
-        database = self.engine.url.database
-        if self.engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        if lock_file is None:
             yield
             return
-        path = Path(database)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path.with_name(path.name + ".startup.lock"), "a+b") as handle:
+        lock_file.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_file, "a+b") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def startup_lock(self) -> AbstractContextManager[None]:
+        """Held by one process at a time, across every process on this database (re-entrant
+        within a process is not needed: start-up takes it once); the file lock sits beside the
+        SQLite file."""
+        database = self.engine.url.database
+        lock_file = None
+        if self.engine.dialect.name == "sqlite" and database and database != ":memory:":
+            lock_file = Path(database).with_name(Path(database).name + ".startup.lock")
+        return self.process_lock("startup", lock_file)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

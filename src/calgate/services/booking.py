@@ -19,18 +19,16 @@ not hold before, so an event that other clients made overlap can still be rename
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import heapq
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from icalendar import Calendar
-from sqlalchemy import text
 
 from calgate.domain import ical_events as ical
 from calgate.domain.span import event_span
@@ -58,11 +56,6 @@ def _thread_lock(key: str) -> threading.Lock:
         return _thread_locks.setdefault(key, threading.Lock())
 
 
-def _advisory_key(calendar_id: str) -> int:
-    digest = hashlib.sha256(f"calgate-booking:{calendar_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
 @contextmanager
 def calendar_lock(runtime: Runtime, calendar_id: str) -> Iterator[None]:
     """Hold the calendar's booking lock, shared by every calgate process on this database.
@@ -82,29 +75,10 @@ def calendar_lock(runtime: Runtime, calendar_id: str) -> Iterator[None]:
             held.discard(key)
 
 
-@contextmanager
-def _database_lock(runtime: Runtime, calendar_id: str) -> Iterator[None]:
-    engine = runtime.db.engine
-    if engine.dialect.name == "postgresql":
-        key = _advisory_key(calendar_id)
-        with engine.connect() as conn:
-            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
-            conn.commit()
-            try:
-                yield
-            finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-                conn.commit()
-        return
-    folder = Path(runtime.settings.data_dir) / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
+def _database_lock(runtime: Runtime, calendar_id: str) -> AbstractContextManager[None]:
     name = hashlib.sha256(calendar_id.encode()).hexdigest()[:32]
-    with open(folder / f"booking-{name}.lock", "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    lock_file = Path(runtime.settings.data_dir) / "locks" / f"booking-{name}.lock"
+    return runtime.db.process_lock(f"booking:{calendar_id}", lock_file)
 
 
 def busy_periods_of(
