@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -10,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from calgate.domain.access import Grant, Role
+from calgate.embedded.auth import basic_password
 from calgate.errors import AuthenticationRequired
 from calgate.runtime import Runtime
 from calgate.services.calendars import require_role, require_unscoped_admin
@@ -33,16 +33,9 @@ def _presented_secret(header: str) -> str | None:
     None for anything else: a header that is not Latin-1 text, base64 that does not decode,
     credentials that are not UTF-8 or have no colon, an empty token."""
     scheme, _, value = header.partition(" ")
-    value = value.strip()
-    if scheme.lower() == "bearer" and value:
-        return value
-    if scheme.lower() == "basic" and value:
-        try:
-            decoded = base64.b64decode(value, validate=True).decode()
-        except ValueError:  # binascii.Error, UnicodeDecodeError, non-ASCII text
-            return None
-        return decoded.partition(":")[2] or None
-    return None
+    if scheme.lower() == "bearer":
+        return value.strip() or None
+    return basic_password(header)
 
 
 GRANT_SCOPE_KEY = "calgate.grant"

@@ -91,6 +91,20 @@ class PluginFactory:
 REALM = "calgate"
 
 
+def basic_password(header: str) -> str | None:
+    """The password of a ``Basic`` header (any user name), where calgate takes its token on
+    ``/dav/`` and the API alike; None for another scheme, base64 that is not ASCII or does not
+    decode, credentials that are not UTF-8 or have no colon, an empty password."""
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value.strip().encode("ascii"), validate=True).decode()
+    except ValueError:  # binascii.Error, UnicodeEncodeError, UnicodeDecodeError
+        return None
+    return decoded.partition(":")[2] or None
+
+
 def readable_basic(header: str) -> bool:
     """Whether Radicale can read an ``Authorization`` header: anything but Basic, or Basic
     whose value is ASCII base64 of ``user:password`` (Radicale raises on the rest)."""

@@ -17,7 +17,6 @@ Radicale's 401 before any body is read.
 
 from __future__ import annotations
 
-import base64
 import io
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
@@ -27,6 +26,8 @@ from xml.sax.saxutils import escape
 from calgate.domain.ical_parse import parse_ical
 from calgate.domain.ical_raw import rule_problem
 from calgate.errors import InvalidInput
+
+from .auth import basic_password
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -73,17 +74,6 @@ def xml_problem(body: bytes) -> str | None:
     return None
 
 
-def _password(header: str) -> str | None:
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(value.strip().encode("ascii"), validate=True).decode()
-    except ValueError:
-        return None
-    return decoded.partition(":")[2] or None
-
-
 def refusal_body(reason: str) -> bytes:
     """RFC 4791 5.3.2.1's precondition in a ``DAV:error``, with the reason as text a client
     can show (calgate's own element, ignored by clients that do not know it)."""
@@ -104,7 +94,7 @@ def refuse_hostile_requests(
         method = environ.get("REQUEST_METHOD")
         if method != "PUT" and method not in _XML_METHODS:
             return app(environ, start_response)
-        password = _password(environ.get("HTTP_AUTHORIZATION", ""))
+        password = basic_password(environ.get("HTTP_AUTHORIZATION", ""))
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
