@@ -3,69 +3,27 @@ printed URLs, the API and the embedded CalDAV store at /dav/ on the same port.""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import caldav
 import httpx2 as httpx
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.robustness.process import CalgateProcess
 
 
-class Served:
-    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "calgate",
-                "serve",
-                "--port",
-                str(self.port),
-                "--data-dir",
-                str(data_dir),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, **(env or {})},
-        )
-        self.output = ""
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-            if self.proc.poll() is not None:
-                break
-        self.stop()
-        pytest.fail(f"calgate serve did not come up:\n{self.output}")
-
-    def stop(self) -> str:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        out, _ = self.proc.communicate(timeout=20)
-        self.output += out or ""
-        return self.output
+def start_serve(data_dir: Path, env: dict[str, str] | None = None) -> CalgateProcess:
+    """``calgate serve`` as a person starts it: no admin token unless ``env`` sets one."""
+    return CalgateProcess(data_dir, env=env, admin_token=None)
 
 
-def _read_banner(served: Served) -> str:
+def _read_banner(served: CalgateProcess) -> str:
     """What serve printed before uvicorn took over (read after stopping the process)."""
-    return served.stop()
+    served.stop()
+    return served.output()
 
 
 @pytest.fixture
@@ -74,7 +32,7 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 def test_first_start_prints_urls_and_admin_token_once(data_dir):
-    first = Served(data_dir)
+    first = start_serve(data_dir)
     out = _read_banner(first)
     assert (
         f"{first.base}/api/v1/" in out
@@ -84,7 +42,7 @@ def test_first_start_prints_urls_and_admin_token_once(data_dir):
     match = re.search(r"Admin token \(shown once, keep it\): (cg_\S+)", out)
     assert match, out
     token = match.group(1)
-    second = Served(data_dir)
+    second = start_serve(data_dir)
     try:
         resp = httpx.get(
             f"{second.base}/api/v1/calendars", headers={"Authorization": f"Bearer {token}"}
@@ -97,7 +55,7 @@ def test_first_start_prints_urls_and_admin_token_once(data_dir):
 
 def test_api_and_dav_on_one_port_with_plain_caldav_client(data_dir):
     token = "cg_fixed-token-for-automation-123456"
-    served = Served(data_dir, env={"CALGATE_ADMIN_TOKEN": token})
+    served = start_serve(data_dir, env={"CALGATE_ADMIN_TOKEN": token})
     try:
         h = {"Authorization": f"Bearer {token}"}
         assert httpx.get(f"{served.base}/api/v1/calendars").status_code == 401
@@ -137,7 +95,7 @@ def test_api_and_dav_on_one_port_with_plain_caldav_client(data_dir):
 
 def test_cli_token_create_then_use(data_dir):
     token = "cg_fixed-token-for-automation-123456"
-    served = Served(data_dir, env={"CALGATE_ADMIN_TOKEN": token})
+    served = start_serve(data_dir, env={"CALGATE_ADMIN_TOKEN": token})
     try:
         out = subprocess.run(
             [
@@ -177,7 +135,7 @@ def test_the_embedded_store_added_as_a_source_is_a_duplicate(data_dir):
     """calgate's own /dav/ calendar added as a CalDAV source would mirror the embedded
     calendar: a 409 naming it (issue 13, point 9), whatever spelling of the address."""
     token = "cg_fixed-token-for-automation-123456"
-    served = Served(data_dir, env={"CALGATE_ADMIN_TOKEN": token})
+    served = start_serve(data_dir, env={"CALGATE_ADMIN_TOKEN": token})
     try:
         h = {"Authorization": f"Bearer {token}"}
         for url in (f"{served.base}/dav/calgate/default/", f"{served.base}/dav/calgate/default"):

@@ -11,7 +11,7 @@ import caldav
 import httpx2 as httpx
 import pytest
 
-from tests.test_serve import Served
+from tests.test_serve import start_serve
 
 TOKEN = "cg_booking-concurrency-token-1234567890"
 H = {"Authorization": f"Bearer {TOKEN}"}
@@ -48,7 +48,7 @@ def _reject(base: str) -> None:
 
 
 def test_fifty_requests_one_process_sqlite(tmp_path: Path):
-    served = Served(tmp_path / "data", env={"CALGATE_ADMIN_TOKEN": TOKEN})
+    served = start_serve(tmp_path / "data", env={"CALGATE_ADMIN_TOKEN": TOKEN})
     try:
         _reject(served.base)
         codes = _race([served.base])
@@ -61,10 +61,10 @@ def test_fifty_requests_one_process_sqlite(tmp_path: Path):
 @pytest.mark.postgres
 def test_fifty_requests_two_processes_one_postgres(tmp_path: Path, postgres_database: str):
     env = {"CALGATE_ADMIN_TOKEN": TOKEN, "CALGATE_DATABASE_URL": postgres_database}
-    first = Served(tmp_path / "data", env=env)
+    first = start_serve(tmp_path / "data", env=env)
     second = None
     try:
-        second = Served(tmp_path / "data", env=env)
+        second = start_serve(tmp_path / "data", env=env)
         _reject(first.base)
         codes = _race([first.base, second.base])
         assert sorted(codes) == [201] + [409] * (N - 1), codes

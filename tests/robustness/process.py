@@ -24,7 +24,8 @@ def free_port() -> int:
 
 
 class CalgateProcess:
-    """``python -m calgate serve`` on 127.0.0.1; ``env`` adds CALGATE_* settings."""
+    """``python -m calgate serve`` on 127.0.0.1; ``env`` adds CALGATE_* settings.
+    ``admin_token=None`` lets calgate make its first admin token itself (and print it)."""
 
     def __init__(
         self,
@@ -33,6 +34,7 @@ class CalgateProcess:
         port: int | None = None,
         ready_within: float = 30.0,
         wait: bool = True,
+        admin_token: str | None = ADMIN_TOKEN,
     ) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
@@ -53,7 +55,11 @@ class CalgateProcess:
             ],
             stdout=self._out,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "CALGATE_ADMIN_TOKEN": ADMIN_TOKEN, **(env or {})},
+            env={
+                **os.environ,
+                **({"CALGATE_ADMIN_TOKEN": admin_token} if admin_token else {}),
+                **(env or {}),
+            },
         )
         if wait:
             self.wait_ready(ready_within)
