@@ -96,7 +96,8 @@ def add_source(runtime: Runtime, body: SourceCreate) -> str:
     conn = CalDAVConnection(body.url, creds, timeout=runtime.settings.upstream_timeout)
     try:
         found = [c for c in conn.discover(_credentials_field(body)) if c.supports_events]
-        caps = conn.probe_capabilities(urljoin(body.url, found[0].url)) if found else {}
+        url = urljoin(body.url, found[0].url) if found else None
+        caps = conn.probe_capabilities(url).to_json() if url is not None else {}
     finally:
         conn.close()
     if not found:
