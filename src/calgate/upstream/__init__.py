@@ -5,7 +5,8 @@ Modules: ``models`` (values crossing the boundary), ``connection`` (requests), `
 (probing what a server can do), ``davxml`` (request bodies, multistatus parsing), ``errors``
 (library/HTTP failures -> ``calgate.errors``), ``hrefs`` (one spelling per URL), ``timezones``,
 ``quirks`` (what a server can do, probed and known, as data: ``ServerFeatures``), ``transport``
-(the requests discovery, sync and the probe make, as a Protocol the connection implements).
+(the requests discovery, sync and the probe make, as a Protocol the connection implements),
+``source_kind`` (how one kind of source is reached: ``SourceKind``, and ``CalDAVKind``).
 """
 
 from calgate.upstream.connection import CalDAVConnection
