@@ -38,6 +38,7 @@ from calgate.index import staleness, store
 from calgate.index.materialize import FORMAT, Materialized, materialize
 from calgate.upstream import RemoteObject
 from calgate.upstream.hrefs import path_key
+from calgate.upstream.quirks import ServerFeatures, without_sync_collection
 
 if TYPE_CHECKING:
     from calgate.runtime import Runtime
@@ -235,7 +236,7 @@ class Indexer:
         new_token: str | None = None
         new_ctag: str | None = None
         full = False
-        if source.capabilities.get("syncCollection") is not False:
+        if ServerFeatures.from_json(source.capabilities).sync_collection:
             try:
                 try:
                     delta = conn.sync_collection(url, token)
@@ -262,7 +263,7 @@ class Indexer:
                 mode = "sync-collection"
             except SyncUnsupported:
                 self._remember_no_sync(source)
-                source.capabilities = {**source.capabilities, "syncCollection": False}
+                source.capabilities = without_sync_collection(source.capabilities)
         if new_token is None:
             new_ctag = conn.ctag(url)
             if new_ctag is not None and new_ctag == old_ctag:
@@ -290,7 +291,7 @@ class Indexer:
         with self.runtime.db.session() as session:
             row = session.get(SourceRow, source.id)
             if row is not None:
-                row.capabilities = {**row.capabilities, "syncCollection": False}
+                row.capabilities = without_sync_collection(row.capabilities)
 
     def _touch(self, calendar_id: str, *, token: str | None, ctag: str | None) -> None:
         with self.runtime.db.session() as session:
