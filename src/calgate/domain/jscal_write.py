@@ -83,6 +83,7 @@ from pydantic import ValidationError
 
 from calgate.domain import jscal_props
 from calgate.domain.addresses import address_problem, line_problem, uri_problem
+from calgate.domain.ical_edit import EventEditor, new_alarm
 from calgate.domain.ical_parse import (
     first,
     floating_zone,
@@ -105,15 +106,8 @@ from calgate.domain.ical_read import (
     priority_of,
     read_times,
 )
-from calgate.domain.ical_write import (
-    _Editor,
-    _finish,
-    _new_alarm,
-    _stamp,
-    _used_tzids,
-    _utc_now,
-    new_object,
-)
+from calgate.domain.ical_upkeep import replace_prop, sync_vtimezones, used_tzids, utc_now
+from calgate.domain.ical_write import new_object
 from calgate.domain.instance_edit import new_override
 from calgate.domain.jscal_lenient import as_rfc8984
 from calgate.domain.jscal_patch import apply_patch
@@ -277,7 +271,7 @@ def _vtimezone(tzid: str, definition: dict[str, Any], key: str) -> Timezone:
 def _place(cal: Calendar, vtimezones: list[Timezone]) -> None:
     """Each VTIMEZONE the object uses in place of the stored one of its TZID, or before the
     first VEVENT; ones it does not use are not added."""
-    used = _used_tzids(cal)
+    used = used_tzids(cal)
     for vtimezone in vtimezones:
         tzid = str(vtimezone["TZID"])
         if tzid not in used:
@@ -1288,7 +1282,7 @@ def organizer_address(obj: dict[str, Any]) -> str | None:
     return address
 
 
-class _JsEditor(_Editor):
+class _JsEditor(EventEditor):
     """The simple-form editor, with JSCalendar's people, links and alarms."""
 
     def __init__(
@@ -1636,7 +1630,7 @@ class _JsEditor(_Editor):
                 None,
             )
             if match is None:
-                match = _new_alarm(alert, key, self.body.title)
+                match = new_alarm(alert, key, self.body.title)
                 new.append(match)
                 self.changed = True
             used.add(id(match))
@@ -2116,7 +2110,7 @@ def _write_event(
 ) -> Calendar:
     obj = as_rfc8984(obj)
     validate_event(obj)
-    stamp = _utc_now(now)
+    stamp = utc_now(now)
     if cal is None:
         cal, event = new_object(uid=uid, now=now)
         used_before: set[str] | None = None
@@ -2127,7 +2121,7 @@ def _write_event(
             raise Conflict("The stored calendar object holds no master VEVENT to edit")
         event = found
         uid = text_of(event, "UID") or uid
-        used_before = _used_tzids(cal)
+        used_before = used_tzids(cal)
         new = False
     if obj.get("uid") is not None and obj["uid"] != uid:
         raise InvalidInput.field("#/uid", f"uid must stay {uid!r}; a new uid is a new event")
@@ -2169,19 +2163,21 @@ def _write_event(
     changed = editor.changed or kept or removed or bool(touched)
     sequence = _sequence_after(event, obj, new=new, changed=changed)
     if sequence != _sequence(event):
-        _stamp(event, "SEQUENCE", sequence)
+        replace_prop(event, "SEQUENCE", sequence)
         changed = True
     if changed and not new:
-        _stamp(event, "DTSTAMP", stamp)
-        _stamp(event, "LAST-MODIFIED", stamp)
+        replace_prop(event, "DTSTAMP", stamp)
+        replace_prop(event, "LAST-MODIFIED", stamp)
     elif "DTSTAMP" not in event:
         event.add("DTSTAMP", stamp)
     for override in touched:
-        _stamp(override, "SEQUENCE", max(_sequence(override) + (0 if new else 1), _sequence(event)))
-        _stamp(override, "DTSTAMP", stamp)
-        _stamp(override, "LAST-MODIFIED", stamp)
+        replace_prop(
+            override, "SEQUENCE", max(_sequence(override) + (0 if new else 1), _sequence(event))
+        )
+        replace_prop(override, "DTSTAMP", stamp)
+        replace_prop(override, "LAST-MODIFIED", stamp)
     _place(cal, placed)
-    _finish(cal, event, used_before if changed or placed else None)
+    sync_vtimezones(cal, event, used_before if changed or placed else None)
     return cal
 
 
