@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import tzinfo
-from typing import Any
 
 from icalendar import Component
 from icalendar.prop import vBroken
@@ -32,12 +31,13 @@ from calgate.domain.jscal_read.values import (
     param_of,
     text_value,
 )
+from calgate.domain.jscal_types import JsEvent
 
 CLASS = {"PUBLIC": "public", "PRIVATE": "private", "CONFIDENTIAL": "secret"}
 
 
-def event_json(event: Component, ftz: tzinfo, method: str | None) -> dict[str, Any]:
-    out: dict[str, Any] = {"@type": "Event"}
+def event_json(event: Component, ftz: tzinfo, method: str | None) -> JsEvent:
+    out: JsEvent = {"@type": "Event"}
     copy_text(out, "uid", event, "UID")
     summary = first(event, "SUMMARY")
     if summary is not None and not isinstance(summary, vBroken):
@@ -84,7 +84,7 @@ def event_json(event: Component, ftz: tzinfo, method: str | None) -> dict[str, A
     return out
 
 
-def _description(out: dict[str, Any], event: Component) -> None:
+def _description(out: JsEvent, event: Component) -> None:
     styled = first(event, "STYLED-DESCRIPTION")
     if styled is not None and str(styled):
         out["description"] = text_value(styled)

@@ -25,6 +25,7 @@ from calgate.domain.jscal_read.values import (
     params_of,
     stable_id,
 )
+from calgate.domain.jscal_types import JsAlert, JsEvent, JsLink, JsObject, JsRelation, JsTrigger
 from calgate.domain.timezones import (
     format_duration,
     format_utc,
@@ -33,8 +34,8 @@ from calgate.domain.timezones import (
 ACTION = {"DISPLAY": "display", "EMAIL": "email"}
 
 
-def copy_links(out: dict[str, Any], event: Component) -> None:
-    found: dict[str, dict[str, Any]] = {}
+def copy_links(out: JsEvent, event: Component) -> None:
+    found: dict[str, JsLink] = {}
     for name in ("LINK", "ATTACH", "IMAGE"):
         for prop in props(event, name):
             if isinstance(prop, vBroken):
@@ -48,7 +49,7 @@ def copy_links(out: dict[str, Any], event: Component) -> None:
                 href = str(prop).strip()
             if not href:
                 continue
-            link: dict[str, Any] = {"@type": "Link", "href": href}
+            link: JsLink = {"@type": "Link", "href": href}
             if content_type:
                 link["contentType"] = content_type
             copy_param(link, "title", prop, "LABEL")
@@ -65,26 +66,26 @@ def copy_links(out: dict[str, Any], event: Component) -> None:
         out["links"] = found
 
 
-def copy_related(out: dict[str, Any], event: Component) -> None:
-    found: dict[str, dict[str, Any]] = {}
+def copy_related(out: JsObject, event: Component) -> None:
+    found: dict[str, JsRelation] = {}
     for prop in props(event, "RELATED-TO"):
         uid = str(prop).strip()
         if not uid:
             continue
-        relation: dict[str, Any] = found.setdefault(uid, {"@type": "Relation"})
+        relation: JsRelation = found.setdefault(uid, {"@type": "Relation"})
         for reltype in params_of(prop, "RELTYPE"):
             relation.setdefault("relation", {})[reltype.lower()] = True
     if found:
         out["relatedTo"] = found
 
 
-def copy_alerts(out: dict[str, Any], event: Component) -> None:
+def copy_alerts(out: JsEvent, event: Component) -> None:
     alarms = alarms_of(event)
     ids = [text_of(a, "JSID") or f"k{n}" for n, a in enumerate(alarms, 1)]
     by_uid = {text_of(a, "UID"): i for a, i in zip(alarms, ids, strict=True) if "UID" in a}
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, JsAlert] = {}
     for alarm, aid in zip(alarms, ids, strict=True):
-        alert: dict[str, Any] = {"@type": "Alert"}
+        alert: JsAlert = {"@type": "Alert"}
         trigger = _trigger(first(alarm, "TRIGGER"))
         if trigger is not None:
             alert["trigger"] = trigger
@@ -101,7 +102,7 @@ def copy_alerts(out: dict[str, Any], event: Component) -> None:
         out["alerts"] = found
 
 
-def _trigger(prop: Any) -> dict[str, Any] | None:
+def _trigger(prop: Any) -> JsTrigger | None:
     if prop is None or isinstance(prop, vBroken):
         return None
     try:

@@ -14,6 +14,7 @@ from calgate.domain.ical_parse import (
     props,
 )
 from calgate.domain.jscal_read.values import copy_param, param_of, params_of, stable_id
+from calgate.domain.jscal_types import JsEvent, JsParticipant, JsSendTo
 
 ROLES = {
     "CHAIR": "chair",
@@ -40,7 +41,7 @@ CUTYPE = {
 # --- people and places -----------------------------------------------------------------------
 
 
-def send_to(address: str) -> dict[str, str]:
+def send_to(address: str) -> JsSendTo:
     """RFC 8984 ``sendTo`` / ``replyTo`` for a calendar user address: ``imip`` takes a
     ``mailto:`` URI only (4.4.4), any other URI is ``other``."""
     return {"imip" if address.lower().startswith("mailto:") else "other": address}
@@ -65,7 +66,7 @@ def address_in(methods: Any) -> str | None:
     return None
 
 
-def participant_address(part: dict[str, Any]) -> str | None:
+def participant_address(part: JsParticipant) -> str | None:
     """Where a participant is reached, in every spelling calgate reads: RFC 8984's ``sendTo``,
     JSCalendar 2.0's ``calendarAddress``, and (neither given) ``email`` as a mailto: address,
     as EGroupware sends participants."""
@@ -79,9 +80,9 @@ def participant_address(part: dict[str, Any]) -> str | None:
     return f"mailto:{email.strip()}" if isinstance(email, str) and email.strip() else None
 
 
-def _person(prop: Any, address: str) -> dict[str, Any]:
+def _person(prop: Any, address: str) -> JsParticipant:
     """What an ATTENDEE or ORGANIZER says of a person: address, name, e-mail, kind."""
-    part: dict[str, Any] = {"@type": "Participant", "sendTo": send_to(address)}
+    part: JsParticipant = {"@type": "Participant", "sendTo": send_to(address)}
     copy_param(part, "name", prop, "CN")
     email = param_of(prop, "EMAIL") or mail_address(address)
     if email:
@@ -92,8 +93,8 @@ def _person(prop: Any, address: str) -> dict[str, Any]:
     return part
 
 
-def copy_participants(out: dict[str, Any], event: Component) -> None:
-    found: dict[str, dict[str, Any]] = {}
+def copy_participants(out: JsEvent, event: Component) -> None:
+    found: dict[str, JsParticipant] = {}
     by_address: dict[str, str] = {}
     for prop in props(event, "ATTENDEE"):
         address = str(prop).strip()

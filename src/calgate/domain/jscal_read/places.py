@@ -23,6 +23,7 @@ from calgate.domain.jscal_read.values import (
     text_value,
     texts_of,
 )
+from calgate.domain.jscal_types import JsEvent, JsLocation, JsVirtualLocation
 
 
 def geo_uri(prop: Any) -> str | None:
@@ -38,9 +39,9 @@ RELATIVE_TO = "X-JSCAL-RELATIVE-TO"
 TIME_ZONE = "X-JSCAL-TIME-ZONE"
 
 
-def vlocation_of(comp: Component) -> dict[str, Any]:
+def vlocation_of(comp: Component) -> JsLocation:
     """One RFC 9073 VLOCATION as a JSCalendar Location."""
-    loc: dict[str, Any] = {"@type": "Location"}
+    loc: JsLocation = {"@type": "Location"}
     copy_text(loc, "name", comp, "NAME")
     copy_text(loc, "description", comp, "DESCRIPTION")
     types = [t.strip().lower() for t in texts_of(comp, "LOCATION-TYPE") if t.strip()]
@@ -64,20 +65,20 @@ def vlocation_id(comp: Component) -> str | None:
     return _vlocation_id(comp, vlocation_of(comp))
 
 
-def _vlocation_id(comp: Component, loc: dict[str, Any]) -> str | None:
+def _vlocation_id(comp: Component, loc: JsLocation) -> str | None:
     key = loc.get("name") or loc.get("coordinates") or text_of(comp, "UID")
     return text_of(comp, "JSID") or (stable_id(key) if key else None)
 
 
 def vlocation_ids(event: Component) -> frozenset[str]:
     """The ids of the locations the reader makes of ``event``'s VLOCATION components."""
-    found: dict[str, Any] = {}
+    found: JsEvent = {}
     copy_locations(found, event, vlocations_only=True)
     return frozenset(found.get("locations") or {})
 
 
-def copy_locations(out: dict[str, Any], event: Component, *, vlocations_only: bool = False) -> None:
-    found: dict[str, dict[str, Any]] = {}
+def copy_locations(out: JsEvent, event: Component, *, vlocations_only: bool = False) -> None:
+    found: dict[str, JsLocation] = {}
     for comp in event.subcomponents:
         if getattr(comp, "name", None) != "VLOCATION":
             continue
@@ -114,13 +115,13 @@ def copy_locations(out: dict[str, Any], event: Component, *, vlocations_only: bo
         out["mainLocationId"] = main
 
 
-def copy_virtual_locations(out: dict[str, Any], event: Component) -> None:
-    found: dict[str, dict[str, Any]] = {}
+def copy_virtual_locations(out: JsEvent, event: Component) -> None:
+    found: dict[str, JsVirtualLocation] = {}
     for prop in props(event, "CONFERENCE"):
         uri = str(prop).strip()
         if not uri or isinstance(prop, vBroken):
             continue
-        loc: dict[str, Any] = {"@type": "VirtualLocation", "uri": uri}
+        loc: JsVirtualLocation = {"@type": "VirtualLocation", "uri": uri}
         copy_param(loc, "name", prop, "LABEL")
         features = [f.lower() for f in params_of(prop, "FEATURE")]
         if features:

@@ -17,6 +17,7 @@ from calgate.domain.ical_read import (
 )
 from calgate.domain.jscal_read.times import local_time
 from calgate.domain.jscal_read.values import rule_token
+from calgate.domain.jscal_types import JsEvent, JsObject, JsRule
 from calgate.domain.timezones import (
     EventZone,
 )
@@ -38,14 +39,14 @@ _INT_PARTS = {
 # --- recurrence ------------------------------------------------------------------------------
 
 
-def copy_rules(out: dict[str, Any], event: Component, name: str, key: str, ftz: tzinfo) -> None:
+def copy_rules(out: JsEvent, event: Component, name: str, key: str, ftz: tzinfo) -> None:
     times = read_times(event, ftz)
     rules = [r for r in (rule_json(p, times.zone, ftz) for p in props(event, name)) if r]
     if rules:
         out[key] = rules
 
 
-def rule_json(prop: Any, zone: EventZone, ftz: tzinfo) -> dict[str, Any] | None:
+def rule_json(prop: Any, zone: EventZone, ftz: tzinfo) -> JsRule | None:
     if isinstance(prop, vBroken) or not hasattr(prop, "get"):
         return None
     try:
@@ -53,7 +54,7 @@ def rule_json(prop: Any, zone: EventZone, ftz: tzinfo) -> dict[str, Any] | None:
         freq = str(parts["FREQ"][0]).upper()
         if freq not in FREQUENCIES:
             return None
-        rule: dict[str, Any] = {"@type": "RecurrenceRule", "frequency": freq.lower()}
+        rule: JsRule = {"@type": "RecurrenceRule", "frequency": freq.lower()}
         if "INTERVAL" in parts:
             rule["interval"] = int(parts["INTERVAL"][0])
         for part, key in (("RSCALE", "rscale"), ("SKIP", "skip"), ("WKST", "firstDayOfWeek")):
@@ -64,7 +65,7 @@ def rule_json(prop: Any, zone: EventZone, ftz: tzinfo) -> dict[str, Any] | None:
             match = _NDAY.fullmatch(rule_token(item).strip().upper())
             if match is None:
                 return None
-            nday: dict[str, Any] = {"@type": "NDay", "day": match[2].lower()}
+            nday: JsObject = {"@type": "NDay", "day": match[2].lower()}
             if match[1]:
                 nday["nthOfPeriod"] = int(match[1])
             days.append(nday)

@@ -28,6 +28,7 @@ from calgate.domain.jscal_read.event import event_json
 from calgate.domain.jscal_read.times import local_time, zone_label
 from calgate.domain.jscal_read.values import copy_text, copy_utc, dates_of, method_of, param_of
 from calgate.domain.jscal_read.zones import custom_zones
+from calgate.domain.jscal_types import JsEvent, JsGroup, JsOverrides, JsPatch
 from calgate.domain.timezones import (
     EventZone,
     format_duration,
@@ -55,7 +56,7 @@ NOT_PATCHED = frozenset(
 )
 
 
-def to_jscalendar(cal: Calendar, *, floating_tz: str) -> dict[str, Any]:
+def to_jscalendar(cal: Calendar, *, floating_tz: str) -> JsEvent:
     """The JSCalendar Event of one stored object: its master VEVENT with its overrides.
 
     An object holding only overrides is shown as its first instance (with ``recurrenceId``).
@@ -82,14 +83,14 @@ def override_key(master: Component, override: Component, *, floating_tz: str) ->
     return local_time(rid, read_times(master, ftz).zone, ftz)
 
 
-def to_jscalendar_entries(cal: Calendar, *, floating_tz: str) -> list[dict[str, Any]]:
+def to_jscalendar_entries(cal: Calendar, *, floating_tz: str) -> list[JsEvent]:
     """Every series of a VCALENDAR that may hold several UIDs (an import, a subscription):
     one Event per master with its overrides, an Event per override whose master is missing."""
     ftz = floating_zone(floating_tz)
     method = method_of(cal)
     order: list[str | None] = []
     by_uid: dict[str | None, list[Component]] = {}
-    out: list[dict[str, Any]] = []
+    out: list[JsEvent] = []
     for event in events_of(cal):
         uid = text_of(event, "UID")
         if uid is None:
@@ -110,9 +111,9 @@ def to_jscalendar_entries(cal: Calendar, *, floating_tz: str) -> list[dict[str, 
     return [custom_zones(event, cal) for event in out]
 
 
-def group(events: list[dict[str, Any]], *, cal: Calendar | None = None) -> dict[str, Any]:
+def group(events: list[JsEvent], *, cal: Calendar | None = None) -> JsGroup:
     """A JSCalendar Group of ``events``, with the VCALENDAR's own properties when given."""
-    out: dict[str, Any] = {"@type": "Group"}
+    out: JsGroup = {"@type": "Group"}
     if cal is not None:
         copy_text(out, "uid", cal, "UID")
         copy_text(out, "prodId", cal, "PRODID")
@@ -137,7 +138,7 @@ def group(events: list[dict[str, Any]], *, cal: Calendar | None = None) -> dict[
 # --- one VEVENT ------------------------------------------------------------------------------
 
 
-def _one(event: Component, overrides: list[Component], ftz: tzinfo, method: str | None) -> Any:
+def _one(event: Component, overrides: list[Component], ftz: tzinfo, method: str | None) -> JsEvent:
     if "RECURRENCE-ID" in event:
         return _instance(event, ftz, method)
     return _series(event, overrides, ftz, method)
@@ -145,7 +146,7 @@ def _one(event: Component, overrides: list[Component], ftz: tzinfo, method: str 
 
 def _series(
     master: Component, overrides: list[Component], ftz: tzinfo, method: str | None
-) -> dict[str, Any]:
+) -> JsEvent:
     out = event_json(master, ftz, method)
     zone = read_times(master, ftz).zone
     found = _overrides(master, overrides, out, zone, ftz)
@@ -154,7 +155,7 @@ def _series(
     return out
 
 
-def _instance(event: Component, ftz: tzinfo, method: str | None) -> dict[str, Any]:
+def _instance(event: Component, ftz: tzinfo, method: str | None) -> JsEvent:
     """An override whose master is not stored: an Event of its own, naming its recurrence id."""
     out = event_json(event, ftz, method)
     prop = first(event, "RECURRENCE-ID")
@@ -171,11 +172,11 @@ def _instance(event: Component, ftz: tzinfo, method: str | None) -> dict[str, An
 def _overrides(
     master: Component,
     overrides: list[Component],
-    base: dict[str, Any],
+    base: JsEvent,
     zone: EventZone,
     ftz: tzinfo,
-) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
+) -> JsOverrides:
+    found: JsOverrides = {}
     for prop in props(master, "RDATE"):
         for item in dates_of(prop):
             value = getattr(item, "dt", None)
@@ -184,7 +185,7 @@ def _overrides(
                 value, end = value
             if not isinstance(value, date):
                 continue
-            patch: dict[str, Any] = {}
+            patch: JsPatch = {}
             span = end if isinstance(end, timedelta) else None
             if isinstance(end, datetime) and isinstance(value, datetime):
                 span = instant(end, ftz) - instant(value, ftz)
@@ -208,7 +209,7 @@ def _overrides(
     return found
 
 
-def _patch(base: dict[str, Any], instance: dict[str, Any], key: str, whole: bool) -> dict[str, Any]:
+def _patch(base: JsEvent, instance: JsEvent, key: str, whole: bool) -> JsPatch:
     """What ``instance`` changes of ``base`` at recurrence id ``key`` (top-level members)."""
     if instance.get("start") == key and instance.get("timeZone") == base.get("timeZone"):
         instance.pop("start")  # an instance starts at its recurrence id unless patched

@@ -5,7 +5,6 @@ zone's label, and an event's ``start`` / ``timeZone`` / ``duration`` / ``endTime
 from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
 
 from icalendar import Component
 
@@ -16,6 +15,7 @@ from calgate.domain.ical_parse import (
 from calgate.domain.ical_read import (
     read_times,
 )
+from calgate.domain.jscal_types import JsEvent
 from calgate.domain.timezones import (
     EventZone,
     Time,
@@ -46,7 +46,7 @@ def local_time(value: Time, zone: EventZone, ftz: tzinfo) -> str:
     return value.replace(tzinfo=None, microsecond=0).isoformat()
 
 
-def copy_times(out: dict[str, Any], event: Component, ftz: tzinfo) -> None:
+def copy_times(out: JsEvent, event: Component, ftz: tzinfo) -> None:
     times = read_times(event, ftz)
     start = times.start
     if start is None:

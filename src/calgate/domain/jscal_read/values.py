@@ -18,6 +18,7 @@ from calgate.domain.ical_parse import (
     text_of,
     time_of,
 )
+from calgate.domain.jscal_types import JsObject
 from calgate.domain.timezones import (
     UTC,
     format_utc,
@@ -63,7 +64,7 @@ def params_of(prop: Any, name: str, *, upper: bool = True) -> list[str]:
     return [v.upper() for v in out] if upper else out
 
 
-def copy_param(out: dict[str, Any], key: str, prop: Any, name: str) -> None:
+def copy_param(out: JsObject, key: str, prop: Any, name: str) -> None:
     value = param_of(prop, name)
     if value:
         out[key] = value
@@ -74,7 +75,7 @@ def text_value(prop: Any) -> str:
     return _unescape(str(prop)) if isinstance(prop, vUnknown) else str(prop)
 
 
-def copy_text(out: dict[str, Any], key: str, comp: Component, name: str) -> None:
+def copy_text(out: JsObject, key: str, comp: Component, name: str) -> None:
     value = first(comp, name)
     if value is not None and not isinstance(value, vBroken) and str(value) != "":
         out[key] = text_value(value)
@@ -88,7 +89,7 @@ def texts_of(comp: Component, name: str) -> list[str]:
     return out
 
 
-def copy_utc(out: dict[str, Any], key: str, comp: Component, name: str) -> bool:
+def copy_utc(out: JsObject, key: str, comp: Component, name: str) -> bool:
     value = time_of(first(comp, name))
     if not isinstance(value, datetime):
         return False
@@ -96,9 +97,7 @@ def copy_utc(out: dict[str, Any], key: str, comp: Component, name: str) -> bool:
     return True
 
 
-def copy_enum(
-    out: dict[str, Any], key: str, comp: Component, name: str, table: dict[str, str]
-) -> None:
+def copy_enum(out: JsObject, key: str, comp: Component, name: str, table: dict[str, str]) -> None:
     value = text_of(comp, name)
     found = table.get(value.strip().upper()) if value else None
     if found:

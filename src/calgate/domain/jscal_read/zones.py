@@ -17,6 +17,7 @@ from calgate.domain.ical_parse import (
 )
 from calgate.domain.jscal_read.rules import rule_json
 from calgate.domain.jscal_read.values import copy_text, copy_utc, dates_of
+from calgate.domain.jscal_types import JsEvent, JsObject, JsTimeZone
 from calgate.domain.timezones import (
     FLOATING,
     provider_zone,
@@ -27,12 +28,12 @@ from calgate.domain.timezones import (
 _ZONE_MEMBERS = ("timeZone", "endTimeZone", "recurrenceIdTimeZone")
 
 
-def custom_zones(out: dict[str, Any], cal: Calendar) -> dict[str, Any]:
+def custom_zones(out: JsEvent, cal: Calendar) -> JsEvent:
     """``out`` with each TZID that is no IANA (or Windows) name and has a VTIMEZONE in ``cal``
     shown as a ``timeZones`` key, ``/`` and the TZID, defined by that VTIMEZONE: RFC 8984
     allows a ``timeZone`` only to be an IANA name or such a key."""
     own = vtimezones(cal)
-    zones: dict[str, Any] = {}
+    zones: dict[str, JsTimeZone] = {}
 
     def named(label: Any) -> Any:
         if not isinstance(label, str) or label not in own or provider_zone(label) is not None:
@@ -69,10 +70,10 @@ def _offset(prop: Any) -> str | None:
     return f"{sign}{hours:02d}{minutes:02d}" + (f"{secs:02d}" if secs else "")
 
 
-def time_zone_json(vtimezone: Component) -> dict[str, Any]:
+def time_zone_json(vtimezone: Component) -> JsTimeZone:
     """A VTIMEZONE as an RFC 8984 TimeZone: its STANDARD and DAYLIGHT parts as TimeZoneRules
     (RRULE ``recurrenceRules``, RDATE ``recurrenceOverrides``, TZNAME ``names``)."""
-    out: dict[str, Any] = {"@type": "TimeZone", "tzId": str(vtimezone["TZID"])}
+    out: JsTimeZone = {"@type": "TimeZone", "tzId": str(vtimezone["TZID"])}
     copy_utc(out, "updated", vtimezone, "LAST-MODIFIED")
     copy_text(out, "url", vtimezone, "TZURL")
     copy_utc(out, "validUntil", vtimezone, "TZUNTIL")
@@ -82,7 +83,7 @@ def time_zone_json(vtimezone: Component) -> dict[str, Any]:
         before, after = _offset(first(part, "TZOFFSETFROM")), _offset(first(part, "TZOFFSETTO"))
         if kind is None or not isinstance(start, datetime) or before is None or after is None:
             continue
-        rule: dict[str, Any] = {
+        rule: JsObject = {
             "@type": "TimeZoneRule",
             "start": start.replace(tzinfo=None).isoformat(),
             "offsetFrom": before,
