@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from calgate.domain.addresses import line_problem, uri_problem
+from calgate.domain.jscal_types import JsEvent, JsObject
 from calgate.domain.jscal_write.terms import MAX_SEQUENCE
 from calgate.domain.jscal_write.zones import Zones
 from calgate.domain.timezones import (
@@ -34,7 +35,7 @@ class Checker:
     def add(self, path: str, detail: str) -> None:
         self.errors.append(FieldError(detail, f"{self.at}{path}"))
 
-    def str_(self, obj: dict[str, Any], name: str, path: str, *, required: bool = False) -> bool:
+    def str_(self, obj: JsObject, name: str, path: str, *, required: bool = False) -> bool:
         """Whether ``obj[name]`` is usable text (absent counts when not ``required``)."""
         if name not in obj or obj[name] is None:
             if required:
@@ -51,13 +52,13 @@ class Checker:
             return False
         return True
 
-    def enum(self, obj: dict[str, Any], name: str, path: str, allowed: Any) -> None:
+    def enum(self, obj: JsObject, name: str, path: str, allowed: Any) -> None:
         value = obj.get(name)
         if value is not None and value not in allowed:
             names = ", ".join(repr(a) for a in allowed)
             self.add(f"{path}/{name}", f"{value!r} is not one of {names}")
 
-    def bool_(self, obj: dict[str, Any], name: str, path: str) -> None:
+    def bool_(self, obj: JsObject, name: str, path: str) -> None:
         if obj.get(name) is not None and not isinstance(obj[name], bool):
             self.add(f"{path}/{name}", f"{name} must be true or false")
 
@@ -66,12 +67,12 @@ class Checker:
             allowed = f"{low} to {high}" + ("" if zero else ", not 0")
             self.add(path, f"{value!r} must be a whole number from {allowed}")
 
-    def type_(self, obj: dict[str, Any], path: str, expected: str) -> None:
+    def type_(self, obj: JsObject, path: str, expected: str) -> None:
         kind = obj.get("@type")
         if kind is not None and kind != expected:
             self.add(f"{path}/@type", f"@type must be {expected!r}, not {kind!r}")
 
-    def objects(self, obj: dict[str, Any], name: str) -> list[tuple[str, str, dict[str, Any]]]:
+    def objects(self, obj: JsObject, name: str) -> list[tuple[str, str, JsObject]]:
         """(id, pointer, value) of an ``Id[Object]`` map; bad entries are reported."""
         value = obj.get(name)
         if value is None:
@@ -91,7 +92,7 @@ class Checker:
         return out
 
 
-def sequence_of(obj: dict[str, Any]) -> int | None:
+def sequence_of(obj: JsEvent) -> int | None:
     """``sequence`` as a number (None: absent or not a sequence number). EGroupware writes it
     as a string of digits (``"sequence": "1"``), which is read as that number."""
     value: Any = obj.get("sequence")

@@ -11,6 +11,7 @@ from calgate.domain.addresses import address_problem, line_problem
 from calgate.domain.jscal_read import (
     address_in,
 )
+from calgate.domain.jscal_types import JsEvent, JsObject
 from calgate.domain.jscal_write.checker import UTC_DATE_TIME, Checker, duration_ok, is_int, local_ok
 from calgate.domain.jscal_write.rules import RULE_LISTS
 from calgate.domain.jscal_write.terms import (
@@ -35,7 +36,7 @@ _ADDRESS = re.compile(r"[^\x00-\x1f\x7f]+")
 _EMAIL = re.compile(r"[^\x00-\x1f\x7f@]+@[^\x00-\x1f\x7f@]+")
 
 
-def check_address(check: Checker, obj: dict[str, Any], name: str, path: str) -> bool:
+def check_address(check: Checker, obj: JsObject, name: str, path: str) -> bool:
     """A calendar address (a URI) or, for ``email``, an e-mail address: one line without
     control characters. True when ``obj[name]`` is one."""
     if not check.str_(obj, name, path):
@@ -60,7 +61,7 @@ def _mailto(uri: str) -> str | None:
     return uri[7:]
 
 
-def check_methods(check: Checker, obj: dict[str, Any], name: str, path: str) -> bool:
+def check_methods(check: Checker, obj: JsObject, name: str, path: str) -> bool:
     """A ``sendTo`` / ``replyTo`` map (RFC 8984 4.4.4): method -> URI text. True when it
     names an address."""
     methods = obj.get(name)
@@ -75,7 +76,7 @@ def check_methods(check: Checker, obj: dict[str, Any], name: str, path: str) -> 
     return all(valid) and address_in(methods) is not None
 
 
-def check_participants(check: Checker, obj: dict[str, Any]) -> None:
+def check_participants(check: Checker, obj: JsEvent) -> None:
     for _, path, person in check.objects(obj, "participants"):
         check.type_(person, path, "Participant")
         check.str_(person, "name", path)
@@ -105,7 +106,7 @@ def check_participants(check: Checker, obj: dict[str, Any]) -> None:
         check.bool_(person, "expectReply", path)
 
 
-def check_alerts(check: Checker, obj: dict[str, Any]) -> None:
+def check_alerts(check: Checker, obj: JsEvent) -> None:
     for _, path, alert in check.objects(obj, "alerts"):
         check.type_(alert, path, "Alert")
         check.enum(alert, "action", path, ALERT_ACTIONS)
@@ -128,7 +129,7 @@ def check_alerts(check: Checker, obj: dict[str, Any]) -> None:
             check.add(f"{path}/trigger/@type", "@type must be 'OffsetTrigger' or 'AbsoluteTrigger'")
 
 
-def check_rules(check: Checker, obj: dict[str, Any], override: bool) -> None:
+def check_rules(check: Checker, obj: JsEvent, override: bool) -> None:
     rules = obj.get("recurrenceRules")
     if rules is None:
         return
@@ -141,7 +142,7 @@ def check_rules(check: Checker, obj: dict[str, Any], override: bool) -> None:
         _check_rule(check, rule, f"/recurrenceRules/{i}")
 
 
-def check_time_zones(check: Checker, obj: dict[str, Any]) -> None:
+def check_time_zones(check: Checker, obj: JsEvent) -> None:
     """RFC 8984 4.7.2: keys start with ``/`` and are no IANA names; each TimeZone has rules
     with a start and the offsets either side of it (``+0100``)."""
     zones = obj.get("timeZones")
@@ -252,7 +253,7 @@ def _check_rule(check: Checker, rule: Any, path: str) -> None:
             check.add(f"{path}/{name}", f"{name} must be a list of whole numbers")
 
 
-def check_overrides(check: Checker, obj: dict[str, Any]) -> None:
+def check_overrides(check: Checker, obj: JsEvent) -> None:
     overrides = obj.get("recurrenceOverrides")
     if overrides is None:
         return

@@ -24,6 +24,8 @@ from calgate.domain.ical_parse import (
     tzid_of,
 )
 from calgate.domain.ical_read import (
+    ReadAlert,
+    Times,
     alarms_of,
     alert_of,
 )
@@ -33,6 +35,7 @@ from calgate.domain.jscal_read import (
     vlocation_ids,
     vlocation_of,
 )
+from calgate.domain.jscal_types import JsEvent, JsLocation
 from calgate.domain.jscal_write.links import LinksEditor
 from calgate.domain.jscal_write.locations import (
     end_zone,
@@ -69,7 +72,7 @@ class JsEditor(PeopleEditor, LinksEditor):
         self,
         event: Component,
         body: EventWrite,
-        obj: dict[str, Any],
+        obj: JsEvent,
         *,
         default_tz: str,
         series: bool,
@@ -207,7 +210,7 @@ class JsEditor(PeopleEditor, LinksEditor):
         self._set("DTEND", [time_prop(end, zone)])
 
     # places
-    def geo_location(self) -> tuple[str, dict[str, Any]] | None:
+    def geo_location(self) -> tuple[str, JsLocation] | None:
         """(id, Location) whose ``coordinates`` are GEO (see the module docstring)."""
         locations = self.obj.get("locations") or {}
         if rich_locations(self.obj):  # GEO for the main location; the rest in VLOCATIONs
@@ -259,7 +262,7 @@ class JsEditor(PeopleEditor, LinksEditor):
             shown = alert_of(alarm, read_times)
             return shown is not None and shown.action in ALERT_ACTIONS
 
-        def shown_key(alarm: Component) -> Any:
+        def shown_key(alarm: Component) -> tuple[Any, ...] | None:
             shown = shown_alert(alarm, read_times)
             return shown.key if shown is not None else None
 
@@ -289,7 +292,7 @@ class JsEditor(PeopleEditor, LinksEditor):
         self.event.subcomponents = kept + new
 
 
-def shown_alert(alarm: Component, times: Any) -> Any:
+def shown_alert(alarm: Component, times: Times) -> ReadAlert | None:
     """:func:`alert_of` of ``alarm`` as the JSCalendar reader shows it: a VALARM without ACTION
     or with one JSCalendar does not show (AUDIO, unknown) is an alert without ``action``, a
     display alert, so a PUT of it finds the stored VALARM (which stays as it is)."""

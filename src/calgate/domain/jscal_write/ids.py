@@ -25,6 +25,7 @@ from calgate.domain.jscal_read import (
     stable_id,
     to_jscalendar,
 )
+from calgate.domain.jscal_types import JsAlert, JsEvent, JsObject
 from calgate.domain.jscal_write.editor import JsEditor, shown_alert
 from calgate.domain.jscal_write.locations import main_location, rich_locations
 from calgate.domain.jscal_write.people import address_key, address_uri
@@ -37,7 +38,7 @@ from calgate.domain.timezones import (
 # -- ids --------------------------------------------------------------------------------------
 
 
-def _reader_ids(cal: Calendar, event: Component, default_tz: str) -> dict[str, Any] | None:
+def _reader_ids(cal: Calendar, event: Component, default_tz: str) -> JsEvent | None:
     """What the JSCalendar reader shows for ``event`` (for the ids it derives)."""
     shown = to_jscalendar(calendar_with(cal, [event]), floating_tz=default_tz)
     return shown if isinstance(shown, dict) else None
@@ -63,7 +64,7 @@ def store_ids(cal: Calendar, editor: JsEditor, default_tz: str) -> None:
     obj, event = editor.obj, editor.event
     shown = _reader_ids(cal, event, default_tz)
     has_reader = shown is not None
-    before: dict[str, dict[str, Any]] = {
+    before: dict[str, dict[str, JsObject]] = {
         kind: (shown or {}).get(kind) or {}
         for kind in ("participants", "alerts", "links", "locations", "virtualLocations")
     }
@@ -138,7 +139,7 @@ def store_ids(cal: Calendar, editor: JsEditor, default_tz: str) -> None:
                     _jsid_prop(editor, value, link_id, got, has_reader)
 
 
-def _alert_id_shown(shown: dict[str, Any], alarm: Component, editor: JsEditor) -> str | None:
+def _alert_id_shown(shown: dict[str, JsAlert], alarm: Component, editor: JsEditor) -> str | None:
     """The id the reader gives ``alarm``: its trigger and action matched (before any JSID)."""
     found = shown_alert(alarm, editor.read.times)
     if found is None:

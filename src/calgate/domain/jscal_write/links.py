@@ -17,6 +17,7 @@ from calgate.domain.ical_parse import (
     first,
     props,
 )
+from calgate.domain.jscal_types import JsEvent, JsLink, JsVirtualLocation
 from calgate.domain.jscal_write.checker import is_int
 from calgate.domain.jscal_write.params import param_text, put_text_param
 
@@ -25,7 +26,7 @@ class LinksEditor(EventEditor):
     """The links (URL, ATTACH, LINK, IMAGE) and virtual locations (CONFERENCE) of a JSCalendar
     Event."""
 
-    obj: dict[str, Any]
+    obj: JsEvent
 
     def _conferences(self) -> None:
         wanted = self.obj.get("virtualLocations")
@@ -102,7 +103,7 @@ class LinksEditor(EventEditor):
                 self.changed = True
 
 
-def _conference(virtual: dict[str, Any], current: Any) -> Any:
+def _conference(virtual: JsVirtualLocation, current: Any) -> Any:
     """The CONFERENCE for a VirtualLocation: ``current`` (the stored one of its URI) when its
     meaning stays, else a copy with its other parameters kept."""
     value = vUri(virtual["uri"].strip())
@@ -128,7 +129,7 @@ def _binary(value: Any) -> bool:
     return str(params.get("VALUE", "")).upper() == "BINARY" or "ENCODING" in params
 
 
-def _new_attach(link: dict[str, Any]) -> Any:
+def _new_attach(link: JsLink) -> Any:
     value = vUri(link["href"])
     if link.get("contentType"):
         value.params["FMTTYPE"] = link["contentType"]
@@ -139,7 +140,7 @@ def _new_attach(link: dict[str, Any]) -> Any:
     return value
 
 
-def _new_link(link: dict[str, Any]) -> Any:
+def _new_link(link: JsLink) -> Any:
     """A LINK (RFC 9253) for a link with a ``rel`` other than enclosure."""
     value = _new_attach(link)
     value.params["LINKREL"] = link["rel"]

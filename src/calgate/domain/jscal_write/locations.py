@@ -5,7 +5,6 @@ main location and the zone the event ends in.
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from icalendar import (
     Component,
@@ -17,6 +16,7 @@ from calgate.domain.jscal_read import (
     TIME_ZONE,
     stable_id,
 )
+from calgate.domain.jscal_types import JsEvent, JsLocation
 from calgate.errors import pointer_token
 
 # -- locations: one plain LOCATION (+ GEO), or RFC 9073 VLOCATIONs ------------------------------
@@ -31,7 +31,7 @@ _LOCATION_MEANING = (
 )
 
 
-def rich_locations(obj: dict[str, Any]) -> bool:
+def rich_locations(obj: JsEvent) -> bool:
     """Whether ``obj``'s locations need VLOCATIONs: more than one, or more than a name and
     coordinates (which LOCATION and GEO hold)."""
     locations = obj.get("locations") or {}
@@ -40,7 +40,7 @@ def rich_locations(obj: dict[str, Any]) -> bool:
     return any(set(loc) - _SIMPLE_LOCATION for loc in locations.values())
 
 
-def main_location(obj: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+def main_location(obj: JsEvent) -> tuple[str, JsLocation] | None:
     """The location LOCATION names: ``mainLocationId``, else the first named one that is not
     where the event ends."""
     locations = obj.get("locations") or {}
@@ -53,7 +53,7 @@ def main_location(obj: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     return found[0] if found else None
 
 
-def end_zone(obj: dict[str, Any]) -> tuple[str, str] | None:
+def end_zone(obj: JsEvent) -> tuple[str, str] | None:
     """(zone, pointer) of the event's end when it differs from the start's: JSCalendar 2.0's
     ``endTimeZone``, or RFC 8984's Location with ``relativeTo: end`` (section 6.6)."""
     if obj.get("endTimeZone"):
@@ -64,11 +64,11 @@ def end_zone(obj: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-def location_meaning(loc: dict[str, Any]) -> dict[str, Any]:
+def location_meaning(loc: JsLocation) -> JsLocation:
     return {k: loc[k] for k in _LOCATION_MEANING if loc.get(k)}
 
 
-def fill_vlocation(comp: Component, loc: dict[str, Any]) -> None:
+def fill_vlocation(comp: Component, loc: JsLocation) -> None:
     for name in ("NAME", "DESCRIPTION", "LOCATION-TYPE", "COORDINATES", RELATIVE_TO, TIME_ZONE):
         comp.pop(name, None)
     if loc.get("name"):
@@ -85,7 +85,7 @@ def fill_vlocation(comp: Component, loc: dict[str, Any]) -> None:
         comp.add(TIME_ZONE, loc["timeZone"])
 
 
-def new_vlocation(lid: str, loc: dict[str, Any]) -> Component:
+def new_vlocation(lid: str, loc: JsLocation) -> Component:
     comp = Component.from_ical("BEGIN:VLOCATION\r\nEND:VLOCATION\r\n")
     comp.add("UID", str(uuid.uuid4()))
     fill_vlocation(comp, loc)

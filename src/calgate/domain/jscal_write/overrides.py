@@ -21,6 +21,7 @@ from calgate.domain.jscal_read import (
     override_key,
     send_to,
 )
+from calgate.domain.jscal_types import JsEvent, JsPatch
 from calgate.domain.jscal_write.checker import Checker
 from calgate.domain.jscal_write.editor import JsEditor
 from calgate.domain.jscal_write.ids import store_ids
@@ -43,9 +44,7 @@ from calgate.errors import FieldError, InvalidInput, pointer_token
 # -- overrides --------------------------------------------------------------------------------
 
 
-def _override_obj(
-    obj: dict[str, Any], key: str, patch: dict[str, Any], organizer: Any, zones: Zones
-) -> dict[str, Any]:
+def _override_obj(obj: JsEvent, key: str, patch: JsPatch, organizer: Any, zones: Zones) -> JsEvent:
     """The occurrence at ``key`` as a whole Event: the master with ``start`` there, patched.
     Its ``replyTo`` is ``organizer`` (an ORGANIZER value or None): RFC 8984 4.3.5 does not let
     an override patch ``replyTo``, the series' organizer is the occurrence's."""
@@ -71,7 +70,7 @@ def _override_obj(
     return patched
 
 
-def _in_patch(error: FieldError, patch: dict[str, Any], at: str) -> FieldError:
+def _in_patch(error: FieldError, patch: JsPatch, at: str) -> FieldError:
     """An error of a patched occurrence, pointing at the patch key that caused it."""
     tokens = (error.pointer or "#").removeprefix("#").strip("/").split("/")
     for key in patch:
@@ -94,7 +93,7 @@ def _occurrence_rid(series: Series, key: str) -> Time:
 def write_overrides(
     cal: Calendar,
     master: Component,
-    obj: dict[str, Any],
+    obj: JsEvent,
     *,
     default_tz: str,
     view: StoredView,
@@ -114,7 +113,7 @@ def write_overrides(
         shown = override_key(master, event, floating_tz=default_tz)
         if shown is not None:
             by_key.setdefault(shown, rid_key)
-    wanted: dict[Any, tuple[str, Time, dict[str, Any]]] = {}
+    wanted: dict[Any, tuple[str, Time, JsPatch]] = {}
     hidden: set[Any] = set()
     for key, patch in overrides.items():
         if patch.get("excluded") is True:
@@ -160,9 +159,7 @@ def write_overrides(
     return touched, removed
 
 
-def missing_rdates(
-    cal: Calendar, obj: dict[str, Any], default_tz: str, view: StoredView
-) -> list[str]:
+def missing_rdates(cal: Calendar, obj: JsEvent, default_tz: str, view: StoredView) -> list[str]:
     """Patched dates the rule does not make (they need an RDATE to occur). A stored override
     found by its key keeps what it had: the stored RDATE there, none when there was none (its
     RECURRENCE-ID may have another form than the rule's dates)."""

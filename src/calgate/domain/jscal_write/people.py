@@ -24,13 +24,14 @@ from calgate.domain.jscal_read import (
     mail_address,
     participant_address,
 )
+from calgate.domain.jscal_types import JsEvent, JsParticipant
 from calgate.domain.jscal_write.params import param_text, put_text_param, set_param
 from calgate.domain.jscal_write.terms import KINDS, PARTICIPATION
 
 # -- the editor -------------------------------------------------------------------------------
 
 
-def roles_of(person: dict[str, Any]) -> set[str]:
+def roles_of(person: JsParticipant) -> set[str]:
     roles = person.get("roles")
     return {r for r, v in roles.items() if v} if roles else {"attendee"}
 
@@ -41,13 +42,13 @@ def with_scheme(address: str) -> str:
     return address if ":" in address or "@" not in address else f"mailto:{address}"
 
 
-def address_uri(person: dict[str, Any]) -> str:
+def address_uri(person: JsParticipant) -> str:
     found = participant_address(person)
     assert found is not None  # validate_event made sure
     return with_scheme(found)
 
 
-def put_email(params: Parameters, person: dict[str, Any], address: str, current: Any) -> None:
+def put_email(params: Parameters, person: JsParticipant, address: str, current: Any) -> None:
     """The EMAIL parameter (RFC 7986) for a participant's ``email``. The reader shows a mailto:
     address's own e-mail as ``email`` when there is no EMAIL, so that e-mail needs none: a
     stored EMAIL that says the same stays, one that says otherwise goes."""
@@ -70,7 +71,7 @@ def address_key(value: Any) -> str:
     return address_of(value).lower()
 
 
-def organizer_only(person: dict[str, Any], organizer: Any) -> bool:
+def organizer_only(person: JsParticipant, organizer: Any) -> bool:
     """A participant that is the organizer and says nothing an ATTENDEE holds (no roles, no
     participation status, no reply expected): what the reader shows for an ORGANIZER without
     an ATTENDEE of that address, so it is no ATTENDEE (unless one is stored)."""
@@ -95,7 +96,7 @@ def set_cutype(params: Parameters, kind: Any) -> None:
         params["CUTYPE"] = wanted
 
 
-def organizer_address(obj: dict[str, Any]) -> str | None:
+def organizer_address(obj: JsEvent) -> str | None:
     """Where replies go: RFC 8984's ``replyTo`` (as the reader shows it), else JSCalendar 2.0's
     ``organizerCalendarAddress``."""
     address = address_in(obj.get("replyTo"))
@@ -108,7 +109,7 @@ def organizer_address(obj: dict[str, Any]) -> str | None:
 class PeopleEditor(EventEditor):
     """The ORGANIZER and ATTENDEEs of a JSCalendar Event's ``participants``."""
 
-    obj: dict[str, Any]
+    obj: JsEvent
 
     def _organizer(self) -> None:
         people = self.obj.get("participants") or {}
@@ -167,7 +168,7 @@ class PeopleEditor(EventEditor):
             return
         self._set("ORGANIZER", [value])
 
-    def _gets_attendee(self, person: dict[str, Any]) -> bool:
+    def _gets_attendee(self, person: JsParticipant) -> bool:
         """Whether :meth:`_attendees` writes an ATTENDEE for ``person``."""
         if roles_of(person) <= {"owner", "contact"}:
             return False
@@ -199,7 +200,7 @@ class PeopleEditor(EventEditor):
         self.changed = True
 
     def _js_attendee(
-        self, person: dict[str, Any], roles: set[str], address: str, current: Any
+        self, person: JsParticipant, roles: set[str], address: str, current: Any
     ) -> Any:
         value = vCalAddress(str(current) if current is not None else address)
         params = Parameters(dict(current.params)) if current is not None else value.params

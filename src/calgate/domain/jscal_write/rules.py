@@ -5,8 +5,8 @@ the member it is about.
 from __future__ import annotations
 
 import re
-from typing import Any
 
+from calgate.domain.jscal_types import JsRule
 from calgate.domain.recurrence import (
     RULE_PARTS,
     check_rrule,
@@ -34,7 +34,7 @@ _RULE_MEMBER = {part: name for name, part in RULE_LISTS} | {
 
 
 # Simple-form field -> JSCalendar member, for errors of the simple form's own checks.
-def rule_parts(rule: dict[str, Any]) -> list[str]:
+def rule_parts(rule: JsRule) -> list[str]:
     """The RRULE parts of a RecurrenceRule but FREQ and UNTIL."""
     parts = []
     if rule.get("count") is not None:

@@ -30,6 +30,7 @@ from calgate.domain.ical_read import (
 from calgate.domain.jscal_read import (
     to_jscalendar,
 )
+from calgate.domain.jscal_types import JsAlert, JsEvent, JsOverrides, JsPatch, JsRule
 from calgate.domain.jscal_write.locations import main_location
 from calgate.domain.jscal_write.rules import checked_rule, rule_parts
 from calgate.domain.jscal_write.terms import PRIVACY
@@ -74,7 +75,7 @@ SIMPLE_TO_JS = {
 # -- JSCalendar -> the simple write form ------------------------------------------------------
 
 
-def _start_of(obj: dict[str, Any]) -> Time:
+def _start_of(obj: JsEvent) -> Time:
     value = parse_time(obj["start"])
     return (
         value.date()
@@ -98,7 +99,7 @@ def _default_kept(
 
 
 def simple_body(
-    obj: dict[str, Any],
+    obj: JsEvent,
     event: Component | None,
     *,
     series: bool,
@@ -155,12 +156,12 @@ def simple_body(
     return body
 
 
-def _plain(patch: dict[str, Any]) -> bool:
+def _plain(patch: JsPatch) -> bool:
     """An override patch that only says "this date occurs" (RFC 8984: an RDATE)."""
     return not patch or patch == {"excluded": False}
 
 
-def is_rdate(key: str, patch: dict[str, Any], as_rdate: frozenset[str]) -> bool:
+def is_rdate(key: str, patch: JsPatch, as_rdate: frozenset[str]) -> bool:
     """Whether the override at ``key`` is an RDATE: a plain patch, or the one the reader shows
     for a stored RDATE (a PERIOD shows its ``duration``), which stays as stored."""
     return patch.get("excluded") is not True and (_plain(patch) or key in as_rdate)
@@ -172,7 +173,7 @@ class StoredView:
     the reader cannot show (``shows_rules`` false)."""
 
     def __init__(self, cal: Calendar | None, event: Component | None, default_tz: str) -> None:
-        self.rdates: dict[str, dict[str, Any]] = {}
+        self.rdates: JsOverrides = {}
         self.excluded: frozenset[str] = frozenset()
         self.shows_rules = True
         if cal is None or event is None:
@@ -188,7 +189,7 @@ class StoredView:
             if p.get("excluded") is not True
         }
 
-    def as_rdate(self, obj: dict[str, Any]) -> frozenset[str]:
+    def as_rdate(self, obj: JsEvent) -> frozenset[str]:
         """Override keys of ``obj`` whose patch is what the reader shows for a stored RDATE."""
         overrides = obj.get("recurrenceOverrides") or {}
         return frozenset(
@@ -196,7 +197,7 @@ class StoredView:
         )
 
 
-def _simple_alert(alert: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:
+def _simple_alert(alert: JsAlert, obj: JsEvent) -> dict[str, Any]:
     trigger = alert["trigger"]
     action = alert.get("action") or "display"
     if trigger["@type"] == "AbsoluteTrigger":
@@ -211,7 +212,7 @@ def _simple_alert(alert: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:
     return {"trigger": format_duration(offset), "action": action}
 
 
-def _rrule_text(rule: dict[str, Any], obj: dict[str, Any], start: Time, zones: Zones) -> str:
+def _rrule_text(rule: JsRule, obj: JsEvent, start: Time, zones: Zones) -> str:
     """RRULE text of a RecurrenceRule, checked like a client's raw rule (RFC 5545 3.3.10)."""
     parts = [f"FREQ={rule['frequency'].upper()}"]
     if rule.get("until") is not None:

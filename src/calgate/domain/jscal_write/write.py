@@ -5,7 +5,6 @@ place, bumping SEQUENCE, DTSTAMP and LAST-MODIFIED only when something changed.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from icalendar import (
     Calendar,
@@ -22,6 +21,7 @@ from calgate.domain.ical_parse import (
 from calgate.domain.ical_upkeep import replace_prop, sync_vtimezones, used_tzids, utc_now
 from calgate.domain.ical_write import new_object
 from calgate.domain.jscal_lenient import as_rfc8984
+from calgate.domain.jscal_types import JsEvent
 from calgate.domain.jscal_write.checker import sequence_of
 from calgate.domain.jscal_write.editor import JsEditor
 from calgate.domain.jscal_write.ids import store_ids
@@ -46,7 +46,7 @@ def _organizer_text(event: Component) -> str | None:
     return None if value is None else value.to_ical().decode()
 
 
-def _sequence_after(event: Component, obj: dict[str, Any], *, new: bool, changed: bool) -> int:
+def _sequence_after(event: Component, obj: JsEvent, *, new: bool, changed: bool) -> int:
     """SEQUENCE once ``obj`` is written: the client's ``sequence`` where it sent one, but never
     lower than the stored one, and one higher than that when the event changed (RFC 5545
     3.8.7.4: it only ever grows)."""
@@ -57,7 +57,7 @@ def _sequence_after(event: Component, obj: dict[str, Any], *, new: bool, changed
 
 
 def write_event(
-    cal: Calendar | None, obj: dict[str, Any], *, uid: str, default_tz: str, now: datetime
+    cal: Calendar | None, obj: JsEvent, *, uid: str, default_tz: str, now: datetime
 ) -> Calendar:
     """Create (``cal`` None) or replace (PUT) the event ``obj`` describes; see the module
     docstring. A replace edits ``cal`` in place and returns it; SEQUENCE, DTSTAMP and
@@ -72,7 +72,7 @@ def write_event(
 
 def _write_event(
     cal: Calendar | None,
-    obj: dict[str, Any],
+    obj: JsEvent,
     *,
     uid: str,
     default_tz: str,

@@ -31,6 +31,7 @@ from calgate.domain.jscal_read import (
     custom_zones,
     time_zone_json,
 )
+from calgate.domain.jscal_types import JsTimeZone
 from calgate.domain.jscal_write.rules import checked_rule, rule_parts
 from calgate.domain.jscal_write.terms import UTC_OFFSET
 from calgate.domain.timezones import (
@@ -109,7 +110,7 @@ def _offset_delta(text: str) -> timedelta:
     return -delta if sign == "-" else delta
 
 
-def _vtimezone(tzid: str, definition: dict[str, Any], key: str) -> Timezone:
+def _vtimezone(tzid: str, definition: JsTimeZone, key: str) -> Timezone:
     """An RFC 8984 TimeZone as a VTIMEZONE (the reader's mapping the other way)."""
     vtimezone = Timezone()
     vtimezone.add("TZID", tzid)
