@@ -17,14 +17,14 @@ from datetime import datetime
 from typing import Any
 
 from icalendar import Calendar, Component, vDDDLists
-from pydantic import ValidationError
 
+from calgate.domain.ical_edit import OccurrenceEditor, validated_body
 from calgate.domain.ical_parse import first
 from calgate.domain.ical_patch import merged_body
 from calgate.domain.ical_public import writable_of
 from calgate.domain.ical_read import exdates_of, read_event, read_times
-from calgate.domain.ical_write import _Editor, _finish, _stamp, _used_tzids, _utc_now
-from calgate.domain.model import EventWrite, invalid_input_from
+from calgate.domain.ical_upkeep import replace_prop, sync_vtimezones, used_tzids, utc_now
+from calgate.domain.model import EventWrite
 from calgate.domain.recurrence import time_key
 from calgate.domain.series import Series, copy_event
 from calgate.domain.timezones import Time, instant, is_date
@@ -33,19 +33,6 @@ from calgate.domain.write_times import bad, time_prop
 # Fields an occurrence cannot have: they belong to the series.
 SERIES_FIELDS = ("recurrence", "rrule", "excludedDates", "recurrenceDates")
 _SERIES_ATTRS = ("recurrence", "rrule", "excluded_dates", "recurrence_dates")
-
-
-class _OccurrenceEditor(_Editor):
-    """The event editor without the recurrence parts (an override has none of its own)."""
-
-    def _rrule(self, times: Any) -> None:
-        return
-
-    def _exdates(self, times: Any) -> None:
-        return
-
-    def _rdates(self, times: Any) -> None:
-        return
 
 
 def refuse_series_fields(data: dict[str, Any]) -> None:
@@ -67,10 +54,10 @@ def _sequence(event: Component) -> int:
 
 def bump(event: Component, now: datetime, *, at_least: int = 0) -> None:
     """SEQUENCE + 1 (and at least ``at_least``), DTSTAMP and LAST-MODIFIED ``now``."""
-    stamp = _utc_now(now)
-    _stamp(event, "SEQUENCE", max(_sequence(event) + 1, at_least))
-    _stamp(event, "DTSTAMP", stamp)
-    _stamp(event, "LAST-MODIFIED", stamp)
+    stamp = utc_now(now)
+    replace_prop(event, "SEQUENCE", max(_sequence(event) + 1, at_least))
+    replace_prop(event, "DTSTAMP", stamp)
+    replace_prop(event, "LAST-MODIFIED", stamp)
 
 
 def rid_prop(series: Series, rid: Time) -> Any:
@@ -109,13 +96,6 @@ def shifted(rid: Time, start: Time, end: Time, series: Series) -> Time:
     return (instant(rid, series.ftz) + length).astimezone(rid.tzinfo)
 
 
-def _validated(data: dict[str, Any]) -> EventWrite:
-    try:
-        return EventWrite.model_validate(data)
-    except ValidationError as exc:
-        raise invalid_input_from(exc) from exc
-
-
 def _place(cal: Calendar, series: Series, override: Component) -> None:
     """Add ``override`` right after the series' last VEVENT (the usual order)."""
     subs = cal.subcomponents
@@ -145,7 +125,7 @@ def edit_occurrence(
             raise bad("#", "a PATCH body must be a JSON object")
         refuse_series_fields(patch)
         base = writable_of(read_event(override, series.ftz))
-        body = _validated(merged_body(base, patch))
+        body = validated_body(merged_body(base, patch))
     assert body is not None
     refuse_series_fields(
         {
@@ -153,14 +133,14 @@ def edit_occurrence(
             for name, attr in zip(SERIES_FIELDS, _SERIES_ATTRS, strict=True)
         }
     )
-    used_before = _used_tzids(cal)
-    changed = _OccurrenceEditor(override, body, default_tz=default_tz).apply()
+    used_before = used_tzids(cal)
+    changed = OccurrenceEditor(override, body, default_tz=default_tz).apply()
     if not changed:
         return cal, rid, False
     bump(override, now, at_least=_sequence(series.master) + 1)
     if existing is None:
         _place(cal, series, override)
-    _finish(cal, override, used_before)
+    sync_vtimezones(cal, override, used_before)
     return cal, rid, True
 
 
@@ -209,7 +189,7 @@ def delete_occurrence(
         bump(series.master, now)
     if not has_occurrences(cal, default_tz):
         return None, rid
-    _finish(cal, series.master, None)
+    sync_vtimezones(cal, series.master, None)
     return cal, rid
 
 

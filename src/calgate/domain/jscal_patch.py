@@ -17,6 +17,7 @@ import copy
 import itertools
 from typing import Any
 
+from calgate.domain.jscal_types import JsObject, JsPatch
 from calgate.errors import FieldError, InvalidInput, pointer_token
 
 
@@ -40,7 +41,7 @@ def _bad(key: str, at: str, detail: str) -> InvalidInput:
     return InvalidInput(message, [FieldError(message, key_pointer(key, at))])
 
 
-def apply_patch(obj: dict[str, Any], patch: dict[str, Any], *, at: str = "#") -> dict[str, Any]:
+def apply_patch(obj: JsObject, patch: JsPatch, *, at: str = "#") -> JsObject:
     """``obj`` with ``patch`` applied (a new dict; ``obj`` and ``patch`` are left unchanged).
 
     ``at`` is where the patch sits in the request body, for the pointers of errors (a patch

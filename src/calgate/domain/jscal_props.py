@@ -20,6 +20,7 @@ from icalendar import Component, vText
 
 from calgate.domain.ical_parse import props
 from calgate.domain.jscal_patch import split_pointer
+from calgate.domain.jscal_types import JsObject
 from calgate.errors import pointer_token
 
 # Top-level Event properties calgate maps to iCalendar properties of its own (or sets itself),
@@ -72,7 +73,7 @@ MAPPED = frozenset(
 _NESTED = ("participants", "locations", "virtualLocations", "links", "alerts")
 
 
-def wanted(obj: dict[str, Any]) -> dict[str, Any]:
+def wanted(obj: JsObject) -> JsObject:
     """pointer -> value of what ``obj`` holds that only JSPROP can keep."""
     out = {pointer_token(k): v for k, v in obj.items() if k not in MAPPED and v is not None}
     for name in _NESTED:
@@ -103,9 +104,9 @@ def _text(raw: str) -> str:
     return "".join(out)
 
 
-def stored(component: Component) -> dict[str, Any]:
+def stored(component: Component) -> JsObject:
     """pointer -> value of the readable JSPROPs of ``component``, in stored order."""
-    out: dict[str, Any] = {}
+    out: JsObject = {}
     for prop in props(component, "JSPROP"):
         pointer = getattr(prop, "params", {}).get("JSPTR")
         if not isinstance(pointer, str) or not pointer:
@@ -118,7 +119,7 @@ def stored(component: Component) -> dict[str, Any]:
     return out
 
 
-def apply(out: dict[str, Any], component: Component) -> None:
+def apply(out: JsObject, component: Component) -> None:
     """Put the JSPROPs of ``component`` into ``out``, its JSCalendar object. A pointer into a
     member that is not there (a link the reader did not find) is left out."""
     for pointer, value in stored(component).items():
@@ -133,7 +134,7 @@ def apply(out: dict[str, Any], component: Component) -> None:
             target[last] = value
 
 
-def write(event: Component, obj: dict[str, Any]) -> bool:
+def write(event: Component, obj: JsObject) -> bool:
     """Make the VEVENT's JSPROPs hold what :func:`wanted` finds in ``obj``; True when that
     changed them (JSPROPs already saying it are left as they are, byte for byte)."""
     want = wanted(obj)

@@ -25,15 +25,14 @@ from typing import Any
 from icalendar import Calendar, Component, vDDDLists
 from icalendar.prop import vRecur
 
+from calgate.domain.ical_edit import OccurrenceEditor, validated_body
 from calgate.domain.ical_parse import first, props, text_of, time_of
 from calgate.domain.ical_patch import merged_body
 from calgate.domain.ical_public import writable_of
 from calgate.domain.ical_read import exdates_of, read_event, read_times
-from calgate.domain.ical_write import _finish, _stamp, _used_tzids, _utc_now
+from calgate.domain.ical_upkeep import replace_prop, sync_vtimezones, used_tzids, utc_now
 from calgate.domain.instance_edit import (
     SERIES_FIELDS,
-    _OccurrenceEditor,
-    _validated,
     bump,
     has_occurrences,
     new_override,
@@ -186,7 +185,7 @@ def split_series(
     if _is_first(series, rid):
         edit_all(cal, patch=patch, default_tz=default_tz, now=now)
         return Split(cal, None)
-    stamp = _utc_now(now)
+    stamp = utc_now(now)
     # the new series: the old one from rid on, with a new UID
     new_master = copy_event(series.master)
     for name in ("UID", "DTSTART", "CREATED", "SEQUENCE", "DTSTAMP", "LAST-MODIFIED"):
@@ -215,10 +214,10 @@ def split_series(
         override.add("UID", new_uid)
     new_cal = calendar_with(cal, [new_master, *moved])
     # the old series ends before rid
-    used_before = _used_tzids(cal)
+    used_before = used_tzids(cal)
     _end_rule_before(series, rid)
     bump(series.master, now)
-    _finish(cal, series.master, used_before)
+    sync_vtimezones(cal, series.master, used_before)
     edit_all(new_cal, patch=patch, default_tz=default_tz, now=now, fresh=True)
     return Split(cal, new_cal)
 
@@ -232,13 +231,13 @@ def end_series_before(
     rid = series.resolve(rid_text)
     if _is_first(series, rid):
         return None
-    used_before = _used_tzids(cal)
+    used_before = used_tzids(cal)
     _drop_overrides_from(cal, series, rid)
     _end_rule_before(series, rid)
     bump(series.master, now)
     if not has_occurrences(cal, default_tz):
         return None
-    _finish(cal, series.master, used_before)
+    sync_vtimezones(cal, series.master, used_before)
     return cal
 
 
@@ -265,7 +264,7 @@ def edit_all(
     else:
         replace_event(cal, body, default_tz=default_tz, now=now)
     if fresh:
-        _stamp(series.master, "SEQUENCE", 0)
+        replace_prop(series.master, "SEQUENCE", 0)
     carry_overrides(cal, before, before_exdates, default_tz=default_tz, now=now)
     return cal
 
@@ -374,7 +373,7 @@ def carry_overrides(
         for c in cal.subcomponents
         if not any(c is o for o in overrides) or any(c is k for k in keep)
     ]
-    _finish(cal, new.master, None)
+    sync_vtimezones(cal, new.master, None)
 
 
 def _follow(
@@ -420,8 +419,8 @@ def _follow(
                     )
     if patch:
         base = writable_of(read_event(override, new.ftz))
-        body = _validated(merged_body(base, patch))
-        _OccurrenceEditor(override, body, default_tz=new.floating_tz).apply()
+        body = validated_body(merged_body(base, patch))
+        OccurrenceEditor(override, body, default_tz=new.floating_tz).apply()
 
 
 def _plus(value: Time, length: timedelta, series: Series) -> Time:
