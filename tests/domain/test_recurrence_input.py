@@ -12,8 +12,8 @@ import pytest
 from calgate.domain.ical_events import expand, replace_event
 from calgate.domain.ical_parse import floating_zone
 from calgate.domain.ical_patch import patch_event
-from calgate.domain.ical_public import public_of, writable_of
 from calgate.domain.ical_read import read_event
+from calgate.domain.json_forms import public_of, writable_of
 from calgate.domain.recurrence import check_rrule, validate_rrule
 from calgate.errors import InvalidInput
 from calgate.schemas.events import EventWrite, event_write_from_json

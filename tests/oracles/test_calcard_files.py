@@ -10,8 +10,8 @@ from pydantic import ValidationError
 
 from calgate.domain.ical_events import event_to_public, expand, parse_ical, replace_event
 from calgate.domain.ical_parse import master_event
-from calgate.domain.ical_public import writable_of
 from calgate.domain.ical_read import read_event
+from calgate.domain.json_forms import writable_of
 from calgate.errors import InvalidInput
 from calgate.schemas.events import EventWrite
 from tests.domain.helpers import LATER

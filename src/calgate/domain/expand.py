@@ -32,8 +32,8 @@ from calgate.domain.ical_parse import (
     text_of,
     time_of,
 )
-from calgate.domain.ical_public import public_of
 from calgate.domain.ical_read import STATUS_IN, TRANSP_IN, read_event, read_times
+from calgate.domain.json_forms import public_of
 from calgate.domain.model import EventPublic
 from calgate.domain.recurrence import validate_rrule
 from calgate.domain.rrule_fixes import with_rule_fixes

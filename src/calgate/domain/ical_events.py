@@ -5,7 +5,7 @@
 - :func:`expand`, :func:`overlaps` answer time-range questions.
 
 Where the work is done: :mod:`.ical_parse` (text -> Calendar), :mod:`.ical_read` (a VEVENT ->
-Python values), :mod:`.ical_public` (-> EventPublic and the writable form), :mod:`.write_times`
+Python values), :mod:`.json_forms` (-> EventPublic and the writable form), :mod:`.write_times`
 (the input time rules), :mod:`.ical_write` (create, PUT), :mod:`.ical_patch` (PATCH),
 :mod:`.expand` (occurrences), :mod:`.recurrence` (RRULE <-> object), :mod:`.timezones`.
 """
@@ -15,8 +15,8 @@ from __future__ import annotations
 from calgate.domain.expand import busy_spans, expand, overlaps
 from calgate.domain.ical_parse import events_of, master_event, parse_ical, uid_of
 from calgate.domain.ical_patch import patch_event
-from calgate.domain.ical_public import event_to_public
 from calgate.domain.ical_write import PRODID, build_calendar, replace_event
+from calgate.domain.json_forms import event_to_public
 
 __all__ = [
     "PRODID",

@@ -9,9 +9,9 @@ from icalendar import Calendar
 from pydantic import ValidationError
 
 from calgate.domain.ical_parse import floating_zone, master_event
-from calgate.domain.ical_public import writable_of
 from calgate.domain.ical_read import read_event
 from calgate.domain.ical_write import replace_event
+from calgate.domain.json_forms import writable_of
 from calgate.domain.model import EventWrite, invalid_input_from
 from calgate.domain.timezones import is_date, parse_time
 from calgate.domain.write_times import bad

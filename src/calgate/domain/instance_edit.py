@@ -21,9 +21,9 @@ from icalendar import Calendar, Component, vDDDLists
 from calgate.domain.ical_edit import OccurrenceEditor, validated_body
 from calgate.domain.ical_parse import first
 from calgate.domain.ical_patch import merged_body
-from calgate.domain.ical_public import writable_of
 from calgate.domain.ical_read import exdates_of, read_event, read_times
 from calgate.domain.ical_upkeep import replace_prop, sync_vtimezones, used_tzids, utc_now
+from calgate.domain.json_forms import writable_of
 from calgate.domain.model import EventWrite
 from calgate.domain.recurrence import time_key
 from calgate.domain.series import Series, copy_event

@@ -18,8 +18,8 @@ from icalendar import Calendar, Component
 
 from calgate.domain.expand import iter_occurrences, overlaps_window
 from calgate.domain.ical_parse import first, time_of
-from calgate.domain.ical_public import public_of
 from calgate.domain.ical_read import read_event
+from calgate.domain.json_forms import public_of
 from calgate.domain.model import EventPublic
 from calgate.domain.series import Series
 from calgate.domain.timezones import (

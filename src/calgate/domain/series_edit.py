@@ -28,7 +28,6 @@ from icalendar.prop import vRecur
 from calgate.domain.ical_edit import OccurrenceEditor, validated_body
 from calgate.domain.ical_parse import first, props, text_of, time_of
 from calgate.domain.ical_patch import merged_body
-from calgate.domain.ical_public import writable_of
 from calgate.domain.ical_read import exdates_of, read_event, read_times
 from calgate.domain.ical_upkeep import replace_prop, sync_vtimezones, used_tzids, utc_now
 from calgate.domain.instance_edit import (
@@ -39,6 +38,7 @@ from calgate.domain.instance_edit import (
     rid_prop,
     shifted,
 )
+from calgate.domain.json_forms import writable_of
 from calgate.domain.recurrence import split_rrule, until_text
 from calgate.domain.series import RidKey, Series, calendar_with, copy_event
 from calgate.domain.timezones import Time, instant, is_date
