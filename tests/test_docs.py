@@ -56,3 +56,38 @@ def test_every_cli_command_is_in_the_readme():
             if name != "version" and words not in readme:
                 missing.append(words)
     assert not missing, f"CLI commands missing from the README: {missing}"
+
+
+def _mapped_modules() -> set[str]:
+    """The module paths docs/architecture.md's module map names (`domain/ids.py`, `jobs/`)."""
+    text = (ROOT / "docs/architecture.md").read_text()
+    table = text.split("## Modules", 1)[1].split("\n## ", 1)[0]
+    named = set()
+    for row in table.splitlines():
+        if row.startswith("| `"):
+            first_cell = row.split("|")[1]
+            named |= set(re.findall(r"`([\w/.]+(?:\.py|/))`", first_cell))
+    return named
+
+
+def test_the_module_map_names_only_modules_that_exist():
+    package = ROOT / "src" / "calgate"
+    missing = sorted(name for name in _mapped_modules() if not (package / name).exists())
+    assert not missing, f"docs/architecture.md names modules that do not exist: {missing}"
+
+
+def test_every_module_is_in_the_module_map():
+    """A module is mapped when its own path or its package's (`jscal_write/`) is named."""
+    package = ROOT / "src" / "calgate"
+    named = _mapped_modules()
+    unmapped = []
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package).as_posix()
+        if "migrations/" in relative or path.name in ("__init__.py", "__main__.py"):
+            continue
+        folders = {
+            relative.rsplit("/", depth)[0] + "/" for depth in range(1, relative.count("/") + 1)
+        }
+        if relative not in named and not folders & named:
+            unmapped.append(relative)
+    assert not unmapped, f"add these to docs/architecture.md's module map: {unmapped}"
