@@ -122,7 +122,7 @@ class Runtime:
         interval = max(self.settings.index_max_age, 1.0)
         while not self._stop.wait(interval):
             try:
-                for calendar, source in recent.recently_read(self, within=timedelta(minutes=10)):
+                for calendar, source in recent.recently_read(self.db, within=timedelta(minutes=10)):
                     if self._stop.is_set():
                         return
                     self.indexer.refresh(calendar, source, max_age=timedelta(seconds=interval))
