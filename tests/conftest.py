@@ -88,7 +88,7 @@ def _reset_postgres(url: str) -> None:
 def migrated_sqlite(tmp_path_factory) -> Path:
     """An empty metadata database at the newest migration, made once: each test's data folder
     starts with a copy (Alembic takes about 0.15 s per fresh database, a copy 1 ms). The
-    migrations themselves are tested in tests/notify/test_migration.py and on PostgreSQL."""
+    migrations themselves are tested in tests/mail/test_migration.py and on PostgreSQL."""
     path = tmp_path_factory.mktemp("template") / "calgate.db"
     db = Database(f"sqlite:///{path}")
     db.migrate()
@@ -188,9 +188,9 @@ def _empty_calendar(client: TestClient, cal_id: str) -> None:
 
 @pytest.fixture
 def mailing(make_client) -> Iterator[tuple[TestClient, Any]]:
-    """calgate with a real SMTP server (aiosmtpd, ``tests.notify.smtp_server.SmtpServer``)."""
-    from tests.notify.conftest import SENDER  # here: tests.notify.conftest imports this module
-    from tests.notify.smtp_server import SmtpServer
+    """calgate with a real SMTP server (aiosmtpd, ``tests.mail.smtp_server.SmtpServer``)."""
+    from tests.mail.conftest import SENDER  # here: tests.mail.conftest imports this module
+    from tests.mail.smtp_server import SmtpServer
 
     server = SmtpServer("plain")
     server.start()

@@ -8,7 +8,7 @@ from typing import Any
 from icalendar import Calendar
 
 from calgate.domain.ical_events import build_calendar, event_to_public, parse_ical
-from calgate.schemas.events import EventPublic, EventWrite
+from calgate.domain.model import EventPublic, EventWrite
 
 NOW = datetime(2026, 1, 10, 8, 0, tzinfo=UTC)
 LATER = datetime(2026, 2, 1, 12, 30, tzinfo=UTC)

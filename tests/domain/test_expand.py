@@ -9,8 +9,8 @@ import pytest
 from icalendar import Calendar
 
 from calgate.domain.ical_events import expand, overlaps
+from calgate.domain.model import EventPublic
 from calgate.errors import InvalidInput
-from calgate.schemas.events import EventPublic
 
 from .helpers import BERLIN, build, ics, vevent
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
-from calgate.domain.notification import RenderedMail
+from calgate.domain.mail import RenderedMail
 from calgate.mail import outbox
 from tests.booking.helpers import ics
 

@@ -34,11 +34,11 @@ from calgate.domain.ical_parse import (
 )
 from calgate.domain.ical_public import public_of
 from calgate.domain.ical_read import STATUS_IN, TRANSP_IN, read_event, read_times
+from calgate.domain.model import EventPublic
 from calgate.domain.recurrence import validate_rrule
 from calgate.domain.rrule_fixes import with_rule_fixes
 from calgate.domain.timezones import UTC, format_public, instant
 from calgate.errors import FieldError, InvalidInput, WalkTooLong
-from calgate.schemas.events import EventPublic
 
 _FIRST_WINDOW = timedelta(minutes=15)
 _MIN_WINDOW = timedelta(minutes=1)

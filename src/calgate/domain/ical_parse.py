@@ -50,7 +50,8 @@ def vtimezone_zone(vtimezone: Timezone) -> tzinfo:
     cannot use."""
     from icalendar.timezone import tzp
 
-    return vtimezone.to_tz(tzp, lookup_tzid=False)
+    zone: tzinfo = vtimezone.to_tz(tzp, lookup_tzid=False)  # unannotated in icalendar
+    return zone
 
 
 def _bind_own_timezones(cal: Calendar) -> None:

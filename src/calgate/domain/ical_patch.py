@@ -12,10 +12,10 @@ from calgate.domain.ical_parse import floating_zone, master_event
 from calgate.domain.ical_public import writable_of
 from calgate.domain.ical_read import read_event
 from calgate.domain.ical_write import replace_event
+from calgate.domain.model import EventWrite, invalid_input_from
 from calgate.domain.timezones import is_date, parse_time
 from calgate.domain.write_times import bad
 from calgate.errors import Conflict
-from calgate.schemas.events import EventWrite, invalid_input_from
 
 
 def merge_patch(target: Any, patch: Any) -> Any:

@@ -28,6 +28,7 @@ from calgate.domain.ical_read import (
     rdates_of,
     read_event,
 )
+from calgate.domain.model import Alert, Attendee, EventPublic, Organizer, Recurrence
 from calgate.domain.recurrence import (
     check_rrule,
     convert_until,
@@ -46,7 +47,6 @@ from calgate.domain.timezones import (
     parse_time,
     zone_of,
 )
-from calgate.schemas.events import Alert, Attendee, EventPublic, Organizer, Recurrence
 
 
 def public_time(value: Time) -> str:

@@ -26,6 +26,7 @@ from icalendar.prop import vBroken
 from pydantic import ValidationError
 
 from calgate.domain.ical_parse import first, props, text_of, time_of, tzid_of
+from calgate.domain.model import Attendee, Organizer, Recurrence
 from calgate.domain.recurrence import recurrence_from_rrule
 from calgate.domain.timezones import (
     UTC,
@@ -38,7 +39,6 @@ from calgate.domain.timezones import (
     is_date,
     zone_of,
 )
-from calgate.schemas.events import Attendee, Organizer, Recurrence
 
 STATUS_IN = {"CONFIRMED": "confirmed", "TENTATIVE": "tentative", "CANCELLED": "cancelled"}
 TRANSP_IN = {"OPAQUE": "busy", "TRANSPARENT": "free"}

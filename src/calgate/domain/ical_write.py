@@ -59,6 +59,7 @@ from calgate.domain.ical_read import (
     read_event,
     showable_attendee,
 )
+from calgate.domain.model import Alert, Attendee, EventWrite
 from calgate.domain.recurrence import check_rrule, rrule_key, time_key
 from calgate.domain.timezones import UTC, EventZone, Time, is_aware, is_date
 from calgate.domain.write_times import (
@@ -75,7 +76,6 @@ from calgate.domain.write_times import (
     time_prop,
 )
 from calgate.errors import Conflict
-from calgate.schemas.events import Alert, Attendee, EventWrite
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _OUT = {

@@ -22,9 +22,9 @@ Values of the wrong type are left to the validation that follows.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from icalendar.parser import Contentline
 
@@ -175,12 +175,14 @@ def check_jscalendar(obj: Any, limits: InputLimits) -> None:
 _FOLD = re.compile(r"\r?\n[ \t]")
 _NAME = re.compile(r"[A-Za-z0-9-]+")
 _TEXTS = {"SUMMARY": False, "LOCATION": False, "DESCRIPTION": True, "URL": True}
+# icalendar's Contentline() has no annotations (its parts() has): typed here once
+_content_line = cast("Callable[[str], Contentline]", Contentline)
 
 
 def _value_length(line: str) -> int:
     """The length of a content line's value (the whole line when it does not parse)."""
     try:
-        return len(Contentline(line).parts()[2])
+        return len(_content_line(line).parts()[2])
     except ValueError:
         return len(line)
 

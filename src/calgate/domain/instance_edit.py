@@ -24,11 +24,11 @@ from calgate.domain.ical_patch import merged_body
 from calgate.domain.ical_public import writable_of
 from calgate.domain.ical_read import exdates_of, read_event, read_times
 from calgate.domain.ical_write import _Editor, _finish, _stamp, _used_tzids, _utc_now
+from calgate.domain.model import EventWrite, invalid_input_from
 from calgate.domain.recurrence import time_key
 from calgate.domain.series import Series, copy_event
 from calgate.domain.timezones import Time, instant, is_date
 from calgate.domain.write_times import bad, time_prop
-from calgate.schemas.events import EventWrite, invalid_input_from
 
 # Fields an occurrence cannot have: they belong to the series.
 SERIES_FIELDS = ("recurrence", "rrule", "excludedDates", "recurrenceDates")

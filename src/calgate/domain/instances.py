@@ -20,6 +20,7 @@ from calgate.domain.expand import iter_occurrences, overlaps_window
 from calgate.domain.ical_parse import first, time_of
 from calgate.domain.ical_public import public_of
 from calgate.domain.ical_read import read_event
+from calgate.domain.model import EventPublic
 from calgate.domain.series import Series
 from calgate.domain.timezones import (
     LATEST,
@@ -30,7 +31,6 @@ from calgate.domain.timezones import (
     parse_time,
 )
 from calgate.errors import InvalidInput, NotFound, WalkTooLong
-from calgate.schemas.events import EventPublic
 
 
 @dataclass(frozen=True)

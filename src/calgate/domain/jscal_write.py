@@ -134,6 +134,7 @@ from calgate.domain.jscal_read import (
     vlocation_ids,
     vlocation_of,
 )
+from calgate.domain.model import EventWrite, check_text, invalid_input_from
 from calgate.domain.recurrence import (
     MAX_COUNT,
     MAX_INTERVAL,
@@ -159,8 +160,6 @@ from calgate.domain.timezones import (
 )
 from calgate.domain.write_times import DesiredTimes, alert_key, time_prop
 from calgate.errors import Conflict, FieldError, InvalidInput, UnknownTimeZone, pointer_token
-from calgate.schemas.base import check_text
-from calgate.schemas.events import EventWrite, invalid_input_from
 
 _LOCAL_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 _UTC_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z")

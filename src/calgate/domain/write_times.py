@@ -25,6 +25,7 @@ from typing import Any
 from icalendar import vDDDTypes
 
 from calgate.domain.ical_parse import floating_zone
+from calgate.domain.model import Alert, EventWrite
 from calgate.domain.recurrence import (
     convert_until,
     parse_until,
@@ -51,7 +52,6 @@ from calgate.domain.timezones import (
     parse_time,
 )
 from calgate.errors import FieldError, InvalidInput
-from calgate.schemas.events import Alert, EventWrite
 
 PRODID = "-//calgate//calgate//EN"
 DEFAULT_TIMED_DURATION = timedelta(hours=1)

@@ -1,3 +1,3 @@
 """Notification mail: the durable outbox (``outbox``) and the SMTP transport (``smtp``); the
 delivery thread is the job ``calgate.jobs.outbox``. What a mail says is decided in
-``calgate.domain.notification``."""
+``calgate.domain.mail``."""

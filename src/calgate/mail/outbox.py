@@ -30,7 +30,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from calgate.db.models import OutboxRow
-from calgate.domain.notification import RenderedMail
+from calgate.domain.mail import RenderedMail
 from calgate.mail.smtp import Outgoing, SendFailure, SmtpTransport
 from calgate.settings import Settings
 

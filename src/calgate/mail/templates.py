@@ -1,6 +1,6 @@
 """Calendars' own notification templates, rendered in a child process with limits.
 
-The Jinja2 sandbox (:mod:`calgate.domain.notification`) keeps a template away from what it must
+The Jinja2 sandbox (:mod:`calgate.domain.mail`) keeps a template away from what it must
 not reach, and the renderer stops at ``MAX_RENDERED_CHARS``; neither stops a template from
 running for ages (two nested ``range(100000)`` loops) or from asking for gigabytes in one step
 (``'x' * 10**10``), and Jinja2 evaluates constant expressions while compiling, so even
@@ -25,8 +25,16 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from calgate.domain import notification
-from calgate.domain.notification import Notice, Organizer, OverlapInfo, RenderedMail, render
+from calgate.domain.mail import (
+    Notice,
+    Organizer,
+    OverlapInfo,
+    RenderedMail,
+    check_length,
+    refuse,
+    render,
+    template_problem,
+)
 from calgate.domain.timezones import zone_or_none
 
 SECONDS_PER_MAIL = 2.0
@@ -69,12 +77,12 @@ def render_all(
 def check_template(text: str, *, field_name: str = "notificationTemplate") -> None:
     """Refuse, as a 422 pointing at ``field_name``, a template that does not compile, fails
     when rendered with sample data, or breaks a limit (time, memory, size of the text)."""
-    notification.check_length(text, field_name=field_name)
+    check_length(text, field_name=field_name)
     job = {"check": text, "field": field_name}
     answer, failure = _run(job, budget=_STARTUP_SECONDS + SECONDS_PER_MAIL)
     problem = f"{field_name} fails when rendered: {failure}" if answer is None else answer[0]
     if problem is not None:
-        notification.refuse(field_name, problem)
+        refuse(field_name, problem)
 
 
 def check_subject(text: str) -> None:
@@ -197,7 +205,7 @@ def _child_mail(notice: Notice, template: str | None, subject: str | None) -> di
 
 def _child_check(text: str, field_name: str) -> str | None:
     try:
-        return _limited(lambda: notification.template_problem(text, field_name))
+        return _limited(lambda: template_problem(text, field_name))
     except Exception as exc:  # the alarm or the memory cap, while compiling
         reason = "it needs too much memory" if isinstance(exc, MemoryError) else str(exc)
         return f"{field_name} fails when rendered: {reason or type(exc).__name__}"

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from calgate.db.models import CalendarRow, IndexedEventRow, SourceRow
 from calgate.domain import clearing
 from calgate.domain.clearing import Booking, ClearingEntry, ClearingPlan
-from calgate.domain.notification import Notice, Organizer, OverlapInfo
+from calgate.domain.mail import Notice, Organizer, OverlapInfo
 from calgate.errors import (
     CalgateError,
     ClearingFailed,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from calgate.domain.notification import (
+from calgate.domain.mail import (
     DEFAULT_TEMPLATE,
     SAMPLE_NOTICE,
     Notice,

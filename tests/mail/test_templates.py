@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from calgate.domain.notification import SAMPLE_NOTICE, Notice, Organizer, OverlapInfo, render
+from calgate.domain.mail import SAMPLE_NOTICE, Notice, Organizer, OverlapInfo, render
 from calgate.errors import InvalidInput
 from calgate.mail import templates
-from tests.notify.test_render import EVERY_VARIABLE
+from tests.mail.test_render import EVERY_VARIABLE
 
 SLOW = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
 

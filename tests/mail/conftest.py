@@ -10,7 +10,7 @@ import pytest
 
 from calgate.db.session import Database
 from tests.conftest import _reset_postgres
-from tests.notify.smtp_server import PASSWORD, USER, Certs, SmtpServer, make_certs
+from tests.mail.smtp_server import PASSWORD, USER, Certs, SmtpServer, make_certs
 
 SENDER = "calgate@example.org"
 

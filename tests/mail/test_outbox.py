@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from calgate.db.models import OutboxRow
 from calgate.db.session import Database
-from calgate.domain.notification import SAMPLE_NOTICE, RenderedMail, render
+from calgate.domain.mail import SAMPLE_NOTICE, RenderedMail, render
 from calgate.mail import outbox
-from tests.notify.smtp_server import SmtpServer
+from tests.mail.smtp_server import SmtpServer
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 

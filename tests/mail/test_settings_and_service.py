@@ -10,11 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from calgate.cli import app as cli_app
-from calgate.domain.notification import SAMPLE_NOTICE, render
+from calgate.domain.mail import SAMPLE_NOTICE, render
 from calgate.lifecycle import Lifecycle
 from calgate.mail import outbox
 from calgate.settings import Settings
-from tests.notify.conftest import SENDER
+from tests.mail.conftest import SENDER
 
 SMTP_VARS = [
     "SMTP_SERVER",

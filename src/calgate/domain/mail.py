@@ -1,4 +1,5 @@
-"""Notification mails about bookings, rendered from a calendar's Jinja2 template (pure, no I/O).
+"""The mails calgate sends about bookings (notifications), rendered from a calendar's Jinja2
+template (pure, no I/O).
 
 The clearing code builds a :class:`Notice` (plain data) and calls :func:`render`; the outbox
 (``calgate.mail.outbox``) stores the :class:`RenderedMail` and delivers it.

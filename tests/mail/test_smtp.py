@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from calgate.mail.smtp import Outgoing, SendFailure, SmtpTransport
-from tests.notify.conftest import SENDER
-from tests.notify.smtp_server import PASSWORD, SmtpServer
+from tests.mail.conftest import SENDER
+from tests.mail.smtp_server import PASSWORD, SmtpServer
 
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
