@@ -23,7 +23,7 @@ How they authenticate:
 - SabreDAV: HTTP Digest (realm ``SabreDAV``) for ``alice`` / ``password``, from the SQLite users
   table: ``auth_type`` is ``"digest"``, so clients must not send Basic.
 
-Server differences worth knowing (see also ``calgate.upstream.quirks``): Cyrus refuses a VEVENT
+Server differences worth knowing (see also ``tests.server_behaviour``): Cyrus refuses a VEVENT
 without DTEND and creates a ``Default`` calendar of its own next to ``work``; SabreDAV 1.8 has no
 sync-collection and no scheduling.
 """

@@ -20,10 +20,12 @@ from calgate.crypto import SecretBox, load_secret_box
 from calgate.db.models import CalendarRow, SourceRow
 from calgate.db.session import Database
 from calgate.domain.access import Grant
+from calgate.embedded.source import EmbeddedKind
 from calgate.embedded.store import EmbeddedStore
 from calgate.index.sync import Indexer
 from calgate.settings import Settings
-from calgate.upstream import CalDAVConnection, Credentials
+from calgate.upstream import CalDAVConnection
+from calgate.upstream.source_kind import CalDAVKind, SourceKind
 
 EMBEDDED_SOURCE_ID = "embedded"
 
@@ -47,6 +49,16 @@ class Runtime:
             )
         self._box: SecretBox | None = None
         self._embedded_url: str | None = None
+        # how each kind of source is reached (SourceRow.kind; any other kind is CalDAV)
+        self._caldav_kind = CalDAVKind(lambda sealed: self.box.open(sealed))
+        self._source_kinds: dict[str, SourceKind] = {
+            "caldav": self._caldav_kind,
+            "embedded": EmbeddedKind(
+                self.embedded,
+                internal_url=self.embedded_base_url,
+                public_base=lambda: self.settings.effective_public_url,
+            ),
+        }
         # source id -> (the row's connection settings, its connection)
         self._connections: dict[str, tuple[tuple[object, ...], CalDAVConnection]] = {}
         self._lock = threading.Lock()
@@ -111,21 +123,18 @@ class Runtime:
             pooled[1].close()
         self.indexer.forget_source(source_id)
 
+    def source_kind(self, source: SourceRow) -> SourceKind:
+        """How this source is reached (``upstream.source_kind``)."""
+        return self._source_kinds.get(source.kind, self._caldav_kind)
+
     def _open(self, source: SourceRow) -> CalDAVConnection:
         """A connection that is also the source's bulkhead (``upstream_concurrency`` requests
         in flight, ``upstream_queue_wait`` for a free slot)."""
-        if source.kind == "embedded":
-            store = self._require_embedded()
-            url = self.embedded_base_url()
-            creds = Credentials(store.internal_username, store.internal_password, "basic")
-        else:
-            url = source.url
-            secret = self.box.open(source.secret_encrypted) if source.secret_encrypted else None
-            creds = Credentials(source.username, secret, source.auth_type)  # type: ignore[arg-type]
+        kind = self.source_kind(source)
         s = self.settings
         return CalDAVConnection(
-            url,
-            creds,
+            kind.base_url(source),
+            kind.credentials(source),
             timeout=s.upstream_timeout,
             slots=s.upstream_concurrency,
             slot_wait=s.upstream_queue_wait,
@@ -141,11 +150,8 @@ class Runtime:
 
     def calendar_url(self, calendar: CalendarRow, source: SourceRow) -> str:
         """Absolute URL of a calendar collection as calgate's upstream client reaches it."""
-        base = self.embedded_base_url() if source.kind == "embedded" else source.url
-        return urljoin(base, calendar.href)
+        return urljoin(self.source_kind(source).base_url(source), calendar.href)
 
     def public_calendar_url(self, calendar: CalendarRow, source: SourceRow) -> str:
         """The URL a person's CalDAV client uses for this calendar."""
-        if source.kind == "embedded":
-            return f"{self.settings.effective_public_url}/dav{calendar.href}"
-        return urljoin(source.url, calendar.href)
+        return self.source_kind(source).public_url(source, calendar.href)

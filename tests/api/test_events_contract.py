@@ -318,12 +318,12 @@ def test_edits_keep_what_calgate_does_not_model(client, calendar_id, raw, method
 
 def test_rfc4791_5_3_2_1_event_the_server_refuses_is_422_not_502(client, calendar_id):
     """An instant (no DTEND) is valid iCalendar; Cyrus refuses it as valid-calendar-data."""
-    from calgate.upstream.quirks import features_for
+    from tests.server_behaviour import behaviour_of
 
     body = {"title": "instant", "start": "2026-05-04T10:00:00Z", "duration": "PT0S"}
     resp = client.post(events_url(calendar_id), json=body)
     server = client.get(f"/api/v1/calendars/{calendar_id}").json()["capabilities"]["server"]
-    if features_for(server).get("requires_dtend"):
+    if behaviour_of(server)["requires_dtend"]:
         assert resp.status_code == 422, resp.text
         problem = resp.json()
         assert problem["precondition"] == "valid-calendar-data" and problem["upstreamStatus"]

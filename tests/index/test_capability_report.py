@@ -3,7 +3,7 @@ source is connected and shown on the source and its calendars."""
 
 from __future__ import annotations
 
-from calgate.upstream.quirks import features_for
+from tests.server_behaviour import behaviour_of
 
 KEYS = {
     "syncCollection",
@@ -22,7 +22,7 @@ def test_capabilities_are_reported_per_calendar(client, calendar_id):
     assert set(caps) >= KEYS, caps
     assert "recurrenceExpansion" in caps["emulated"]
     server = caps["server"]
-    if server is not None and features_for(server).get("sync_collection") is False:
+    if server is not None and behaviour_of(server)["sync_collection"] is False:
         assert caps["syncCollection"] is False and "syncCollection" in caps["emulated"]
     else:
         assert caps["syncCollection"] is True and "syncCollection" not in caps["emulated"]

@@ -7,8 +7,8 @@ import pytest
 
 from calgate.db.models import CalendarRow, SourceRow
 from calgate.services import events as svc
-from calgate.upstream.quirks import features_for
 from tests.api.test_events_contract import events_url
+from tests.server_behaviour import behaviour_of
 
 SERIES = (
     "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:weekly@t\r\n"
@@ -28,8 +28,8 @@ OTHERS = [
         "DTSTART:20260325T080000Z\r\nDTEND:20260325T081500Z\r\nRRULE:FREQ=DAILY;COUNT=10\r\n",
     ),
     ("yearly@t", "DTSTART;VALUE=DATE:20240401\r\nRRULE:FREQ=YEARLY\r\n"),
-    # No DTEND or DURATION: ends at its start (RFC 5545 section 3.6.1). Servers whose quirks say
-    # ``requires_dtend`` (Cyrus) refuse it, so there it is left out.
+    # No DTEND or DURATION: ends at its start (RFC 5545 section 3.6.1). Servers that
+    # ``requires_dtend`` (Cyrus, ``tests.server_behaviour``) refuse it, so there it is left out.
     ("instant@t", "DTSTART:20260401T000000Z\r\n"),
 ]
 ZERO_LENGTH = {"instant@t"}
@@ -53,7 +53,7 @@ def test_index_and_server_agree(client, calendar_id, raw, expand):
     client.patch(f"/api/v1/calendars/{calendar_id}", json={"timeZone": "Europe/Oslo"})
     raw.add_event(SERIES)
     server = client.get(f"/api/v1/calendars/{calendar_id}").json()["capabilities"]["server"]
-    refuses_instants = features_for(server)["requires_dtend"]
+    refuses_instants = behaviour_of(server)["requires_dtend"]
     for uid, times in OTHERS:
         if refuses_instants and uid in ZERO_LENGTH:
             continue

@@ -34,11 +34,11 @@ def calendar(caldav_server: RunningServer, conn: CalDAVConnection) -> str:
 
 
 # Contract tests a server cannot pass, by (test function, server id): marked xfail(strict), so a
-# server that starts to pass shows up. Keep in step with ``calgate.upstream.quirks``.
+# server that starts to pass shows up. Keep in step with ``tests.server_behaviour``.
 SERVER_GAPS = {
     ("test_rfc4791_5_3_2_1_second_object_with_same_uid_conflicts", "sabredav"): (
         "SabreDAV 1.8 does not enforce RFC 4791 5.3.2.1 no-uid-conflict: it stores a second "
-        "object with the same UID (quirks: uid_conflict_status None)"
+        "object with the same UID (server_behaviour: uid_conflict_status None)"
     ),
 }
 

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from calgate.errors import UpstreamRejectedCredentials, UpstreamTimeout
-from calgate.upstream import CalDAVConnection, Credentials, features_for
+from calgate.upstream import CalDAVConnection, Credentials, quirks_for
+from tests.server_behaviour import behaviour_of
 from tests.servers import RunningServer
 from tests.upstream.support import Reply, Seen, dav_response, fake_server, multistatus
 
@@ -63,21 +64,20 @@ def test_probe_capabilities_match_each_server(
     caldav_server: RunningServer, conn: CalDAVConnection
 ) -> None:
     caps = conn.probe_capabilities(caldav_server.calendar_url)
-    assert caps == EXPECTED[caldav_server.name]
+    assert caps.to_json() == EXPECTED[caldav_server.name]
 
 
-def test_probe_capabilities_agree_with_quirks(
+def test_probe_capabilities_agree_with_what_each_server_does(
     caldav_server: RunningServer, conn: CalDAVConnection, calendar: str
 ) -> None:
     caps = conn.probe_capabilities(calendar)
-    assert caps["server"] == caldav_server.name
-    features = features_for(caldav_server.name)
-    assert caps["syncCollection"] is features["sync_collection"]
-    assert caps["scheduling"] is features["scheduling"]
-    emulated = caps["emulated"]
-    assert isinstance(emulated, list)
-    assert ("syncCollection" in emulated) is not features["sync_collection"]
-    assert "recurrenceExpansion" in emulated
+    assert caps.server == caldav_server.name
+    assert caps.quirks == quirks_for(caldav_server.name)
+    known = behaviour_of(caldav_server.name)
+    assert caps.sync_collection is known["sync_collection"]
+    assert caps.scheduling is known["scheduling"]
+    assert ("syncCollection" in caps.emulated) is not known["sync_collection"]
+    assert "recurrenceExpansion" in caps.emulated
 
 
 def test_probe_capabilities_is_cheap_and_changes_nothing(
@@ -126,7 +126,7 @@ def test_probe_missing_features_are_false_not_errors() -> None:
 
     with fake_server(respond) as fake, fake_conn(fake.url) as conn:
         caps = conn.probe_capabilities(fake.url + "cal/")
-    assert caps == {
+    assert caps.to_json() == {
         "syncCollection": False,
         "ctag": False,
         "serverSideExpand": False,

@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 import pytest
 
 from calgate.errors import Conflict, NotFound, PreconditionFailed
-from calgate.upstream import CalDAVConnection, features_for
+from calgate.upstream import CalDAVConnection
+from tests.server_behaviour import behaviour_of
 from tests.servers import RunningServer
 
 
@@ -93,14 +94,15 @@ def _folded_description(chars: int) -> str:
 def test_rfc9110_8_8_3_compressed_get_etag_is_weak_as_quirks_say(
     caldav_server: RunningServer, conn: CalDAVConnection, calendar: str
 ) -> None:
-    """Asked for gzip, each server does what ``quirks`` says with a large object's ETag (Cyrus
-    weakens it); ``get()`` gives the strong tag the PUT gave, on every server."""
+    """Asked for gzip, each server does what ``tests.server_behaviour`` says with a large
+    object's ETag (Cyrus weakens it); ``get()`` gives the strong tag the PUT gave, on every
+    server."""
     href, ical = new_event(calendar, extra=_folded_description(4000))
     etag = conn.put(href, ical, if_none_match=True)
     assert etag is not None and not etag.startswith("W/")
     gzipped = conn.send("GET", href, headers={"Accept-Encoding": "gzip"})
     assert gzipped.status == 200
-    weak = features_for(caldav_server.name)["weak_etag_when_compressed"]
+    weak = behaviour_of(caldav_server.name)["weak_etag_when_compressed"]
     assert gzipped.headers["ETag"] == (f"W/{etag}" if weak else etag)
     assert conn.get(href).etag == etag
 

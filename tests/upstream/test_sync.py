@@ -19,7 +19,8 @@ from calgate.errors import (
     UpstreamError,
     UpstreamRejectedCredentials,
 )
-from calgate.upstream import CalDAVConnection, Credentials, davxml, features_for
+from calgate.upstream import CalDAVConnection, Credentials, davxml
+from tests.server_behaviour import behaviour_of
 from tests.servers import RunningServer
 from tests.upstream.support import (
     Reply,
@@ -35,9 +36,9 @@ from tests.upstream.support import (
 
 @pytest.fixture
 def syncing(caldav_server: RunningServer) -> RunningServer:
-    """The server under test, when it has sync-collection (see ``quirks``; the test below that
-    expects ``SyncUnsupported`` keeps the table honest)."""
-    if not features_for(caldav_server.name)["sync_collection"]:
+    """The server under test, when it has sync-collection (see ``tests.server_behaviour``; the
+    test below that expects ``SyncUnsupported`` keeps the table honest)."""
+    if not behaviour_of(caldav_server.name)["sync_collection"]:
         pytest.skip(f"{caldav_server.name} has no sync-collection (calgate compares ETags)")
     return caldav_server
 
@@ -121,14 +122,14 @@ def test_rfc6578_3_2_unknown_token_raises_sync_token_rejected(
         with pytest.raises(SyncTokenRejected) as caught:
             conn.sync_collection(calendar, bogus)
         # Radicale and Cyrus 403, Xandikos 412: all with DAV:valid-sync-token.
-        assert caught.value.upstream_status == features_for(syncing.name)["bad_sync_token_status"]
+        assert caught.value.upstream_status == behaviour_of(syncing.name)["bad_sync_token_status"]
         assert caught.value.status == 502
 
 
 def test_rfc6578_3_servers_without_sync_collection_raise_sync_unsupported(
     caldav_server: RunningServer, conn: CalDAVConnection, calendar: str
 ) -> None:
-    if features_for(caldav_server.name)["sync_collection"]:
+    if behaviour_of(caldav_server.name)["sync_collection"]:
         assert conn.sync_collection(calendar, None).token
         return
     for token in (None, "http://calgate.invalid/sync/1"):
@@ -143,14 +144,14 @@ def test_rfc6578_3_6_truncated_answer_is_followed_to_the_end(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """With a ``DAV:limit`` of 2 (RFC 6578 section 3.7; calgate never sends one, the test makes
-    it), each server does what ``quirks`` says: Cyrus pages (507, followed here to the end),
-    Radicale ignores the limit, Xandikos answers 2 members with the final token."""
+    it), each server does what ``tests.server_behaviour`` says: Cyrus pages (507, followed here
+    to the end), Radicale ignores the limit, Xandikos answers 2 members with the final token."""
     created = put_events(conn, calendar, 5)
     body = functools.partial(davxml.sync_collection_body, limit=2)
     monkeypatch.setattr(davxml, "sync_collection_body", body)
     sent = counting(conn, monkeypatch)
     delta = conn.sync_collection(calendar, None)
-    behaviour = features_for(syncing.name)["sync_limit"]
+    behaviour = behaviour_of(syncing.name)["sync_limit"]
     if behaviour == "truncated":
         assert len(delta.changed) == 2 and delta.changed.keys() < created.keys()
         return
@@ -196,7 +197,7 @@ def test_rfc4791_7_9_missing_href_in_a_multiget_is_as_quirks_say(
     (href,) = put_events(conn, calendar, 1)
     paths = [urlsplit(h).path for h in (href, calendar + "no-such-event.ics")]
     response = conn.report(calendar, davxml.multiget_body(paths), depth=1)
-    fails = features_for(caldav_server.name)["multiget_404_fails_report"]
+    fails = behaviour_of(caldav_server.name)["multiget_404_fails_report"]
     assert response.status == (404 if fails else 207)
     found = conn.multiget(calendar, [href, calendar + "no-such-event.ics"])
     assert [o.href for o in found] == [href]

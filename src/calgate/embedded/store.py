@@ -16,17 +16,17 @@ this works before any server is started.
 
 from __future__ import annotations
 
-import functools
 import logging
 import secrets
 import threading
-import zoneinfo
 from pathlib import Path
 from typing import Any
 from wsgiref.types import WSGIApplication
 
-import icalendar
 from radicale import Application, config, storage
+
+from calgate.errors import UnknownTimeZone
+from calgate.upstream.timezones import vtimezone_calendar
 
 from .auth import (
     REALM,
@@ -43,6 +43,8 @@ from .server import LoopbackServer, utf8_paths
 __all__ = ["EmbeddedStore", "TokenCheck"]
 
 _RADICALE_LOGGER = "radicale"
+# the PRODID of the VCALENDAR in an embedded calendar's CALDAV:calendar-timezone
+PRODID = "-//calgate//embedded//EN"
 
 
 def _configuration(
@@ -101,20 +103,6 @@ def _quiet_radicale_logging() -> None:
     radicale_logger = logging.getLogger(_RADICALE_LOGGER)
     if radicale_logger.level == logging.NOTSET:
         radicale_logger.setLevel(logging.WARNING)
-
-
-@functools.lru_cache(maxsize=64)
-def _timezone_calendar(time_zone: str) -> str:
-    """The value of CALDAV:calendar-timezone: a VCALENDAR holding one VTIMEZONE."""
-    try:
-        zoneinfo.ZoneInfo(time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone: {time_zone!r}") from exc
-    cal = icalendar.Calendar()
-    cal.add("prodid", "-//calgate//embedded//EN")
-    cal.add("version", "2.0")
-    cal.add_component(icalendar.Timezone.from_tzid(time_zone))
-    return cal.to_ical().decode("utf-8")
 
 
 class EmbeddedStore:
@@ -193,9 +181,10 @@ class EmbeddedStore:
     def ensure_calendar(self, calendar_id: str, *, name: str, time_zone: str | None) -> bool:
         """Create the calendar collection if it is missing; True if it was created.
 
-        A VEVENT calendar with ``displayname`` and, when given, ``calendar-timezone``.
-        An existing collection is left as it is. Uses Radicale's storage API under its
-        storage lock, so it works with or without a server running.
+        A VEVENT calendar with ``displayname`` and, when given, ``calendar-timezone``
+        (ValueError for a zone that is not IANA's). An existing collection is left as it
+        is. Uses Radicale's storage API under its storage lock, so it works with or without a
+        server running.
         """
         path = self.calendar_path(calendar_id)
         props: dict[str, Any] = {
@@ -204,7 +193,10 @@ class EmbeddedStore:
             "C:supported-calendar-component-set": "VEVENT",
         }
         if time_zone:
-            props["C:calendar-timezone"] = _timezone_calendar(time_zone)
+            try:
+                props["C:calendar-timezone"] = vtimezone_calendar(time_zone, prodid=PRODID)
+            except UnknownTimeZone as exc:
+                raise ValueError(f"unknown time zone: {time_zone!r}") from exc
         with self._storage.acquire_lock("w", PRINCIPAL):
             if next(iter(self._storage.discover(path)), None) is not None:
                 return False

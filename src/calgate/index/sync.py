@@ -40,6 +40,7 @@ from calgate.index.materialize import FORMAT, Materialized, materialize
 from calgate.settings import Settings
 from calgate.upstream import CalDAVConnection, RemoteObject
 from calgate.upstream.hrefs import path_key
+from calgate.upstream.quirks import ServerFeatures, without_sync_collection
 
 log = logging.getLogger(__name__)
 
@@ -253,7 +254,7 @@ class Indexer:
         new_token: str | None = None
         new_ctag: str | None = None
         full = False
-        if source.capabilities.get("syncCollection") is not False:
+        if ServerFeatures.from_json(source.capabilities).sync_collection:
             try:
                 try:
                     delta = conn.sync_collection(url, token)
@@ -280,7 +281,7 @@ class Indexer:
                 mode = "sync-collection"
             except SyncUnsupported:
                 self._remember_no_sync(source)
-                source.capabilities = {**source.capabilities, "syncCollection": False}
+                source.capabilities = without_sync_collection(source.capabilities)
         if new_token is None:
             new_ctag = conn.ctag(url)
             if new_ctag is not None and new_ctag == old_ctag:
@@ -308,7 +309,7 @@ class Indexer:
         with self.runtime.db.session() as session:
             row = session.get(SourceRow, source.id)
             if row is not None:
-                row.capabilities = {**row.capabilities, "syncCollection": False}
+                row.capabilities = without_sync_collection(row.capabilities)
 
     def _touch(self, calendar_id: str, *, token: str | None, ctag: str | None) -> None:
         with self.runtime.db.session() as session:

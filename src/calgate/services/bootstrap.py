@@ -62,5 +62,6 @@ def ensure_embedded_default(session: Session, runtime: Runtime) -> None:
         # embedded store of a process is the same Radicale, so one probe serves them all.
         if not _embedded_capabilities:
             url = runtime.calendar_url(calendar, source)
-            _embedded_capabilities.update(runtime.connection(source).probe_capabilities(url))
+            probed = runtime.connection(source).probe_capabilities(url)
+            _embedded_capabilities.update(probed.to_json())
         source.capabilities = dict(_embedded_capabilities)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from calgate.db.models import CalendarRow, SourceRow
 from calgate.domain.access import Grant, Role
 from calgate.domain.timezones import resolve_zone
-from calgate.errors import Conflict, InvalidInput, NotFound, PermissionDenied, UpstreamError
+from calgate.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from calgate.mail.templates import check_subject, check_template
 from calgate.runtime import EMBEDDED_SOURCE_ID, Runtime
 from calgate.schemas.calendars import CalendarCreate, CalendarPublic, CalendarUpdate
@@ -141,22 +141,10 @@ def _claim_id(runtime: Runtime, body: CalendarCreate, source: SourceRow, tz: str
 
 
 def _make_collection(runtime: Runtime, source: SourceRow, cal_id: str, name: str, tz: str) -> str:
-    if source.kind == "embedded":
-        store = runtime.embedded
-        if store is None:
-            raise InvalidInput.field("#/source", "the embedded store is disabled")
-        store.ensure_calendar(cal_id, name=name, time_zone=tz)
-        return store.calendar_path(cal_id)
-    try:
-        return runtime.connection(source).make_calendar(
-            home_url=None, slug=cal_id, name=name, time_zone=tz
-        )
-    except UpstreamError as exc:
-        raise InvalidInput.field(
-            "#/source",
-            f"the CalDAV server of source {source.id!r} refused to create a calendar "
-            f"({exc.detail})",
-        ) from exc
+    """The new calendar's collection, made the way its source's kind makes them."""
+    return runtime.source_kind(source).make_calendar(
+        source, lambda: runtime.connection(source), cal_id, name=name, time_zone=tz
+    )
 
 
 def create_calendar(

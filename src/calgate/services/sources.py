@@ -96,7 +96,8 @@ def add_source(runtime: Runtime, body: SourceCreate) -> str:
     conn = CalDAVConnection(body.url, creds, timeout=runtime.settings.upstream_timeout)
     try:
         found = [c for c in conn.discover(_credentials_field(body)) if c.supports_events]
-        caps = conn.probe_capabilities(urljoin(body.url, found[0].url)) if found else {}
+        url = urljoin(body.url, found[0].url) if found else None
+        caps = conn.probe_capabilities(url).to_json() if url is not None else {}
     finally:
         conn.close()
     if not found:
@@ -220,8 +221,9 @@ def update_source(runtime: Runtime, source_id: str, body: SourceUpdate) -> None:
     if "name" in sent and body.name is None:
         raise InvalidInput.field("#/name", "a source needs a name")
     changing = [f for f in _CREDENTIAL_FIELDS if f in sent]
-    if row.kind == "embedded" and changing:
-        detail = "the embedded store has no credentials to replace; only its name can change"
+    kind = runtime.source_kind(row)
+    if changing and not kind.may_change_credentials:
+        detail = f"{kind.title} has no credentials to replace; only its name can change"
         raise InvalidInput(
             detail, [FieldError(detail, f"#/{_CREDENTIAL_FIELDS[f]}") for f in changing]
         )
@@ -314,6 +316,12 @@ def get_source(session: Session, source_id: str) -> SourceRow:
     return row
 
 
+def public_url(runtime: Runtime, row: SourceRow) -> str:
+    """The source's address as a person's CalDAV client uses it (``/dav/`` for the embedded
+    store)."""
+    return runtime.source_kind(row).public_url(row)
+
+
 def source_calendars(session: Session, source_id: str) -> list[CalendarRow]:
     query = select(CalendarRow).where(CalendarRow.source_id == source_id).order_by(CalendarRow.id)
     return list(session.scalars(query))
@@ -322,8 +330,9 @@ def source_calendars(session: Session, source_id: str) -> list[CalendarRow]:
 def remove_source(session: Session, runtime: Runtime, source_id: str) -> None:
     """Forget a source and its calendars in calgate; nothing is deleted on the server."""
     row = get_source(session, source_id)
-    if row.kind == "embedded":
-        raise InvalidInput.field("source", "the embedded store cannot be removed")
+    kind = runtime.source_kind(row)
+    if not kind.may_be_removed:
+        raise InvalidInput.field("source", f"{kind.title} cannot be removed")
     for cal in source_calendars(session, source_id):
         session.delete(cal)
     session.delete(row)

@@ -4,7 +4,9 @@ Modules: ``models`` (values crossing the boundary), ``connection`` (requests), `
 (finding calendars behind a URL), ``sync`` (sync-collection, multiget, ctag), ``capabilities``
 (probing what a server can do), ``davxml`` (request bodies, multistatus parsing), ``errors``
 (library/HTTP failures -> ``calgate.errors``), ``hrefs`` (one spelling per URL), ``timezones``,
-``quirks`` (server features as data).
+``quirks`` (what a server can do, probed and known, as data: ``ServerFeatures``), ``transport``
+(the requests discovery, sync and the probe make, as a Protocol the connection implements),
+``source_kind`` (how one kind of source is reached: ``SourceKind``, and ``CalDAVKind``).
 """
 
 from calgate.upstream.connection import CalDAVConnection
@@ -16,7 +18,7 @@ from calgate.upstream.models import (
     RemoteObject,
     SyncDelta,
 )
-from calgate.upstream.quirks import detect_server, features_for
+from calgate.upstream.quirks import ServerFeatures, detect_server, quirks_for
 
 __all__ = [
     "AuthType",
@@ -24,8 +26,9 @@ __all__ = [
     "Credentials",
     "DiscoveredCalendar",
     "RemoteObject",
+    "ServerFeatures",
     "SyncDelta",
     "detect_server",
-    "features_for",
+    "quirks_for",
     "resolve_href",
 ]

@@ -1,21 +1,21 @@
 """What a CalDAV server can do, found by asking it (a handful of cheap requests), kept as data.
 
-``probe()`` answers a dict (JSON-ready, stored with the source):
+``probe()`` answers a ``quirks.ServerFeatures`` (stored with the source as its JSON report):
 
-=================  ==========================================================================
-syncCollection     an RFC 6578 sync-collection REPORT without a token works
-ctag               the calendar has ``CS:getctag``
-serverSideExpand   a calendar-query with ``<C:expand>`` is answered (RFC 4791 section 9.6.5);
-                   only whether it is answered: calgate never uses it
-scheduling         the DAV header says ``calendar-auto-schedule``, or the principal has a
-                   ``schedule-inbox-URL`` (RFC 6638)
-mkcalendar         OPTIONS on the calendar's parent (or, as SabreDAV wants it, on a free name
-                   in it) allows MKCALENDAR
-freeBusyQuery      a free-busy-query REPORT on the calendar answers 200 (RFC 4791 7.10)
-server             the product, from ``quirks.detect_server`` (None when unknown)
-emulated           what calgate does itself on this server: always ``recurrenceExpansion``,
-                   and ``syncCollection`` (ctag/ETag comparison) when the server lacks it
-=================  ==========================================================================
+==================  ========================================================================
+sync_collection     an RFC 6578 sync-collection REPORT without a token works
+ctag                the calendar has ``CS:getctag``
+server_side_expand  a calendar-query with ``<C:expand>`` is answered (RFC 4791 section 9.6.5);
+                    only whether it is answered: calgate never uses it
+scheduling          the DAV header says ``calendar-auto-schedule``, or the principal has a
+                    ``schedule-inbox-URL`` (RFC 6638)
+mkcalendar          OPTIONS on the calendar's parent (or, as SabreDAV wants it, on a free name
+                    in it) allows MKCALENDAR
+free_busy_query     a free-busy-query REPORT on the calendar answers 200 (RFC 4791 7.10)
+server              the product, from ``quirks.detect_server`` (None when unknown)
+emulated            what calgate does itself on this server: always ``recurrenceExpansion``,
+                    and ``syncCollection`` (ctag/ETag comparison) when the server lacks it
+==================  ========================================================================
 
 The calendar must answer PROPFIND (else its error is raised). A missing feature is ``False``,
 never an error; only failures that say nothing about a feature propagate: transport failures,
@@ -27,7 +27,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from calgate.errors import (
     CalgateError,
@@ -36,23 +36,17 @@ from calgate.errors import (
     UpstreamTimeout,
     UpstreamUnreachable,
 )
-from calgate.upstream import davxml
-from calgate.upstream.hrefs import resolve_href, same_resource
-from calgate.upstream.quirks import detect_server
-from calgate.upstream.sync import as_collection
-
-if TYPE_CHECKING:
-    from calgate.upstream.connection import CalDAVConnection
-
-Capabilities = dict[str, bool | str | list[str] | None]
+from calgate.upstream import davxml, sync
+from calgate.upstream.hrefs import as_collection, resolve_href, same_resource
+from calgate.upstream.quirks import ALWAYS_EMULATED, ServerFeatures, detect_server
+from calgate.upstream.transport import DavTransport
 
 # A one-second window long ago: the REPORTs below cost the server little and return little.
 PROBE_START = datetime(2000, 1, 1, tzinfo=UTC)
 PROBE_END = datetime(2000, 1, 1, 0, 0, 1, tzinfo=UTC)
-ALWAYS_EMULATED = ("recurrenceExpansion",)
 
 
-def probe(conn: CalDAVConnection, calendar_url: str) -> Capabilities:
+def probe(conn: DavTransport, calendar_url: str) -> ServerFeatures:
     url = conn.resolve(calendar_url)
     options = conn.send("OPTIONS", url)
     headers = _lowered(options.headers)
@@ -62,22 +56,21 @@ def probe(conn: CalDAVConnection, calendar_url: str) -> Capabilities:
     me = next((r for r in found if r.ok and same_resource(r.href, url)), None) or next(
         (r for r in found if r.ok), None
     )
-    sync = _feature(lambda: bool(conn.sync_collection(url, None).token))
+    syncs = _feature(lambda: bool(sync.sync_collection(conn, url, None).token))
     scheduling = "calendar-auto-schedule" in _tokens(headers.get("dav"), str.lower)
     if not scheduling and me is not None:
         principals = me.hrefs(davxml.CURRENT_USER_PRINCIPAL)
         scheduling = _feature(lambda: any(_has_inbox(conn, p) for p in principals[:1]))
-    caps: Capabilities = {
-        "syncCollection": sync,
-        "ctag": me is not None and me.text(davxml.GETCTAG) is not None,
-        "serverSideExpand": _feature(lambda: _answers_multistatus(conn, url)),
-        "scheduling": scheduling,
-        "mkcalendar": _feature(lambda: _allows_mkcalendar(conn, url)),
-        "freeBusyQuery": _feature(lambda: _answers_free_busy(conn, url)),
-        "server": detect_server(headers),
-        "emulated": [*ALWAYS_EMULATED, *([] if sync else ["syncCollection"])],
-    }
-    return caps
+    return ServerFeatures(
+        sync_collection=syncs,
+        ctag=me is not None and me.text(davxml.GETCTAG) is not None,
+        server_side_expand=_feature(lambda: _answers_multistatus(conn, url)),
+        scheduling=scheduling,
+        mkcalendar=_feature(lambda: _allows_mkcalendar(conn, url)),
+        free_busy_query=_feature(lambda: _answers_free_busy(conn, url)),
+        server=detect_server(headers),
+        emulated=(*ALWAYS_EMULATED, *(() if syncs else ("syncCollection",))),
+    )
 
 
 def _feature(check: Callable[[], bool]) -> bool:
@@ -104,22 +97,22 @@ def _tokens(value: str | None, case: Callable[[str], str]) -> set[str]:
     return {case(t.strip()) for t in (value or "").split(",") if t.strip()}
 
 
-def _has_inbox(conn: CalDAVConnection, principal: str) -> bool:
+def _has_inbox(conn: DavTransport, principal: str) -> bool:
     found = conn.propfind(principal, [davxml.SCHEDULE_INBOX_URL], depth=0)
     return any(r.ok and r.hrefs(davxml.SCHEDULE_INBOX_URL) for r in found)
 
 
-def _answers_multistatus(conn: CalDAVConnection, url: str) -> bool:
+def _answers_multistatus(conn: DavTransport, url: str) -> bool:
     response = conn.report(url, davxml.expand_query_body(PROBE_START, PROBE_END), depth=1)
     return response.status == 207 and _is_multistatus(response.tree)
 
 
-def _answers_free_busy(conn: CalDAVConnection, url: str) -> bool:
+def _answers_free_busy(conn: DavTransport, url: str) -> bool:
     response = conn.report(url, davxml.free_busy_query_body(PROBE_START, PROBE_END), depth=1)
     return bool(response.status == 200 and "BEGIN:VCALENDAR" in (response.raw or ""))
 
 
-def _allows_mkcalendar(conn: CalDAVConnection, url: str) -> bool:
+def _allows_mkcalendar(conn: DavTransport, url: str) -> bool:
     """RFC 4791 section 5.3.1. Radicale, Xandikos and Cyrus list MKCALENDAR in the Allow of
     the calendar home; SabreDAV 1.8 only in that of a free name inside it."""
     parent = resolve_href(as_collection(url), "..")
@@ -129,7 +122,7 @@ def _allows_mkcalendar(conn: CalDAVConnection, url: str) -> bool:
     return "MKCALENDAR" in _allowed(conn, free)
 
 
-def _allowed(conn: CalDAVConnection, url: str) -> set[str]:
+def _allowed(conn: DavTransport, url: str) -> set[str]:
     response = conn.send("OPTIONS", url)
     if not 200 <= response.status < 300:
         return set()

@@ -30,7 +30,7 @@ from calgate.upstream.davxml import DavResource, crlf
 from calgate.upstream.errors import target, translated, upstream_error
 from calgate.upstream.hrefs import public_url, resolve_href, same_resource, without_user_info
 from calgate.upstream.models import Credentials, DiscoveredCalendar, RemoteObject, SyncDelta
-from calgate.upstream.quirks import detect_server, features_for
+from calgate.upstream.quirks import ServerFeatures, detect_server, quirks_for
 from calgate.upstream.timezones import vtimezone_calendar
 
 XML = davxml.CONTENT_TYPE
@@ -210,7 +210,7 @@ class CalDAVConnection:
         The ETag is what an edit sends back in If-Match, where only strong tags count (RFC 9110
         section 13.1.1). A content-coded answer may carry a weakened tag: Cyrus gzips larger
         objects and then sends ``W/"x"`` for the object PUT, PROPFIND and REPORT call ``"x"``
-        (``quirks``: ``weak_etag_when_compressed``). So GET asks for the identity coding, the
+        (see ``quirks``). So GET asks for the identity coding, the
         representation those tags describe; a tag still weak is checked against the
         ``DAV:getetag`` property (``_strong_etag``)."""
         url = self.resolve(href)
@@ -266,7 +266,7 @@ class CalDAVConnection:
         to change objects anyway (``quirks``: ``rewrites_on_put``), else the object read back."""
         url = self.resolve(href)
         etag, headers = self._put(url, ical, if_match=if_match, if_none_match=if_none_match)
-        if etag and not features_for(detect_server(headers))["rewrites_on_put"]:
+        if etag and not quirks_for(detect_server(headers)).rewrites_on_put:
             return RemoteObject(href=url, etag=etag, ical=ical)
         try:
             return self.get(url)
@@ -333,7 +333,8 @@ class CalDAVConnection:
             raise upstream_error(url, status=response.status, body=response.raw)
         return url
 
-    # -- what the index needs (see ``sync`` and ``capabilities``) -------------------------------
+    # -- what the index needs (see ``sync`` and ``capabilities``, which take this connection as
+    # their ``transport.DavTransport``) ------------------------------------------------------
 
     def sync_collection(self, calendar_url: str, token: str | None) -> SyncDelta:
         """RFC 6578: what changed in the calendar since ``token`` (everything when None).
@@ -352,7 +353,7 @@ class CalDAVConnection:
         ``DAV:sync-token`` property; None when the server has neither."""
         return sync.ctag(self, calendar_url)
 
-    def probe_capabilities(self, calendar_url: str) -> dict[str, bool | str | list[str] | None]:
+    def probe_capabilities(self, calendar_url: str) -> ServerFeatures:
         """What the server behind this calendar can do, found by asking (a handful of
         requests); see ``capabilities.probe``."""
         return capabilities.probe(self, calendar_url)

@@ -9,8 +9,6 @@ as a calendar home. The homes are listed with Depth 1.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from calgate.errors import (
     CalgateError,
     NotFound,
@@ -26,9 +24,7 @@ from calgate.upstream.errors import source_connect_failed
 from calgate.upstream.hrefs import resolve_href, same_resource
 from calgate.upstream.models import DiscoveredCalendar
 from calgate.upstream.timezones import tzid_of
-
-if TYPE_CHECKING:
-    from calgate.upstream.connection import CalDAVConnection
+from calgate.upstream.transport import DavTransport
 
 CALENDAR_PROPS = [
     davxml.RESOURCETYPE,
@@ -40,9 +36,7 @@ CALENDAR_PROPS = [
 PROBE_PROPS = [davxml.CURRENT_USER_PRINCIPAL, davxml.CALENDAR_HOME_SET, *CALENDAR_PROPS]
 
 
-def discover(
-    conn: CalDAVConnection, credentials_field: str = "password"
-) -> list[DiscoveredCalendar]:
+def discover(conn: DavTransport, credentials_field: str = "password") -> list[DiscoveredCalendar]:
     """The calendars at or under ``conn.url`` that hold VEVENTs; ``SourceConnectFailed`` when
     the URL leads to none (or cannot be asked), pointing at ``credentials_field`` when the
     server refused the credentials."""
@@ -54,7 +48,7 @@ def discover(
         raise source_connect_failed(err, conn.url, credentials_field) from err
 
 
-def calendar_home(conn: CalDAVConnection) -> str:
+def calendar_home(conn: DavTransport) -> str:
     """The (first) calendar home of the logged-in user; ``NotFound`` when there is none."""
     me = _probe(conn, conn.url)
     homes = _homes(conn, me) if me is not None else []
@@ -63,14 +57,14 @@ def calendar_home(conn: CalDAVConnection) -> str:
     return homes[0]
 
 
-def _probe(conn: CalDAVConnection, url: str) -> DavResource | None:
+def _probe(conn: DavTransport, url: str) -> DavResource | None:
     found = conn.propfind(url, PROBE_PROPS, depth=0)
     return next((r for r in found if r.ok and same_resource(r.href, url)), None) or next(
         (r for r in found if r.ok), None
     )
 
 
-def _homes(conn: CalDAVConnection, me: DavResource) -> list[str]:
+def _homes(conn: DavTransport, me: DavResource) -> list[str]:
     homes = me.hrefs(davxml.CALENDAR_HOME_SET)
     if homes:
         return homes
@@ -84,7 +78,7 @@ def _homes(conn: CalDAVConnection, me: DavResource) -> list[str]:
     return []
 
 
-def _well_known(conn: CalDAVConnection, url: str) -> DavResource | None:
+def _well_known(conn: DavTransport, url: str) -> DavResource | None:
     """RFC 6764 section 5: a server root may only point the way via ``/.well-known/caldav``."""
     if resolve_href(url, "/") != url:
         return None
@@ -94,7 +88,7 @@ def _well_known(conn: CalDAVConnection, url: str) -> DavResource | None:
         return None
 
 
-def _discover(conn: CalDAVConnection) -> list[DiscoveredCalendar]:
+def _discover(conn: DavTransport) -> list[DiscoveredCalendar]:
     try:
         me = _probe(conn, conn.url)
     except (NotFound, UpstreamError) as err:

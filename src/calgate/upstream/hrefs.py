@@ -42,6 +42,11 @@ def resolve_href(base: str, href: str) -> str:
     return urlunsplit((parts.scheme.lower(), parts.netloc, path, parts.query, ""))
 
 
+def as_collection(url: str) -> str:
+    """``url`` with the trailing slash a collection's members resolve against."""
+    return url if url.endswith("/") else url + "/"
+
+
 def path_key(href: str) -> str:
     """A normalized href without scheme and host: how the index keys an object, so that every
     calgate process agrees (the embedded store's internal address differs per process)."""

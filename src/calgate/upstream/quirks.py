@@ -1,107 +1,52 @@
-"""What each CalDAV server product can and cannot do, as data (not ``if server == ...`` branches).
+"""What calgate knows about a CalDAV server, as data, in one place: ``ServerFeatures``.
 
-Other modules ask ``features_for(detect_server(headers))["sync_collection"]`` and so on. An
-unknown server gets ``DEFAULT_FEATURES``, chosen so that following them is always safe (e.g. send
-DTEND, do not count on sync tokens). Sources: /work/shared/design/test-servers.md and the servers'
-own answers.
+It combines two halves:
+
+- what the capability probe found when the source was connected (``capabilities.probe``),
+  stored with the source as JSON (``to_json``: the camelCase report ``/api/v1/sources`` and
+  ``/api/v1/calendars`` show, unchanged) and read back with ``from_json``;
+- what each server product is known to do that no cheap request reveals (``QUIRKS``, keyed by
+  the product ``detect_server`` names), as ``ServerFeatures.quirks`` or ``quirks_for(product)``.
+
+An unknown server gets ``DEFAULT_QUIRKS``, chosen so that following them is always safe. Sources:
+/work/shared/design/test-servers.md and the servers' own answers.
+
+Differences calgate handles the same way on every server, so no code asks which server it is:
+a refused sync token (Radicale and Cyrus 403, Xandikos 412, all ``DAV:valid-sync-token``:
+``errors.sync_refused``); a second object with the same UID (Radicale 409, Xandikos 412,
+Cyrus 403, by precondition: ``errors``; SabreDAV 1.8 stores it); a VEVENT that does not end
+after its start (Cyrus 3.6: 403 ``valid-calendar-data``, an ``UpstreamRefusedEvent``); a weak
+ETag on a gzip-coded GET (Cyrus 3.6: ``CalDAVConnection.get`` asks for the identity coding);
+one missing href failing a whole multiget (SabreDAV 1.8: ``sync`` halves the batch); and
+``DAV:limit`` on sync-collection (Cyrus pages, Radicale ignores it, Xandikos drops the rest:
+calgate never sends one).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Literal, TypedDict
-
-# What a server does with RFC 6578 section 3.7 ``DAV:limit`` on sync-collection: "paged" (507 on
-# the collection and a token to go on with, section 3.6), "ignored" (answers everything),
-# "truncated" (answers fewer members with the final token: the rest is lost; never send a limit).
-SyncLimit = Literal["paged", "ignored", "truncated"]
+from dataclasses import dataclass, fields
+from typing import Any
 
 
-class Features(TypedDict):
-    sync_collection: bool  # RFC 6578 sync-collection REPORT works
-    # Refuses a VEVENT whose end is not after its start, so also a DATE-TIME DTSTART with
-    # neither DTEND nor DURATION, which RFC 5545 section 3.6.1 lets end at its start (an
-    # instant). Cyrus 3.6: 403 valid-calendar-data "DTEND must occur after DTSTART", for
-    # DTEND = DTSTART and DURATION:PT0S too; a DATE DTSTART alone (one day) it accepts.
-    requires_dtend: bool
-    # A GET answered with a content coding (gzip) carries a weak ETag, ``W/"x"``, for the object
-    # PUT, PROPFIND and REPORT call ``"x"`` (Cyrus 3.6, for objects large enough to compress).
-    # ``CalDAVConnection.get`` asks for the identity coding, so edits can use the strong tag.
-    weak_etag_when_compressed: bool
-    report_limit: int | None  # most objects one REPORT may return (else 4xx)
-    uid_conflict_status: int | None  # status of a PUT whose UID another object holds
-    bad_sync_token_status: int | None  # status for a sync token it does not know
-    sync_limit: SyncLimit | None  # see ``SyncLimit``; None: unknown or no sync-collection
-    multiget_404_fails_report: bool  # one missing href fails the whole calendar-multiget
-    scheduling: bool  # RFC 6638 (calendar-auto-schedule, a schedule inbox)
+@dataclass(frozen=True)
+class Quirks:
+    """What a server product does that the probe cannot see."""
+
     # Stores a PUT's object changed yet answers with an ETag (RFC 4791 5.3.4 says it should
-    # not): Cyrus 3.6 drops VLOCATION components, for one. calgate reads such objects back.
+    # not): Cyrus 3.6 drops VLOCATION components, for one. ``CalDAVConnection.write`` reads
+    # such objects back.
     rewrites_on_put: bool
 
 
-DEFAULT_FEATURES: Features = {
-    "sync_collection": False,
-    "requires_dtend": True,
-    "weak_etag_when_compressed": True,
-    "report_limit": None,
-    "uid_conflict_status": None,
-    "bad_sync_token_status": None,
-    "sync_limit": None,
-    "multiget_404_fails_report": True,
-    "scheduling": False,
-    "rewrites_on_put": True,
-}
+DEFAULT_QUIRKS = Quirks(rewrites_on_put=True)
 
-SERVER_FEATURES: dict[str, Features] = {
-    "radicale": {
-        "sync_collection": True,
-        "requires_dtend": False,
-        "weak_etag_when_compressed": False,
-        "report_limit": 10_000,  # "REPORT occurrences limit of 10000 hit", 400
-        "uid_conflict_status": 409,
-        "bad_sync_token_status": 403,  # with DAV:valid-sync-token
-        "sync_limit": "ignored",
-        "multiget_404_fails_report": False,
-        "scheduling": False,
-        "rewrites_on_put": False,
-    },
-    "xandikos": {
-        "sync_collection": True,
-        "requires_dtend": False,
-        "weak_etag_when_compressed": False,
-        "report_limit": None,
-        "uid_conflict_status": 412,
-        "bad_sync_token_status": 412,  # with DAV:valid-sync-token
-        "sync_limit": "truncated",
-        "multiget_404_fails_report": False,
-        "scheduling": True,
-        "rewrites_on_put": False,
-    },
-    "cyrus": {
-        "sync_collection": True,
-        "requires_dtend": True,
-        "weak_etag_when_compressed": True,
-        "report_limit": None,
-        "uid_conflict_status": 403,
-        "bad_sync_token_status": 403,  # with DAV:valid-sync-token
-        "sync_limit": "paged",
-        "multiget_404_fails_report": False,
-        "scheduling": True,
-        "rewrites_on_put": True,
-    },
-    "sabredav": {  # Sabre 1.8 as packaged by Debian: no sync-collection, no scheduling
-        "sync_collection": False,  # 403 with DAV:supported-report
-        "requires_dtend": False,
-        "weak_etag_when_compressed": False,
-        "report_limit": None,
-        "uid_conflict_status": None,
-        "bad_sync_token_status": None,
-        "sync_limit": None,
-        "multiget_404_fails_report": True,  # 404 "Calendar object not found" for the REPORT
-        "scheduling": False,
-        "rewrites_on_put": False,
-    },
+QUIRKS: dict[str, Quirks] = {
+    "radicale": Quirks(rewrites_on_put=False),
+    "xandikos": Quirks(rewrites_on_put=False),
+    "cyrus": Quirks(rewrites_on_put=True),
+    "sabredav": Quirks(rewrites_on_put=False),  # Sabre 1.8 as packaged by Debian
 }
 
 # (product, response header, pattern): the first match names the server. DAV header values are
@@ -127,5 +72,62 @@ def detect_server(headers: Mapping[str, str]) -> str | None:
     return None
 
 
-def features_for(product: str | None) -> Features:
-    return SERVER_FEATURES.get(product or "", DEFAULT_FEATURES)
+def quirks_for(product: str | None) -> Quirks:
+    return QUIRKS.get(product or "", DEFAULT_QUIRKS)
+
+
+# What calgate does itself on every server (it expands recurrences from the stored objects).
+ALWAYS_EMULATED = ("recurrenceExpansion",)
+# ServerFeatures' fields and their keys in the stored JSON report.
+JSON_KEYS = {
+    "sync_collection": "syncCollection",
+    "ctag": "ctag",
+    "server_side_expand": "serverSideExpand",
+    "scheduling": "scheduling",
+    "mkcalendar": "mkcalendar",
+    "free_busy_query": "freeBusyQuery",
+    "server": "server",
+    "emulated": "emulated",
+}
+
+
+@dataclass(frozen=True)
+class ServerFeatures:
+    """One source's server: what the probe found (see ``capabilities`` for each field) and,
+    through ``quirks``, what its product is known to do. Defaults are those of a source not
+    probed yet: sync-collection counts as worth trying (the first sync finds out)."""
+
+    sync_collection: bool = True
+    ctag: bool = False
+    server_side_expand: bool = False  # only whether it is answered: calgate never uses it
+    scheduling: bool = False
+    mkcalendar: bool = False
+    free_busy_query: bool = False
+    server: str | None = None  # the product, from ``detect_server``
+    # what calgate does itself on this server: ``recurrenceExpansion`` always, and
+    # ``syncCollection`` (ctag/ETag comparison) when the probe found the server lacks it
+    emulated: tuple[str, ...] = ()
+
+    @property
+    def quirks(self) -> Quirks:
+        return quirks_for(self.server)
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as stored with the source and shown by the API (camelCase)."""
+        out: dict[str, Any] = {JSON_KEYS[f.name]: getattr(self, f.name) for f in fields(self)}
+        out["emulated"] = list(self.emulated)
+        return out
+
+    @classmethod
+    def from_json(cls, stored: Mapping[str, Any]) -> ServerFeatures:
+        """The stored report (``to_json``); a missing key keeps its default."""
+        found = {name: stored[key] for name, key in JSON_KEYS.items() if key in stored}
+        if "emulated" in found:
+            found["emulated"] = tuple(found["emulated"])
+        return cls(**found)
+
+
+def without_sync_collection(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored report once the server refused sync-collection after all
+    (``SyncUnsupported``): that answer changes, the rest of the report stays as probed."""
+    return {**stored, JSON_KEYS["sync_collection"]: False}

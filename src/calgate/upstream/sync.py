@@ -16,25 +16,17 @@ Server differences handled here (see also ``quirks``):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from calgate.errors import UpstreamError
 from calgate.upstream import davxml
 from calgate.upstream.errors import sync_refused, sync_unsupported, translated, upstream_error
-from calgate.upstream.hrefs import resolve_href, same_resource
+from calgate.upstream.hrefs import as_collection, resolve_href, same_resource
 from calgate.upstream.models import RemoteObject, SyncDelta
-
-if TYPE_CHECKING:
-    from calgate.upstream.connection import CalDAVConnection
+from calgate.upstream.transport import DavTransport
 
 MULTIGET_BATCH = 100  # hrefs per calendar-multiget REPORT
 MAX_SYNC_PAGES = 10_000  # a server that truncates forever is broken, not slow
-
-
-def as_collection(url: str) -> str:
-    """``url`` with the trailing slash a collection's members resolve against."""
-    return url if url.endswith("/") else url + "/"
 
 
 def _is_object(href: str, collection: str) -> bool:
@@ -45,7 +37,7 @@ def _is_object(href: str, collection: str) -> bool:
 # -- sync-collection --------------------------------------------------------------------------
 
 
-def sync_collection(conn: CalDAVConnection, calendar_url: str, token: str | None) -> SyncDelta:
+def sync_collection(conn: DavTransport, calendar_url: str, token: str | None) -> SyncDelta:
     url = conn.resolve(calendar_url)
     changed: dict[str, str | None] = {}
     deleted: dict[str, None] = {}  # an ordered set
@@ -67,7 +59,7 @@ def sync_collection(conn: CalDAVConnection, calendar_url: str, token: str | None
 
 
 def _sync_page(
-    conn: CalDAVConnection, url: str, token: str | None
+    conn: DavTransport, url: str, token: str | None
 ) -> tuple[dict[str, str | None], list[str], str, bool]:
     """One sync-collection REPORT: (changed, deleted, new token, truncated)."""
     response = conn.report(url, davxml.sync_collection_body(token), depth=0)
@@ -100,7 +92,7 @@ def _sync_page(
 
 
 def multiget(
-    conn: CalDAVConnection, calendar_url: str, hrefs: list[str], *, batch_size: int
+    conn: DavTransport, calendar_url: str, hrefs: list[str], *, batch_size: int
 ) -> list[RemoteObject]:
     """The objects at ``hrefs`` that exist, in the order asked; hrefs are absolute or relative
     to the calendar."""
@@ -117,7 +109,7 @@ def multiget(
 
 
 class _Multiget:
-    def __init__(self, conn: CalDAVConnection, url: str) -> None:
+    def __init__(self, conn: DavTransport, url: str) -> None:
         self.conn = conn
         self.url = url
         self.base = as_collection(url)
@@ -160,7 +152,7 @@ def _wire(href: str, url: str) -> str:
 # -- ctag ---------------------------------------------------------------------------------------
 
 
-def ctag(conn: CalDAVConnection, calendar_url: str) -> str | None:
+def ctag(conn: DavTransport, calendar_url: str) -> str | None:
     url = conn.resolve(calendar_url)
     found = conn.propfind(url, [davxml.GETCTAG, davxml.SYNC_TOKEN], depth=0)
     me = next((r for r in found if r.ok and same_resource(r.href, url)), None) or next(

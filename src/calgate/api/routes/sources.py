@@ -17,12 +17,11 @@ router = APIRouter(prefix="/api/v1/sources", tags=["sources"], route_class=Stric
 
 def _public(runtime: Runtime, session: SessionDep, row: SourceRow) -> SourcePublic:
     cals = [calendars.to_public(runtime, c, row) for c in sources.source_calendars(session, row.id)]
-    url = f"{runtime.settings.effective_public_url}/dav/" if row.kind == "embedded" else row.url
     return SourcePublic(
         id=row.id,
         kind=row.kind,
         name=row.name,
-        url=url,
+        url=sources.public_url(runtime, row),
         username=row.username,
         auth_type=row.auth_type,
         created=row.created,
