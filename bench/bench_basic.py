@@ -38,6 +38,7 @@ import uvicorn
 from caldav import aio
 
 from calgate.api.app import create_app
+from calgate.lifecycle import Lifecycle
 from calgate.runtime import Runtime
 from calgate.settings import Settings
 
@@ -92,30 +93,31 @@ def wait_health(base: str, seconds: float = 60) -> None:
     raise RuntimeError(f"calgate at {base} did not come up")
 
 
-def start_calgate(data_dir: Path, **overrides: Any) -> tuple[uvicorn.Server, Runtime, str]:
+def start_calgate(data_dir: Path, **overrides: Any) -> tuple[uvicorn.Server, Lifecycle, str]:
     """calgate for real: uvicorn on a loopback port, the embedded store in ``data_dir``;
     ``overrides`` are settings (bench_index.py sets index_max_age)."""
     port = free_port()
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None, data_dir=data_dir, admin_token=TOKEN, port=port, **overrides
     )
-    runtime = Runtime(settings)
-    runtime.start()
+    lifecycle = Lifecycle(settings)
+    lifecycle.start()
     config = uvicorn.Config(
-        create_app(runtime=runtime), host="127.0.0.1", port=port, log_level="warning"
+        create_app(lifecycle=lifecycle), host="127.0.0.1", port=port, log_level="warning"
     )
     server = uvicorn.Server(config)
     threading.Thread(target=server.run, daemon=True).start()
     base = f"http://127.0.0.1:{port}"
     wait_health(base)
-    return server, runtime, base
+    return server, lifecycle, base
 
 
 @contextmanager
 def warm_calgate(data_dir: Path) -> Iterator[tuple[Runtime, httpx.Client, caldav.DAVClient]]:
     """calgate with its index kept warm (no background sync), an API client with the admin
     token and a caldav client on the embedded store's internal URL; all stopped after."""
-    server, runtime, base = start_calgate(data_dir, index_max_age=3600, background_sync=False)
+    server, lifecycle, base = start_calgate(data_dir, index_max_age=3600, background_sync=False)
+    runtime = lifecycle.runtime
     store = runtime.embedded
     assert store is not None
     api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=600)
@@ -130,7 +132,7 @@ def warm_calgate(data_dir: Path) -> Iterator[tuple[Runtime, httpx.Client, caldav
         api.close()
         dav.close()
         server.should_exit = True
-        runtime.stop()
+        lifecycle.stop()
 
 
 def client_modes(
@@ -190,7 +192,8 @@ def main() -> int:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        server, runtime, base = start_calgate(Path(tmp) / "data")
+        server, lifecycle, base = start_calgate(Path(tmp) / "data")
+        runtime = lifecycle.runtime
         store = runtime.embedded
         assert store is not None
         dav = caldav.DAVClient(
@@ -271,7 +274,7 @@ def main() -> int:
         dav.close()
         server.should_exit = True
         time.sleep(0.5)
-        runtime.stop()
+        lifecycle.stop()
 
     write_report(args, rows, modes)
     print(f"report written to {args.report}")

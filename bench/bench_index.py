@@ -61,6 +61,7 @@ from calgate.db.models import (
 from calgate.domain.ids import id_from_resource_name
 from calgate.index import queries
 from calgate.index import store as istore
+from calgate.lifecycle import Lifecycle
 from calgate.runtime import Runtime
 from calgate.schemas.events import EventWrite
 from calgate.services import events
@@ -247,7 +248,8 @@ def profile_top(fn: Callable[[], object], n: int = 16) -> str:
 # -- the benchmark ---------------------------------------------------------------------------
 def run_main(args: argparse.Namespace, tmp: Path) -> tuple[list[Goal], dict[str, Any]]:
     facts: dict[str, Any] = {}
-    server, runtime, base = start_calgate(tmp / "data", index_max_age=MAX_AGE)
+    server, lifecycle, base = start_calgate(tmp / "data", index_max_age=MAX_AGE)
+    runtime = lifecycle.runtime
     store = runtime.embedded
     assert store is not None
     cal_path = store.calendar_path("default")
@@ -528,7 +530,7 @@ def run_main(args: argparse.Namespace, tmp: Path) -> tuple[list[Goal], dict[str,
         dav.close()
         server.should_exit = True
         time.sleep(0.5)
-        runtime.stop()
+        lifecycle.stop()
     return goals, facts
 
 
@@ -538,8 +540,9 @@ def fill_memory_db(src_db: Path, data_dir: Path, total: int, calendars: int) -> 
     copied (with new ids) from the index the main run built: the same rows a sync writes, without
     paying the sync again for each calendar."""
     settings = Settings(_env_file=None, data_dir=data_dir, admin_token=TOKEN)  # type: ignore[call-arg]
-    runtime = Runtime(settings)
-    runtime.start()
+    lifecycle = Lifecycle(settings)
+    lifecycle.start()
+    runtime = lifecycle.runtime
     store = runtime.embedded
     assert store is not None
     ids = [f"mem{c:02d}" for c in range(calendars)]
@@ -558,7 +561,7 @@ def fill_memory_db(src_db: Path, data_dir: Path, total: int, calendars: int) -> 
                     updated=now,
                 )
             )
-    runtime.stop()
+    lifecycle.stop()
 
     src = create_engine(f"sqlite:///{src_db}")
     ev_cols = [c for c in IndexedEventRow.__table__.columns if c.name != "id"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +14,7 @@ import typer
 from calgate import __version__
 from calgate.domain.access import Role
 from calgate.errors import CalgateError
+from calgate.lifecycle import Lifecycle
 from calgate.runtime import Runtime
 from calgate.settings import Settings
 
@@ -48,10 +51,15 @@ def _settings(data_dir: Path | None, **overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
-def _runtime(data_dir: Path | None) -> Runtime:
-    runtime = Runtime(_settings(data_dir))
-    runtime.start(serve=False)
-    return runtime
+@contextmanager
+def _runtime(data_dir: Path | None) -> Iterator[Runtime]:
+    """The parts an admin command needs: the database only (no embedded server, no jobs)."""
+    lifecycle = Lifecycle(_settings(data_dir))
+    lifecycle.start(serve=False)
+    try:
+        yield lifecycle.runtime
+    finally:
+        lifecycle.stop()
 
 
 def _fail(exc: CalgateError) -> typer.Exit:
@@ -76,13 +84,13 @@ def serve(
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     quiet_expected_warnings()
-    runtime = Runtime(settings)
-    report = runtime.start()
+    lifecycle = Lifecycle(settings)
+    report = lifecycle.start()
     base = settings.effective_public_url
     typer.echo(f"calgate {__version__}")
     typer.echo(f"  API:     {base}/api/v1/")
     typer.echo(f"  Docs:    {base}/api/docs")
-    if runtime.embedded is not None:
+    if lifecycle.runtime.embedded is not None:
         typer.echo(f"  CalDAV:  {base}/dav/   (any user name, a calgate token as the password)")
     typer.echo(f"  Data:    {settings.data_dir}")
     if report.admin_token is not None:
@@ -101,7 +109,7 @@ def serve(
         )
     typer.echo("", nl=True)
     uvicorn.run(
-        create_app(runtime=runtime),
+        create_app(lifecycle=lifecycle),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
@@ -121,15 +129,15 @@ def token_create(
     """Make a token and print its secret (shown once)."""
     from calgate.services import tokens
 
-    runtime = _runtime(data_dir)
-    try:
-        with runtime.db.session() as session:
-            made = tokens.create_token(session, role=role, calendars=calendar or None, name=name)
-            secret, token_id = made.secret, made.row.id
-    except CalgateError as exc:
-        raise _fail(exc) from exc
-    finally:
-        runtime.stop()
+    with _runtime(data_dir) as runtime:
+        try:
+            with runtime.db.session() as session:
+                made = tokens.create_token(
+                    session, role=role, calendars=calendar or None, name=name
+                )
+                secret, token_id = made.secret, made.row.id
+        except CalgateError as exc:
+            raise _fail(exc) from exc
     typer.echo(f"{token_id}\t{secret}")
 
 
@@ -138,14 +146,10 @@ def token_list(data_dir: DataDir = None) -> None:
     """List active tokens (no secrets)."""
     from calgate.services import tokens
 
-    runtime = _runtime(data_dir)
-    try:
-        with runtime.db.session() as session:
-            for row in tokens.list_tokens(session):
-                cals = ",".join(row.calendars) if row.calendars is not None else "*"
-                typer.echo(f"{row.id}\t{row.role}\t{cals}\t{row.prefix}...\t{row.name or ''}")
-    finally:
-        runtime.stop()
+    with _runtime(data_dir) as runtime, runtime.db.session() as session:
+        for row in tokens.list_tokens(session):
+            cals = ",".join(row.calendars) if row.calendars is not None else "*"
+            typer.echo(f"{row.id}\t{row.role}\t{cals}\t{row.prefix}...\t{row.name or ''}")
 
 
 @token_app.command("revoke")
@@ -153,14 +157,12 @@ def token_revoke(token_id: str, data_dir: DataDir = None) -> None:
     """Revoke a token at once (API and /dav/)."""
     from calgate.services import tokens
 
-    runtime = _runtime(data_dir)
-    try:
-        with runtime.db.session() as session:
-            tokens.revoke_token(session, token_id)
-    except CalgateError as exc:
-        raise _fail(exc) from exc
-    finally:
-        runtime.stop()
+    with _runtime(data_dir) as runtime:
+        try:
+            with runtime.db.session() as session:
+                tokens.revoke_token(session, token_id)
+        except CalgateError as exc:
+            raise _fail(exc) from exc
     typer.echo(f"revoked {token_id}")
 
 
@@ -207,16 +209,14 @@ def source_add(
     except ValidationError as exc:
         typer.echo(f"error: {exc.errors()[0]['msg']}", err=True)
         raise typer.Exit(code=2) from exc
-    runtime = _runtime(data_dir)
-    try:
-        with runtime.db.session() as session:
-            row = sources.get_source(session, sources.add_source(runtime, body))
-            cals = [(c.id, c.name) for c in sources.source_calendars(session, row.id)]
-            source_id = row.id
-    except CalgateError as exc:
-        raise _fail(exc) from exc
-    finally:
-        runtime.stop()
+    with _runtime(data_dir) as runtime:
+        try:
+            with runtime.db.session() as session:
+                row = sources.get_source(session, sources.add_source(runtime, body))
+                cals = [(c.id, c.name) for c in sources.source_calendars(session, row.id)]
+                source_id = row.id
+        except CalgateError as exc:
+            raise _fail(exc) from exc
     typer.echo(f"source {source_id}")
     for cal_id, cal_name in cals:
         typer.echo(f"  calendar {cal_id}\t{cal_name}")
@@ -227,23 +227,19 @@ def source_list(data_dir: DataDir = None) -> None:
     """List sources as JSON lines (no credentials)."""
     from calgate.services import sources
 
-    runtime = _runtime(data_dir)
-    try:
-        with runtime.db.session() as session:
-            for row in sources.list_sources(session):
-                typer.echo(
-                    json.dumps(
-                        {
-                            "id": row.id,
-                            "kind": row.kind,
-                            "url": row.url,
-                            "username": row.username,
-                            "authType": row.auth_type,
-                        }
-                    )
+    with _runtime(data_dir) as runtime, runtime.db.session() as session:
+        for row in sources.list_sources(session):
+            typer.echo(
+                json.dumps(
+                    {
+                        "id": row.id,
+                        "kind": row.kind,
+                        "url": row.url,
+                        "username": row.username,
+                        "authType": row.auth_type,
+                    }
                 )
-    finally:
-        runtime.stop()
+            )
 
 
 @app.command()
@@ -259,8 +255,7 @@ def reindex(
 
     from calgate.db.models import CalendarRow, SourceRow
 
-    runtime = _runtime(data_dir)
-    try:
+    with _runtime(data_dir) as runtime:
         with runtime.db.session() as session:
             query = select(CalendarRow, SourceRow).join(SourceRow).order_by(CalendarRow.id)
             if calendar:
@@ -279,8 +274,6 @@ def reindex(
                 typer.echo(f"{cal.id}: failed: {exc.detail}", err=True)
                 continue
             typer.echo(f"{cal.id}: {report.fetched} events indexed ({report.mode})")
-    finally:
-        runtime.stop()
 
 
 @app.command()
@@ -297,8 +290,7 @@ def outbox(
     """Notification mails: counts of waiting, failed and sent mails; --deliver sends now."""
     from calgate.mail import outbox as mail_outbox
 
-    runtime = _runtime(data_dir)
-    try:
+    with _runtime(data_dir) as runtime:
         if deliver:
             if not runtime.settings.smtp_enabled:
                 typer.echo("error: no SMTP server configured (SMTP_SERVER)", err=True)
@@ -314,8 +306,6 @@ def outbox(
                 typer.echo(f"  {error}", err=True)
         with runtime.db.session() as session:
             state = mail_outbox.status(session)
-    finally:
-        runtime.stop()
     next_at = state.next_attempt_at.isoformat() if state.next_attempt_at else "-"
     typer.echo(f"pending\t{state.pending}\t(retrying {state.retrying}, next try {next_at})")
     typer.echo(f"failed\t{state.failed}")
@@ -343,28 +333,26 @@ def clear_bookings(
     from calgate.db.models import CalendarRow, SourceRow
     from calgate.services.clearing import clear_each, report
 
-    runtime = _runtime(data_dir)
-    try:
-        with runtime.db.session() as session:
-            query = select(CalendarRow, SourceRow).join(SourceRow).order_by(CalendarRow.id)
-            rows = [(c, s) for c, s in session.execute(query)]
-        wanted = set(calendar or [])
-        unknown = wanted - {c.id for c, _ in rows}
-        if unknown:
-            typer.echo(f"error: no calendar {', '.join(sorted(unknown))}", err=True)
-            raise typer.Exit(code=2)
-        chosen = [(c, s) for c, s in rows if (c.id in wanted if wanted else c.auto_clear)]
-        outcomes, failures = clear_each(runtime, chosen, dry_run=dry_run)
-        for outcome in outcomes:
-            typer.echo(json.dumps(report(outcome)))
-        for failure in failures:
-            typer.echo(json.dumps(failure.as_dict()), err=True)
-        if failures:
-            raise typer.Exit(code=1)
-    except CalgateError as exc:
-        raise _fail(exc) from exc
-    finally:
-        runtime.stop()
+    with _runtime(data_dir) as runtime:
+        try:
+            with runtime.db.session() as session:
+                query = select(CalendarRow, SourceRow).join(SourceRow).order_by(CalendarRow.id)
+                rows = [(c, s) for c, s in session.execute(query)]
+            wanted = set(calendar or [])
+            unknown = wanted - {c.id for c, _ in rows}
+            if unknown:
+                typer.echo(f"error: no calendar {', '.join(sorted(unknown))}", err=True)
+                raise typer.Exit(code=2)
+            chosen = [(c, s) for c, s in rows if (c.id in wanted if wanted else c.auto_clear)]
+            outcomes, failures = clear_each(runtime, chosen, dry_run=dry_run)
+            for outcome in outcomes:
+                typer.echo(json.dumps(report(outcome)))
+            for failure in failures:
+                typer.echo(json.dumps(failure.as_dict()), err=True)
+            if failures:
+                raise typer.Exit(code=1)
+        except CalgateError as exc:
+            raise _fail(exc) from exc
 
 
 @app.command()

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from calgate.cli import app as cli_app
 from calgate.domain.mail import SAMPLE_NOTICE, render
+from calgate.lifecycle import Lifecycle
 from calgate.mail import outbox
-from calgate.runtime import Runtime
 from calgate.settings import Settings
 from tests.mail.conftest import SENDER
 
@@ -102,8 +102,9 @@ def test_the_service_delivers_queued_mail_in_the_background(
         url = request.getfixturevalue("postgres_database")
         _reset_postgres(url)
         overrides["database_url"] = url
-    runtime = Runtime(mail_settings(smtp_server, **overrides))
-    runtime.start()
+    lifecycle = Lifecycle(mail_settings(smtp_server, **overrides))
+    lifecycle.start()
+    runtime = lifecycle.runtime
     try:
         with runtime.db.session() as session:
             outbox.enqueue(session, [render(SAMPLE_NOTICE, None, None)], settings=runtime.settings)
@@ -111,7 +112,7 @@ def test_the_service_delivers_queued_mail_in_the_background(
         with runtime.db.session() as session:
             assert _wait_for(lambda: outbox.status(session).sent == 1)
     finally:
-        runtime.stop()
+        lifecycle.stop()
     [got] = smtp_server.recorder.messages
     assert got.rcpt_tos == ["organizer@example.org"]
     assert got.mail_from == SENDER
@@ -120,13 +121,14 @@ def test_the_service_delivers_queued_mail_in_the_background(
 
 def test_cli_outbox_lists_and_delivers(smtp_server, mail_settings, clean_env):
     settings = mail_settings(smtp_server)
-    runtime = Runtime(settings)
-    runtime.start(serve=False)
+    lifecycle = Lifecycle(settings)
+    lifecycle.start(serve=False)
+    runtime = lifecycle.runtime
     try:
         with runtime.db.session() as session:
             outbox.enqueue(session, [render(SAMPLE_NOTICE, None, None)] * 2, settings=settings)
     finally:
-        runtime.stop()
+        lifecycle.stop()
     env = {
         "CALGATE_DATA_DIR": str(settings.data_dir),
         "SMTP_SERVER": "127.0.0.1",

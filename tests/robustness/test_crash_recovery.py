@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import select
 
 from calgate.db.models import CalendarRow, ProcessRow, SourceRow, TokenRow
+from calgate.lifecycle import build_runtime
 from calgate.runtime import Runtime
 from calgate.schemas.events import EventWrite
 from calgate.services import idempotency, processes
@@ -71,7 +72,7 @@ def strand(
     """The claim a process leaves when it dies between claiming ``key`` and answering: made by
     ``owner`` (default: a process that never registered, so it is gone)."""
     runtime: Runtime = client.app.state.runtime
-    owner = owner or Runtime(runtime.settings)
+    owner = owner or build_runtime(runtime.settings)
     claimed = idempotency.claim(
         owner,
         token_id=_admin_token_id(runtime),
@@ -185,7 +186,7 @@ def test_claim_of_a_live_process_still_waits_until_its_heartbeat_stops(db_client
     answers 409 "still being processed"; once its heartbeat is older than the lease, the
     claim is resolved."""
     runtime: Runtime = db_client.app.state.runtime
-    other = Runtime(runtime.settings)
+    other = build_runtime(runtime.settings)
     processes.register(other)
     body = event(3)
     strand(db_client, "live", json_form(body), "crash-live-3", owner=other)
@@ -207,7 +208,7 @@ def test_claim_of_a_dead_pid_on_this_machine_is_resolved_without_waiting_out_the
     """A process on this machine whose pid is gone (kill -9) is gone at once, though its last
     heartbeat is fresh: the restarted service does not make retries wait for the lease."""
     runtime: Runtime = client.app.state.runtime
-    dead = Runtime(runtime.settings)
+    dead = build_runtime(runtime.settings)
     processes.register(dead)
     child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], **_out())
     with runtime.db.session() as session:

@@ -26,7 +26,7 @@ from calgate.api.routes import (
     tokens,
 )
 from calgate.api.stale import StaleMarker
-from calgate.runtime import Runtime
+from calgate.lifecycle import Lifecycle
 from calgate.settings import Settings
 
 DESCRIPTION = """A clean REST/JSON API for calendar events on any CalDAV calendar.
@@ -35,21 +35,22 @@ Authenticate with `Authorization: Bearer <token>`. Errors are RFC 9457 problem+j
 """
 
 
-def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
-    """Build the app. A runtime passed in (by `calgate serve`) may already be started; one made
-    here is started and stopped with the app's lifespan."""
-    runtime = runtime or Runtime(settings or Settings())
+def create_app(settings: Settings | None = None, *, lifecycle: Lifecycle | None = None) -> FastAPI:
+    """Build the app. A lifecycle passed in (by `calgate serve`) may already be started; one
+    made here is started and stopped with the app's lifespan (which stops either)."""
+    lifecycle = lifecycle or Lifecycle(settings or Settings())
+    runtime = lifecycle.runtime
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # the pool sync routes run in; each source holds a bounded share of it (the bulkhead)
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = runtime.settings.worker_threads
-        runtime.start()
+        lifecycle.start()
         try:
             yield
         finally:
-            runtime.stop()
+            lifecycle.stop()
 
     app = FastAPI(
         title="calgate",

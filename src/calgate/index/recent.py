@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from calgate.db.models import CalendarRow, CalendarSyncRow, SourceRow
-
-if TYPE_CHECKING:
-    from calgate.runtime import Runtime
+from calgate.db.session import Database
 
 
-def recently_read(runtime: Runtime, *, within: timedelta) -> list[tuple[CalendarRow, SourceRow]]:
+def recently_read(db: Database, *, within: timedelta) -> list[tuple[CalendarRow, SourceRow]]:
     since = datetime.now(UTC) - within
     query = (
         select(CalendarRow, SourceRow)
@@ -21,5 +18,5 @@ def recently_read(runtime: Runtime, *, within: timedelta) -> list[tuple[Calendar
         .join(CalendarSyncRow, CalendarSyncRow.calendar_id == CalendarRow.id)
         .where(CalendarSyncRow.last_read >= since)
     )
-    with runtime.db.session() as session:
+    with db.session() as session:
         return [(c, s) for c, s in session.execute(query)]

@@ -21,10 +21,11 @@ from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import urljoin
 
 from calgate.db.models import CalendarRow, SourceRow
+from calgate.db.session import Database
 from calgate.domain.ids import id_from_href
 from calgate.domain.timezones import instant
 from calgate.errors import (
@@ -36,12 +37,10 @@ from calgate.errors import (
 )
 from calgate.index import staleness, store
 from calgate.index.materialize import FORMAT, Materialized, materialize
-from calgate.upstream import RemoteObject
+from calgate.settings import Settings
+from calgate.upstream import CalDAVConnection, RemoteObject
 from calgate.upstream.hrefs import path_key
 from calgate.upstream.quirks import ServerFeatures, without_sync_collection
-
-if TYPE_CHECKING:
-    from calgate.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +65,27 @@ class Refresh:
     started: float
 
 
+class Parts(Protocol):
+    """What the indexer uses of the running service (``calgate.runtime.Runtime`` is one):
+    stated here so that the dependency points down, from the runtime to the index."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def db(self) -> Database: ...
+
+    def connection(self, source: SourceRow) -> CalDAVConnection:
+        """The source's pooled connection."""
+        ...
+
+    def calendar_url(self, calendar: CalendarRow, source: SourceRow) -> str:
+        """The absolute URL of the calendar's collection."""
+        ...
+
+
 class Indexer:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Parts) -> None:
         self.runtime = runtime
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()

@@ -1,2 +1,3 @@
-"""Notification mail: the durable outbox (``outbox``), the SMTP transport (``smtp``) and the
-delivery thread (``worker``). What a mail says is decided in ``calgate.domain.mail``."""
+"""Notification mail: the durable outbox (``outbox``) and the SMTP transport (``smtp``); the
+delivery thread is the job ``calgate.jobs.outbox``. What a mail says is decided in
+``calgate.domain.mail``."""

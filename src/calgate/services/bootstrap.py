@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from calgate.db.models import CalendarRow, SourceRow
-
-if TYPE_CHECKING:
-    from calgate.runtime import Runtime
+from calgate.runtime import EMBEDDED_SOURCE_ID, Runtime
 
 DEFAULT_CALENDAR_ID = "default"
 
 
 def ensure_embedded_source(session: Session, runtime: Runtime) -> SourceRow:
-    from calgate.runtime import EMBEDDED_SOURCE_ID
-
     source = session.get(SourceRow, EMBEDDED_SOURCE_ID)
     if source is None:
         source = SourceRow(

@@ -1,7 +1,7 @@
 """Which calgate processes are running: each ``calgate serve`` process has a row (its boot id,
-machine, pid) whose ``seen`` a heartbeat thread renews. Work a process claims in the database
-(an Idempotency-Key) names its boot id, so another process can tell a claim whose owner is busy
-(wait) from one whose owner was killed (resolve it).
+machine, pid) whose ``seen`` the job ``calgate.jobs.heartbeat`` renews. Work a process claims in
+the database (an Idempotency-Key) names its boot id, so another process can tell a claim whose
+owner is busy (wait) from one whose owner was killed (resolve it).
 
 A process is gone when its row is missing (a clean stop deletes it), when the heartbeat is older
 than ``LEASE``, or at once when it ran on this machine (same host and pid namespace) and its pid
@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import logging
 import os
 import socket
-import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,8 +26,6 @@ from calgate.db.models import ProcessRow
 
 if TYPE_CHECKING:
     from calgate.runtime import Runtime
-
-log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 2.0
 LEASE = timedelta(seconds=15)
@@ -72,6 +68,7 @@ def _row(runtime: Runtime, now: datetime) -> ProcessRow:
 
 
 def beat(runtime: Runtime) -> None:
+    """The heartbeat (the job ``calgate.jobs.heartbeat`` beats every ``HEARTBEAT_SECONDS``)."""
     with runtime.db.session() as session:
         found = session.execute(
             update(ProcessRow)
@@ -80,15 +77,6 @@ def beat(runtime: Runtime) -> None:
         )
         if not getattr(found, "rowcount", 1):  # deleted as stale after a long pause: back
             session.merge(_row(runtime, datetime.now(UTC)))
-
-
-def heartbeat(runtime: Runtime, stop: threading.Event) -> None:
-    """The ``calgate-heartbeat`` thread's loop."""
-    while not stop.wait(HEARTBEAT_SECONDS):
-        try:
-            beat(runtime)
-        except Exception:  # the loop must outlive a database hiccup; the lease is generous
-            log.exception("heartbeat failed")
 
 
 def forget(runtime: Runtime) -> None:
