@@ -38,7 +38,7 @@ from calgate.index.materialize import HORIZON_AFTER, HORIZON_BEFORE
 
 if TYPE_CHECKING:
     from calgate.runtime import Runtime
-    from calgate.services.events import CalendarContext
+    from calgate.services.context import CalendarContext
 
 REJECT = "reject"
 MAX_REPORTED = 20
