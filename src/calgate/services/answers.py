@@ -1,6 +1,7 @@
 """A written event in the representation a client asked for: calgate's JSON (as the index
-materialized it), JSCalendar or ``text/calendar``, made from the text just written (read back
-from the server only when calgate does not know the stored text exactly)."""
+materialized it), JSCalendar or ``text/calendar``, made from the stored text the write left
+(the text sent, or the server's own copy where it changes what it stores; CRLF line ends);
+read again only after an edit that wrote nothing."""
 
 from __future__ import annotations
 

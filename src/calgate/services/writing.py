@@ -50,9 +50,10 @@ def parse_remote(obj: RemoteObject) -> Calendar | None:
 
 @dataclass(frozen=True)
 class Written:
-    """One event as a write left it: the object the server holds (``cal``), its ETag, the JSON
-    form the index materialized from it (``public_json``) and the stored text when calgate
-    knows it exactly (``text``: what was sent, stored unchanged; None: read it back)."""
+    """One event as a write left it: the object (``cal``), its ETag, the stored text as the
+    index holds it (``text``: what was sent when the server stored it unchanged, else what it
+    read back; None when nothing was written) and the JSON form the index materialized from it
+    (``public_json``; None: built from ``cal``, as an edit the server changed answers)."""
 
     ctx: CalendarContext
     href: str
@@ -95,13 +96,12 @@ def _recorded(
     fields = ctx.runtime.indexer.record_write(
         ctx.calendar, href=href, etag=stored.etag, ical=stored.ical
     )
-    exact = stored.ical == sent
-    if exact:
-        return Written(ctx, href, cal, stored.etag, text=sent, public_json=fields.public_json)
+    if stored.ical == sent:
+        return Written(ctx, href, cal, stored.etag, stored.ical, fields.public_json)
     if edit:
-        return Written(ctx, href, cal, stored.etag)
+        return Written(ctx, href, cal, stored.etag, stored.ical)
     held = parse_remote(stored) or cal
-    return Written(ctx, href, held, stored.etag, public_json=fields.public_json)
+    return Written(ctx, href, held, stored.etag, stored.ical, fields.public_json)
 
 
 def put_new(
@@ -156,7 +156,7 @@ def adopt_written(ctx: CalendarContext, event_id: str) -> Written | None:
     if cal is None:
         raise NotFound(f"event {event_id!r} exists but cannot be read as iCalendar")
     fields = ctx.runtime.indexer.record_write(ctx.calendar, href=href, etag=obj.etag, ical=obj.ical)
-    return Written(ctx, obj.href, cal, obj.etag, public_json=fields.public_json)
+    return Written(ctx, obj.href, cal, obj.etag, obj.ical, fields.public_json)
 
 
 # An entity tag (RFC 9110 section 8.8.3): optional ``W/``, then a quoted opaque-tag, which may

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
@@ -22,7 +22,9 @@ router = APIRouter(
 class ChangePublic(BaseModel):
     type: str = Field(description="created, updated or deleted")
     id: str
-    event: dict | None = Field(None, description="The event as GET returns it; null when deleted.")
+    event: dict[str, Any] | None = Field(
+        None, description="The event as GET returns it; null when deleted."
+    )
 
 
 class ChangesPublic(BaseModel):

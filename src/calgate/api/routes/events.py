@@ -1,4 +1,6 @@
-"""/api/v1/calendars/{cal}/events: thin routes over services/events.py."""
+"""/api/v1/calendars/{cal}/events: thin routes over the event services (services/events.py for
+calgate's JSON, jscal.py, ical_text.py; creation.py and idempotency.py for a POST); the
+occurrence routes are routes/occurrences.py."""
 
 from __future__ import annotations
 
