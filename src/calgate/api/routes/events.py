@@ -14,7 +14,6 @@ from pydantic import ValidationError
 from calgate.api import negotiation
 from calgate.api.deps import GrantDep, RuntimeDep
 from calgate.api.query_params import StrictQueryRoute
-from calgate.api.routes import occurrences
 from calgate.api.routes.event_params import (
     Accept,
     CalendarId,
@@ -30,14 +29,12 @@ from calgate.domain.timezones import format_utc
 from calgate.errors import FieldError, InvalidInput, UnsupportedMediaType
 from calgate.schemas.events import EventPublic, EventsPublic, EventWrite
 from calgate.services import answers, creation, events, ical_text, idempotency, jscal
+from calgate.services.answers import ICAL, JSCAL, JSON
 from calgate.services.context import CalendarContext
 from calgate.services.writing import Written
 
-JSON = "application/json"
-ICAL = "text/calendar; charset=utf-8"
 # The forms GET answers in, and the forms a write's answer can take.
 READ_FORMS: tuple[negotiation.Form, ...] = ("json", "jscalendar", "ical")
-JSCAL = "application/jscalendar+json"
 
 
 def _answer_form(accept: str | None, sent: negotiation.Form) -> negotiation.Form:
@@ -375,6 +372,3 @@ def delete_event(
     ctx = calendar_context(runtime, grant, calendar_id, write=True)
     events.delete_event(ctx, event_id, if_match=if_match)
     return Response(status_code=204)
-
-
-router.include_router(occurrences.router)

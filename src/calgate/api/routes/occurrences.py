@@ -14,11 +14,11 @@ from calgate.domain.input_limits import check_json_form
 from calgate.errors import InvalidInput
 from calgate.schemas.events import EventInstancesPublic, EventPublic, EventWrite
 from calgate.services import events, instances
+from calgate.services.answers import JSON
 
-JSON = "application/json"
-
-# Included into the events router (same prefix), after its own routes.
-router = APIRouter(route_class=StrictQueryRoute)
+router = APIRouter(
+    prefix="/api/v1/calendars/{calendar_id}/events", tags=["events"], route_class=StrictQueryRoute
+)
 
 
 def _etag(response: Response, event: EventPublic) -> EventPublic:
