@@ -57,7 +57,7 @@ from calgate.db.models import CalendarRow, OccurrenceRow, SourceRow
 from calgate.domain import clearing as domain
 from calgate.index.materialize import HORIZON_AFTER
 from calgate.services import clearing
-from calgate.services.events import CalendarContext
+from calgate.services.context import CalendarContext
 
 REPORT = Path(__file__).parent / "REPORT.md"
 BEGIN = "<!-- bench_clearing:begin -->"

@@ -65,6 +65,7 @@ from calgate.lifecycle import Lifecycle
 from calgate.runtime import Runtime
 from calgate.schemas.events import EventWrite
 from calgate.services import events
+from calgate.services.context import CalendarContext
 from calgate.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,7 +143,7 @@ def in_process_month(
     runtime: Runtime, calendar: CalendarRow, source: SourceRow, repeat: int, *, warm: bool = True
 ) -> float:
     """The month listing as the route runs it, without HTTP: freshness check, query, page."""
-    ctx = events.CalendarContext(runtime, calendar, source)
+    ctx = CalendarContext(runtime, calendar, source)
     query = queries.Query(
         calendar_id=calendar.id,
         start=MONTH[0],
@@ -439,7 +440,7 @@ def run_main(args: argparse.Namespace, tmp: Path) -> tuple[list[Goal], dict[str,
             f"calgate adds {added * 100:+.0f}% ({c_ms - d_ms:+.1f} ms)",
         )
         if args.profile:
-            ctx = events.CalendarContext(runtime, calendar, source)
+            ctx = CalendarContext(runtime, calendar, source)
             write = EventWrite.model_validate(body)
             facts["profile_create"] = profile_top(lambda: events.create_event(ctx, write))
         goals.append(g)

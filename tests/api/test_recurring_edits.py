@@ -416,10 +416,10 @@ def test_a_split_whose_second_write_fails_leaves_the_calendar_as_it_was(
 ):
     """Another client changes the series between calgate's read and its write: the server
     answers 412 to the shortened old series, and the new series calgate made is taken back."""
-    from calgate.services import instances as service
+    from calgate.services import writing as service
 
     series = create(client, calendar_id)
-    real_put = service._put_edit
+    real_put = service.put_edit
 
     def changed_underneath(ctx, href, cal, etag):
         obj = next(o for o in raw.events() if series["uid"] in o.data)
@@ -427,7 +427,7 @@ def test_a_split_whose_second_write_fails_leaves_the_calendar_as_it_was(
         obj.save()
         return real_put(ctx, href, cal, etag)
 
-    monkeypatch.setattr(service, "_put_edit", changed_underneath)
+    monkeypatch.setattr(service, "put_edit", changed_underneath)
     resp = client.patch(
         url(calendar_id, series["id"], "instances", rid(6)),
         params={"range": "thisAndFollowing"},

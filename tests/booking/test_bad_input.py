@@ -323,7 +323,7 @@ def test_bad_jscalendar_bookings_are_422(client, rejecting, body, word):
 def test_raw_bookings_without_length_are_stored_as_sent_and_block_nothing(
     client, default_rejecting, lines
 ):
-    # A raw body is stored as sent (services/raw.py); one that takes no time is not a clash
+    # A raw body is stored as sent (services/ical_text.py); one that takes no time is not a clash
     # and holds no time.
     base = client.post(EVENTS, json=event("Base", "2026-03-02T11:00:00", "2026-03-02T12:00:00"))
     assert base.status_code == 201, base.text

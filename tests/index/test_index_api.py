@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from calgate.services import events as event_service
+from calgate.services import writing
 from tests.api.test_events_contract import events_url
 from tests.conftest import connect_source
 
@@ -124,7 +124,7 @@ def test_server_side_412_is_412_and_the_index_is_refreshed(fresh, calendar_id, r
     ).json()
     url = f"{events_url(calendar_id)}/{made['id']}"
     # Another client changes the object between calgate's read and its write.
-    original = event_service._load_for_edit
+    original = writing.load_for_edit
 
     def load_then_change(ctx, href, if_match):
         loaded = original(ctx, href, if_match)
@@ -133,7 +133,7 @@ def test_server_side_412_is_412_and_the_index_is_refreshed(fresh, calendar_id, r
         obj.save()
         return loaded
 
-    monkeypatch.setattr(event_service, "_load_for_edit", load_then_change)
+    monkeypatch.setattr(writing, "load_for_edit", load_then_change)
     resp = fresh.patch(url, json={"title": "v2"})
     assert resp.status_code == 412, resp.text
     monkeypatch.undo()

@@ -7,6 +7,7 @@ import pytest
 
 from calgate.db.models import CalendarRow, SourceRow
 from calgate.services import events as svc
+from calgate.services.context import CalendarContext
 from tests.api.test_events_contract import events_url
 from tests.server_behaviour import behaviour_of
 
@@ -66,7 +67,7 @@ def test_index_and_server_agree(client, calendar_id, raw, expand):
     with runtime.db.session() as session:
         calendar = session.get(CalendarRow, calendar_id)
         source = session.get(SourceRow, calendar.source_id)
-    ctx = svc.CalendarContext(runtime, calendar, source)
+    ctx = CalendarContext(runtime, calendar, source)
     checked = 0
     for start, end in WINDOWS:
         resp = client.get(

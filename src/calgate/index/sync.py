@@ -362,7 +362,7 @@ class Indexer:
     # -- calgate's own writes ------------------------------------------------------------
     def record_write(
         self, calendar: CalendarRow, *, href: str, etag: str | None, ical: str
-    ) -> None:
+    ) -> Materialized:
         href = path_key(href)
         obj = RemoteObject(href=href, etag=etag, ical=ical)
         fields = self._materialize(calendar, obj)
@@ -378,6 +378,7 @@ class Indexer:
                 fields=fields,
             )
             store.touch(state, href)
+        return fields
 
     def record_delete(self, calendar: CalendarRow, *, href: str) -> None:
         href = path_key(href)

@@ -26,11 +26,10 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from icalendar import Calendar
 
-from calgate.db.models import CalendarRow, SourceRow
 from calgate.domain import ical_events as ical
 from calgate.domain.span import event_span
 from calgate.errors import BookingConflict, InvalidInput
@@ -39,24 +38,7 @@ from calgate.index.materialize import HORIZON_AFTER, HORIZON_BEFORE
 
 if TYPE_CHECKING:
     from calgate.runtime import Runtime
-
-
-class BookingContext(Protocol):
-    """What the check uses of an event operation's calendar (``services.events`` passes its
-    ``CalendarContext``; stated here so that module can import this one, not both ways)."""
-
-    @property
-    def runtime(self) -> Runtime: ...
-
-    @property
-    def calendar(self) -> CalendarRow: ...
-
-    @property
-    def source(self) -> SourceRow: ...
-
-    @property
-    def tz(self) -> str: ...
-
+    from calgate.services.context import CalendarContext
 
 REJECT = "reject"
 MAX_REPORTED = 20
@@ -146,7 +128,7 @@ def _conflict_json(item: BusyInterval) -> dict[str, Any]:
 
 
 def check_free(
-    ctx: BookingContext, event_id: str, cal: Calendar, *, held_by: str | None = None
+    ctx: CalendarContext, event_id: str, cal: Calendar, *, held_by: str | None = None
 ) -> None:
     """Raise :class:`BookingConflict` when ``cal`` (the object about to be stored as
     ``event_id``) takes busy time another event holds (``held_by``: one whose time it takes
@@ -187,7 +169,7 @@ def check_free(
 
 @contextmanager
 def guard(
-    ctx: BookingContext, event_id: str, cal: Calendar, *, held_by: str | None = None
+    ctx: CalendarContext, event_id: str, cal: Calendar, *, held_by: str | None = None
 ) -> Iterator[None]:
     """Around a write of ``cal`` as ``event_id``: nothing for calendars that allow overlaps;
     for ``reject`` the lock, a fresh index, the check, then the write (the caller's block)."""

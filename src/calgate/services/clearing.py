@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from calgate.db.models import CalendarRow, IndexedEventRow, SourceRow
+from calgate.db.models import CalendarRow, SourceRow
 from calgate.domain import clearing
 from calgate.domain.clearing import Booking, ClearingEntry, ClearingPlan
 from calgate.domain.mail import Notice, Organizer, OverlapInfo
@@ -34,11 +34,13 @@ from calgate.errors import (
     UpstreamTimeout,
     UpstreamUnreachable,
 )
+from calgate.index import lookups
 from calgate.index.intervals import all_intervals
 from calgate.index.materialize import HORIZON_AFTER
 from calgate.mail import outbox, templates
 from calgate.services import booking
-from calgate.services.events import CalendarContext, delete_event
+from calgate.services.context import CalendarContext
+from calgate.services.events import delete_event
 from calgate.services.instances import delete_one
 
 if TYPE_CHECKING:
@@ -111,14 +113,9 @@ def _load(ctx: CalendarContext, now: datetime) -> _Loaded:
     whole is one cancelled booking (its first occurrence from now), so it is deleted once."""
     with ctx.runtime.db.session() as session:
         items = all_intervals(session, ctx.calendar.id, now, now + HORIZON_AFTER, ctx.tz)
-        rows = session.execute(
-            select(IndexedEventRow.event_id, IndexedEventRow.etag, IndexedEventRow.status).where(
-                IndexedEventRow.calendar_id == ctx.calendar.id,
-                IndexedEventRow.deleted.is_(False),
-            )
-        ).all()
-    etags = {event_id: etag for event_id, etag, _ in rows}
-    cancelled_series = {event_id for event_id, _, status in rows if status == "cancelled"}
+        live = lookups.live_etags_and_status(session, calendar_id=ctx.calendar.id)
+    etags = {event_id: etag for event_id, (etag, _) in live.items()}
+    cancelled_series = {event_id for event_id, (_, status) in live.items() if status == "cancelled"}
     bookings: dict[str, Booking] = {}
     seen_cancelled: set[str] = set()
     for item in items:

@@ -1,37 +1,28 @@
-"""Events on one calendar: create, read, list a window, replace, patch, delete.
-
-Writes go to the CalDAV server first, conditionally (If-None-Match on create, If-Match with the
-ETag calgate just read on edits, so a change made underneath is never overwritten); the answer
-is built from what was written and the server's new ETag.
-"""
+"""Events on one calendar in calgate's JSON form: create, read, list a window, replace, patch,
+delete. Every write goes through :mod:`calgate.services.writing`."""
 
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 from sqlalchemy import select
 
-from calgate.db.models import CalendarRow, IndexedEventRow, SourceRow
+from calgate.db.models import IndexedEventRow
 from calgate.domain import ical_events as ical
 from calgate.domain import series_edit
-from calgate.domain.ids import id_from_href, is_plain_id, resource_name_from_id
-from calgate.domain.input_limits import InputLimits
+from calgate.domain.ids import id_from_href
 from calgate.domain.timezones import clamped_utc
 from calgate.errors import InvalidInput, NotFound, PreconditionFailed
 from calgate.index import queries
-from calgate.runtime import Runtime
 from calgate.schemas.events import EventPublic, EventWrite
-from calgate.services import booking
-from calgate.settings import Settings
-from calgate.upstream import CalDAVConnection, RemoteObject
+from calgate.services import writing
+from calgate.services.context import CalendarContext
 
 log = logging.getLogger(__name__)
 
@@ -40,73 +31,6 @@ log = logging.getLogger(__name__)
 class Window:
     start: datetime
     end: datetime
-
-
-@dataclass
-class CalendarContext:
-    """Everything an event operation needs about its calendar."""
-
-    runtime: Runtime
-    calendar: CalendarRow
-    source: SourceRow
-
-    @property
-    def conn(self) -> CalDAVConnection:
-        return self.runtime.connection(self.source).about(f"calendar {self.calendar.id!r}")
-
-    @property
-    def url(self) -> str:
-        url = self.runtime.calendar_url(self.calendar, self.source)
-        return url if url.endswith("/") else url + "/"
-
-    @property
-    def tz(self) -> str:
-        return self.calendar.time_zone
-
-    @property
-    def limits(self) -> InputLimits:
-        return input_limits(self.runtime.settings)
-
-    def href_for(self, event_id: str) -> str:
-        name = resource_name_from_id(event_id)
-        if name is None:
-            raise self.no_event(event_id)
-        return urljoin(self.url, name)
-
-    def no_event(self, event_id: str) -> NotFound:
-        return NotFound(f"no event with id {event_id!r} in calendar {self.calendar.id!r}")
-
-    def fetch(self, href: str, *, as_stored: bool = False) -> RemoteObject:
-        """The stored object at ``href``; a missing one is a NotFound naming the event (the
-        server's address stays out of the answer)."""
-        try:
-            return self.conn.get(href, as_stored=as_stored)
-        except NotFound as exc:
-            raise self.no_event(id_from_href(href)) from exc
-
-    def public(self, cal: Calendar, href: str, etag: str | None) -> EventPublic:
-        return ical.event_to_public(
-            cal,
-            event_id=id_from_href(href),
-            calendar_id=self.calendar.id,
-            etag=etag,
-            floating_tz=self.tz,
-        )
-
-
-def input_limits(settings: Settings) -> InputLimits:
-    """What one event may hold (docs/operations.md, "Input limits")."""
-    return InputLimits(
-        text_chars=settings.max_text_chars,
-        long_text_chars=settings.max_long_text_chars,
-        attendees=settings.max_attendees,
-        categories=settings.max_categories,
-        alerts=settings.max_alerts,
-    )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 # -- windows -------------------------------------------------------------------------------
@@ -179,19 +103,10 @@ def window(
 
 
 # -- reading -------------------------------------------------------------------------------
-def _parse_remote(obj: RemoteObject) -> Calendar | None:
-    """Odd data a server hands back never fails a request: it is logged and left out."""
-    try:
-        return ical.parse_ical(obj.ical)
-    except InvalidInput:
-        log.warning("skipping unparseable object %s", obj.href)
-        return None
-
-
 def get_event(ctx: CalendarContext, event_id: str) -> EventPublic:
     """Straight from the server (edits read this way, to edit the current object)."""
     obj = ctx.fetch(ctx.href_for(event_id))
-    cal = _parse_remote(obj)
+    cal = writing.parse_remote(obj)
     if cal is None:
         raise NotFound(f"event {event_id!r} exists but cannot be read as iCalendar")
     return ctx.public(cal, obj.href, obj.etag)
@@ -223,6 +138,10 @@ def list_indexed(
         return queries.list_page(session, query, page_token=page_token)
 
 
+# What a listing asks the index (routes build it without importing the index).
+ListQuery = queries.Query
+
+
 def list_from_server(
     ctx: CalendarContext, win: Window, *, expand: bool, max_items: int
 ) -> list[EventPublic]:
@@ -231,7 +150,7 @@ def list_from_server(
     # calendar's zone in calgate: ask for a day more on each side, then decide here.
     pad = timedelta(days=1)
     for obj in ctx.conn.query(ctx.url, start=win.start - pad, end=win.end + pad):
-        cal = _parse_remote(obj)
+        cal = writing.parse_remote(obj)
         if cal is None:
             continue
         event_id = id_from_href(obj.href)
@@ -266,132 +185,12 @@ _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 # -- writing -------------------------------------------------------------------------------
-def _serialize(cal: Calendar) -> str:
-    """Keep the stored property order: an edit should change what it changes, nothing else."""
-    return cal.to_ical(sorted=False).decode()
-
-
 def create_event(
     ctx: CalendarContext, body: EventWrite, *, event_id: str | None = None
-) -> EventPublic:
+) -> writing.Written:
     uid = event_id or str(uuid.uuid4())
-    cal = ical.build_calendar(body, uid=uid, default_tz=ctx.tz, now=_now())
-    return store_new(ctx, uid, cal)
-
-
-def store_new(
-    ctx: CalendarContext,
-    event_id: str,
-    cal: Calendar,
-    *,
-    text: str | None = None,
-    held_by: str | None = None,
-) -> EventPublic:
-    """PUT a new object (If-None-Match: *; ``text``: exactly this, else ``cal`` serialized),
-    index it, and answer with it. Under the calendar's booking policy (``held_by``: an event
-    whose time the new one takes over, as a split's new part does)."""
-    href = ctx.href_for(event_id)
-    text = text if text is not None else _serialize(cal)
-    with booking.guard(ctx, event_id, cal, held_by=held_by):
-        stored = ctx.conn.write(href, text, if_none_match=True)
-        ctx.runtime.indexer.record_write(
-            ctx.calendar, href=href, etag=stored.etag, ical=stored.ical
-        )
-    return ctx.public(_as_stored(cal, text, stored), href, stored.etag)
-
-
-def adopt_written(ctx: CalendarContext, event_id: str) -> EventPublic | None:
-    """The event a create wrote before its process died without answering (an Idempotency-Key
-    taken over): read from the server and entered into the index as a write of calgate's own,
-    so it lists at once; None when it was never written."""
-    href = ctx.href_for(event_id)
-    try:
-        obj = ctx.fetch(href)
-    except NotFound:
-        return None
-    cal = _parse_remote(obj)
-    if cal is None:
-        raise NotFound(f"event {event_id!r} exists but cannot be read as iCalendar")
-    ctx.runtime.indexer.record_write(ctx.calendar, href=href, etag=obj.etag, ical=obj.ical)
-    return ctx.public(cal, obj.href, obj.etag)
-
-
-def _as_stored(cal: Calendar, sent: str, stored: RemoteObject) -> Calendar:
-    """The object the server holds: ``cal`` unless the server changed what was sent."""
-    if stored.ical == sent:
-        return cal
-    return _parse_remote(stored) or cal
-
-
-# An entity tag (RFC 9110 section 8.8.3): optional ``W/``, then a quoted opaque-tag, which may
-# hold commas, so a list is read tag by tag rather than split at commas.
-_ENTITY_TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*(?:,|$)')
-
-
-def _etag_matches(header: str, etag: str | None) -> bool:
-    """Whether an If-Match header holds for the object whose current ETag is ``etag``.
-
-    ``*`` matches any existing object. Otherwise RFC 9110 section 13.1.1 asks for the strong
-    comparison (section 8.8.3.2): a listed tag matches when neither it nor ``etag`` is weak and
-    their opaque-tags are equal. Weak comparison would be wrong here: If-Match is there to stop
-    lost updates, and a weak tag may stay the same across a change (one made from a timestamp,
-    say), so ``W/"x"`` in If-Match never matches, not even ``W/"x"``.
-
-    Servers that weaken tags do so for an encoded transfer (Cyrus: ``W/"x"`` on a gzipped GET
-    of the object PUT called ``"x"``). That is undone where it happens: ``CalDAVConnection.get``
-    asks for the identity coding and falls back to the strong ``DAV:getetag`` of the same
-    version, so ``etag`` is the tag calgate handed out from the PUT, the listing or the sync,
-    and calgate can edit its own objects. A server with no strong tag at all gets 412s rather
-    than a guess."""
-    if header.strip() == "*":
-        return True
-    if etag is None:
-        return False
-    current = _ENTITY_TAG.fullmatch(etag)
-    if current is None:  # a server's unquoted tag: only the very same text matches
-        return etag.strip() in (t.strip() for t in header.split(","))
-    if current.group(1):
-        return False
-    tags = _ENTITY_TAG.findall(header)
-    return any(not weak and opaque == current.group(2) for weak, opaque in tags)
-
-
-def _load_for_edit(
-    ctx: CalendarContext, href: str, if_match: str | None
-) -> tuple[Calendar, str | None]:
-    """The stored object (and its ETag, which the edit's own PUT sends as If-Match), once the
-    client's If-Match holds for it (``_etag_matches``)."""
-    obj = ctx.fetch(href)
-    if if_match is not None and not _etag_matches(if_match, obj.etag):
-        if obj.etag is not None and obj.etag.startswith("W/"):
-            raise PreconditionFailed(
-                f"If-Match cannot be checked: the server gives this event only a weak ETag "
-                f"({obj.etag})"
-            )
-        raise PreconditionFailed(
-            f"the event changed since you read it (If-Match {if_match}, current ETag {obj.etag})"
-        )
-    cal = _parse_remote(obj)
-    if cal is None:
-        raise InvalidInput.field(
-            "id", "the stored object is not valid iCalendar; it cannot be edited"
-        )
-    return cal, obj.etag
-
-
-def check_put_create(event_id: str, if_match: str | None) -> None:
-    """A PUT to an absent id creates, unless If-Match expected an event or the id is odd."""
-    if if_match is not None:
-        raise PreconditionFailed(f"If-Match was sent but event {event_id!r} does not exist")
-    if not is_plain_id(event_id):
-        raise InvalidInput.field(
-            "id", "a new event's id must be 1-200 letters, digits, '-', '_' or '.'"
-        )
-
-
-def check_put_replace(event_id: str, if_none_match: str | None) -> None:
-    if if_none_match is not None and if_none_match.strip() == "*":
-        raise PreconditionFailed(f"event {event_id!r} already exists (If-None-Match: *)")
+    cal = ical.build_calendar(body, uid=uid, default_tz=ctx.tz, now=writing.now())
+    return writing.put_new(ctx, uid, cal)
 
 
 def replace_event(
@@ -401,34 +200,32 @@ def replace_event(
     *,
     if_match: str | None,
     if_none_match: str | None,
-) -> tuple[EventPublic, bool]:
+) -> tuple[writing.Written, bool]:
     """PUT: replace, or create with the client's id when absent. Returns (event, created)."""
     href = ctx.href_for(event_id)
     try:
-        cal, etag = _load_for_edit(ctx, href, if_match)
+        cal, etag = writing.load_for_edit(ctx, href, if_match)
     except NotFound:
-        check_put_create(event_id, if_match)
+        writing.check_put_create(event_id, if_match)
         return create_event(ctx, body, event_id=event_id), True
-    check_put_replace(event_id, if_none_match)
+    writing.check_put_replace(event_id, if_none_match)
     if _is_series(cal):
-        cal = series_edit.edit_all(cal, body=body, default_tz=ctx.tz, now=_now())
+        cal = series_edit.edit_all(cal, body=body, default_tz=ctx.tz, now=writing.now())
     else:
-        cal = ical.replace_event(cal, body, default_tz=ctx.tz, now=_now())
-    new_etag = _put_edit(ctx, href, cal, etag)
-    return ctx.public(cal, href, new_etag), False
+        cal = ical.replace_event(cal, body, default_tz=ctx.tz, now=writing.now())
+    return writing.put_edit(ctx, href, cal, etag), False
 
 
 def patch_event(
     ctx: CalendarContext, event_id: str, patch: dict[str, Any], *, if_match: str | None
-) -> EventPublic:
+) -> writing.Written:
     href = ctx.href_for(event_id)
-    cal, etag = _load_for_edit(ctx, href, if_match)
+    cal, etag = writing.load_for_edit(ctx, href, if_match)
     if _is_series(cal):
-        cal = series_edit.edit_all(cal, patch=patch, default_tz=ctx.tz, now=_now())
+        cal = series_edit.edit_all(cal, patch=patch, default_tz=ctx.tz, now=writing.now())
     else:
-        cal = ical.patch_event(cal, patch, default_tz=ctx.tz, now=_now())
-    new_etag = _put_edit(ctx, href, cal, etag)
-    return ctx.public(cal, href, new_etag)
+        cal = ical.patch_event(cal, patch, default_tz=ctx.tz, now=writing.now())
+    return writing.put_edit(ctx, href, cal, etag)
 
 
 def _is_series(cal: Calendar) -> bool:
@@ -440,25 +237,6 @@ def _is_series(cal: Calendar) -> bool:
     return "EXDATE" in master or any(
         "RECURRENCE-ID" in e for e in ical.events_of(cal) if e is not master
     )
-
-
-def _put_edit(
-    ctx: CalendarContext, href: str, cal: Calendar, etag: str | None, *, text: str | None = None
-) -> str | None:
-    """Write an edit conditionally (``text``: exactly this, else ``cal`` serialized). When the
-    server says the object changed underneath (its own 412), the index is refreshed before the
-    412 goes back to the client."""
-    text = text if text is not None else _serialize(cal)
-    with booking.guard(ctx, id_from_href(href), cal):
-        try:
-            stored = ctx.conn.write(href, text, if_match=etag)
-        except PreconditionFailed:
-            ctx.runtime.indexer.sync(ctx.calendar, ctx.source)
-            raise
-        ctx.runtime.indexer.record_write(
-            ctx.calendar, href=href, etag=stored.etag, ical=stored.ical
-        )
-    return stored.etag
 
 
 def delete_event(ctx: CalendarContext, event_id: str, *, if_match: str | None) -> None:

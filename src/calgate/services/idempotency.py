@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -164,3 +165,29 @@ def release(runtime: Runtime, *, token_id: str, key: str) -> None:
                 IdempotencyRow.status == 0,
             )
         )
+
+
+def run_once(
+    runtime: Runtime,
+    *,
+    token_id: str,
+    key: str,
+    calendar_id: str,
+    digest: str,
+    event_id: str,
+    make: Callable[[Claimed], Stored],
+) -> tuple[Stored, bool]:
+    """The answer to a request under an Idempotency-Key, and whether it is a replay: the kept
+    answer of an earlier request with the key, else ``make``'s (kept for the next one). A
+    ``make`` that fails frees the key."""
+    ids = {"token_id": token_id, "key": key}
+    claimed = claim(runtime, calendar_id=calendar_id, digest=digest, event_id=event_id, **ids)
+    if isinstance(claimed, Stored):
+        return claimed, True
+    try:
+        answer = make(claimed)
+    except BaseException:
+        release(runtime, **ids)
+        raise
+    finish(runtime, answer=answer, **ids)
+    return answer, False

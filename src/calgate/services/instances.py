@@ -1,22 +1,18 @@
 """Occurrences of one series: list, get one (by recurrence id or number), edit one, delete one,
 and the series-wide ranges (``thisAndFollowing``, ``all``).
 
-Reads come from the index (synced first when stale), falling back to the server for an event
-the index does not know yet. Edits read the object from the server and write it back with
-If-Match, like every edit (see :mod:`calgate.services.events`).
+Reads come from the stored object (:mod:`calgate.services.stored`). Edits read the object from
+the server and write it back with If-Match, like every edit (:mod:`calgate.services.writing`).
 """
 
 from __future__ import annotations
 
-import logging
 import uuid
 from datetime import datetime
 from typing import Any, Literal
 
 from icalendar import Calendar
-from sqlalchemy import select
 
-from calgate.db.models import IndexedEventRow
 from calgate.domain import ical_events as ical
 from calgate.domain import instance_edit, series_edit
 from calgate.domain.instances import (
@@ -27,44 +23,14 @@ from calgate.domain.instances import (
     nth_instance,
 )
 from calgate.domain.timezones import format_public
-from calgate.errors import InvalidInput, NotFound
+from calgate.errors import InvalidInput
 from calgate.schemas.events import EventPublic, EventWrite
-from calgate.services.events import (
-    CalendarContext,
-    _load_for_edit,
-    _now,
-    _parse_remote,
-    _put_edit,
-    delete_event,
-    store_new,
-)
-
-log = logging.getLogger(__name__)
+from calgate.services import writing
+from calgate.services.context import CalendarContext
+from calgate.services.events import delete_event
+from calgate.services.stored import stored_object
 
 Range = Literal["this", "thisAndFollowing", "all"]
-
-
-def read_calendar(ctx: CalendarContext, event_id: str) -> tuple[Calendar, str | None]:
-    """The stored object (parsed) and its ETag: from the index, else from the server."""
-    ctx.runtime.indexer.ensure_fresh(ctx.calendar, ctx.source)
-    with ctx.runtime.db.session() as session:
-        row = session.execute(
-            select(IndexedEventRow.ical, IndexedEventRow.etag).where(
-                IndexedEventRow.calendar_id == ctx.calendar.id,
-                IndexedEventRow.event_id == event_id,
-                IndexedEventRow.deleted.is_(False),
-            )
-        ).first()
-    if row is not None and row.ical:
-        try:
-            return ical.parse_ical(row.ical), row.etag
-        except InvalidInput:
-            log.warning("indexed copy of %s is not iCalendar; reading the server", event_id)
-    obj = ctx.fetch(ctx.href_for(event_id))
-    cal = _parse_remote(obj)
-    if cal is None:
-        raise NotFound(f"event {event_id!r} exists but cannot be read as iCalendar")
-    return cal, obj.etag
 
 
 def _where(ctx: CalendarContext, event_id: str, etag: str | None) -> Where:
@@ -80,7 +46,7 @@ def list_for(
     limit: int,
     page_token: str | None,
 ) -> InstancePage:
-    cal, etag = read_calendar(ctx, event_id)
+    cal, etag = stored_object(ctx, event_id)
     return list_instances(
         cal,
         start=start,
@@ -93,12 +59,12 @@ def list_for(
 
 
 def get_one(ctx: CalendarContext, event_id: str, recurrence_id: str) -> EventPublic:
-    cal, etag = read_calendar(ctx, event_id)
+    cal, etag = stored_object(ctx, event_id)
     return instance_at(cal, recurrence_id, floating_tz=ctx.tz, where=_where(ctx, event_id, etag))
 
 
 def get_nth(ctx: CalendarContext, event_id: str, n: int) -> EventPublic:
-    cal, etag = read_calendar(ctx, event_id)
+    cal, etag = stored_object(ctx, event_id)
     max_n = ctx.runtime.settings.max_expansion
     return nth_instance(cal, n, floating_tz=ctx.tz, where=_where(ctx, event_id, etag), max_n=max_n)
 
@@ -120,12 +86,12 @@ def edit_one(
 ) -> EventPublic:
     """PUT/PATCH of one occurrence: an override in the same object."""
     href = ctx.href_for(event_id)
-    cal, etag = _load_for_edit(ctx, href, if_match)
+    cal, etag = writing.load_for_edit(ctx, href, if_match)
     cal, rid, changed = instance_edit.edit_occurrence(
-        cal, recurrence_id, body=body, patch=patch, default_tz=ctx.tz, now=_now()
+        cal, recurrence_id, body=body, patch=patch, default_tz=ctx.tz, now=writing.now()
     )
     if changed:
-        etag = _put_edit(ctx, href, cal, etag)
+        etag = writing.put_edit(ctx, href, cal, etag).etag
     return _occurrence_answer(ctx, event_id, cal, format_public(rid), etag)
 
 
@@ -134,14 +100,14 @@ def delete_one(
 ) -> None:
     """Exclude one occurrence; the whole object goes when nothing is left of it."""
     href = ctx.href_for(event_id)
-    cal, etag = _load_for_edit(ctx, href, if_match)
+    cal, etag = writing.load_for_edit(ctx, href, if_match)
     remaining, _ = instance_edit.delete_occurrence(
-        cal, recurrence_id, default_tz=ctx.tz, now=_now()
+        cal, recurrence_id, default_tz=ctx.tz, now=writing.now()
     )
     if remaining is None:
         delete_event(ctx, event_id, if_match=etag)
         return
-    _put_edit(ctx, href, remaining, etag)
+    writing.put_edit(ctx, href, remaining, etag)
 
 
 def edit_following(
@@ -156,18 +122,17 @@ def edit_following(
     series that now holds the occurrence, whether it is a new event). Splitting at the first
     occurrence edits the whole series instead."""
     href = ctx.href_for(event_id)
-    cal, etag = _load_for_edit(ctx, href, if_match)
+    cal, etag = writing.load_for_edit(ctx, href, if_match)
     split = series_edit.split_series(
-        cal, recurrence_id, patch, default_tz=ctx.tz, now=_now(), new_uid=str(uuid.uuid4())
+        cal, recurrence_id, patch, default_tz=ctx.tz, now=writing.now(), new_uid=str(uuid.uuid4())
     )
     if split.new is None:
-        new_etag = _put_edit(ctx, href, split.old, etag)
-        return ctx.public(split.old, href, new_etag), False
+        return writing.put_edit(ctx, href, split.old, etag).event(), False
     new_id = str(ical.uid_of(split.new) or uuid.uuid4())
-    new = store_new(ctx, new_id, split.new, held_by=event_id)
-    new_href = ctx.href_for(new.id)
+    new = writing.put_new(ctx, new_id, split.new, held_by=event_id)
+    new_href = new.href
     try:
-        _put_edit(ctx, href, split.old, etag)
+        writing.put_edit(ctx, href, split.old, etag)
     except BaseException:
         # The old series changed underneath (or the server failed): take the new part back,
         # so the calendar is as it was before the request.
@@ -176,19 +141,21 @@ def edit_following(
         finally:
             ctx.runtime.indexer.record_delete(ctx.calendar, href=new_href)
         raise
-    return new, True
+    return new.event(), True
 
 
 def delete_following(
     ctx: CalendarContext, event_id: str, recurrence_id: str, *, if_match: str | None
 ) -> None:
     href = ctx.href_for(event_id)
-    cal, etag = _load_for_edit(ctx, href, if_match)
-    remaining = series_edit.end_series_before(cal, recurrence_id, default_tz=ctx.tz, now=_now())
+    cal, etag = writing.load_for_edit(ctx, href, if_match)
+    remaining = series_edit.end_series_before(
+        cal, recurrence_id, default_tz=ctx.tz, now=writing.now()
+    )
     if remaining is None:
         delete_event(ctx, event_id, if_match=etag)
         return
-    _put_edit(ctx, href, remaining, etag)
+    writing.put_edit(ctx, href, remaining, etag)
 
 
 def check_range(value: str | None) -> Range:
@@ -209,5 +176,4 @@ __all__ = [
     "get_nth",
     "get_one",
     "list_for",
-    "read_calendar",
 ]

@@ -13,31 +13,20 @@ import uuid
 from typing import Any
 
 from icalendar import Calendar
-from sqlalchemy import select
 
-from calgate.db.models import IndexedEventRow
 from calgate.domain import ical_events as ical
 from calgate.domain.input_limits import check_jscalendar
 from calgate.domain.jscal_patch import apply_patch
 from calgate.domain.jscal_read import to_jscalendar
 from calgate.domain.jscal_write import write_event
 from calgate.errors import InvalidInput, NotFound
-from calgate.index import queries
-from calgate.index.changes import changes_since
-from calgate.schemas.events import EventPublic
-from calgate.services.events import (
-    CalendarContext,
-    _load_for_edit,
-    _now,
-    _put_edit,
-    _serialize,
-    check_put_create,
-    check_put_replace,
-    list_indexed,
-    store_new,
-)
-from calgate.services.instances import read_calendar
-from calgate.services.raw import id_for_uid, new_event_id
+from calgate.index import lookups, queries
+from calgate.services import writing
+from calgate.services.change_feed import changes_page
+from calgate.services.context import CalendarContext
+from calgate.services.events import list_indexed
+from calgate.services.ical_text import id_for_uid, new_event_id
+from calgate.services.stored import stored_object
 
 
 def as_jscalendar(cal: Calendar, ctx: CalendarContext, event_id: str) -> dict[str, Any]:
@@ -46,7 +35,7 @@ def as_jscalendar(cal: Calendar, ctx: CalendarContext, event_id: str) -> dict[st
 
 
 def get_js(ctx: CalendarContext, event_id: str) -> tuple[dict[str, Any], str | None]:
-    cal, etag = read_calendar(ctx, event_id)
+    cal, etag = stored_object(ctx, event_id)
     return as_jscalendar(cal, ctx, event_id), etag
 
 
@@ -92,13 +81,13 @@ def with_uid(obj: Any, event_id: str) -> Any:
     return obj if _uid_of(_body(obj)) is not None else {**obj, "uid": event_id}
 
 
-def create_js(ctx: CalendarContext, obj: Any, *, event_id: str | None = None) -> EventPublic:
+def create_js(ctx: CalendarContext, obj: Any, *, event_id: str | None = None) -> writing.Written:
     body = _body(obj)
     check_jscalendar(body, ctx.limits)
     uid = _uid_of(body) or str(uuid.uuid4())
     event_id = new_event_id(ctx, uid, event_id)
-    cal = write_event(None, {**body, "uid": uid}, uid=uid, default_tz=ctx.tz, now=_now())
-    return store_new(ctx, event_id, cal)
+    cal = write_event(None, {**body, "uid": uid}, uid=uid, default_tz=ctx.tz, now=writing.now())
+    return writing.put_new(ctx, event_id, cal)
 
 
 def replace_js(
@@ -108,36 +97,35 @@ def replace_js(
     *,
     if_match: str | None,
     if_none_match: str | None,
-) -> tuple[EventPublic, bool]:
+) -> tuple[writing.Written, bool]:
     body = _body(obj)
     check_jscalendar(body, ctx.limits)
     href = ctx.href_for(event_id)
     try:
-        cal, etag = _load_for_edit(ctx, href, if_match)
+        cal, etag = writing.load_for_edit(ctx, href, if_match)
     except NotFound:
-        check_put_create(event_id, if_match)
+        writing.check_put_create(event_id, if_match)
         return create_js(ctx, body, event_id=event_id), True
-    check_put_replace(event_id, if_none_match)
+    writing.check_put_replace(event_id, if_none_match)
     stored_uid = ical.uid_of(cal)
     uid = _uid_of(body) or stored_uid or str(uuid.uuid4())
     if stored_uid is not None and uid != stored_uid:
         raise InvalidInput.field(
             "#/uid", f"this event's uid is {stored_uid!r}; a replacement must keep it"
         )
-    cal = write_event(cal, {**body, "uid": uid}, uid=uid, default_tz=ctx.tz, now=_now())
-    new_etag = _put_edit(ctx, href, cal, etag)
-    return ctx.public(cal, href, new_etag), False
+    cal = write_event(cal, {**body, "uid": uid}, uid=uid, default_tz=ctx.tz, now=writing.now())
+    return writing.put_edit(ctx, href, cal, etag), False
 
 
 def patch_js(
     ctx: CalendarContext, event_id: str, patch: Any, *, if_match: str | None
-) -> EventPublic:
+) -> writing.Written:
     """RFC 8984 PatchObject on the event's JSCalendar form; unchanged when the result means
     what is stored."""
     if not isinstance(patch, dict):
         raise InvalidInput.field("#", "a PatchObject is a JSON object")
     href = ctx.href_for(event_id)
-    cal, etag = _load_for_edit(ctx, href, if_match)
+    cal, etag = writing.load_for_edit(ctx, href, if_match)
     current = to_jscalendar(cal, floating_tz=ctx.tz)
     # An absent map counts as an empty one, so {"recurrenceOverrides/<date>": {...}} works on
     # an event without overrides yet (RFC 8984 1.4.9 asks the parent to exist).
@@ -146,13 +134,12 @@ def patch_js(
     check_jscalendar(wanted, ctx.limits)
     if wanted.get("uid") != current.get("uid"):
         raise InvalidInput.field("#/uid", "the uid of an event cannot change")
-    before = _serialize(cal)
+    before = writing.serialize(cal)
     uid = str(current.get("uid") or ical.uid_of(cal) or event_id)
-    cal = write_event(cal, wanted, uid=uid, default_tz=ctx.tz, now=_now())
-    if _serialize(cal) == before:
-        return ctx.public(cal, href, etag)
-    new_etag = _put_edit(ctx, href, cal, etag)
-    return ctx.public(cal, href, new_etag)
+    cal = write_event(cal, wanted, uid=uid, default_tz=ctx.tz, now=writing.now())
+    if writing.serialize(cal) == before:
+        return writing.unchanged(ctx, href, cal, etag)
+    return writing.put_edit(ctx, href, cal, etag)
 
 
 # -- collections ------------------------------------------------------------------------------
@@ -201,14 +188,7 @@ def list_js(
     page = list_indexed(ctx, query, page_token=page_token)
     ids = [json.loads(item)["id"] for item in page.items]
     with ctx.runtime.db.session() as session:
-        texts = dict(
-            session.execute(
-                select(IndexedEventRow.event_id, IndexedEventRow.ical).where(
-                    IndexedEventRow.calendar_id == ctx.calendar.id,
-                    IndexedEventRow.event_id.in_(ids),
-                )
-            ).all()
-        )
+        texts = lookups.stored_texts(session, calendar_id=ctx.calendar.id, event_ids=ids)
     entries = [
         select_props(obj, props)
         for obj in (_event_of(texts.get(i), ctx, i) for i in ids)
@@ -222,9 +202,7 @@ def changes_js(
 ) -> dict[str, Any]:
     """The change feed as a Group: changed (or, without a token, all) events in ``entries``,
     deleted ids in ``removed``, the next ``syncToken`` and ``moreResults``."""
-    ctx.runtime.indexer.ensure_fresh(ctx.calendar, ctx.source)
-    with ctx.runtime.db.session() as session:
-        page = changes_since(session, calendar_id=ctx.calendar.id, since=since, limit=limit)
+    page = changes_page(ctx, since=since, limit=limit)
     entries, removed = [], []
     for change in page.changes:
         if change.kind == "deleted":

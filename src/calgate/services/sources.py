@@ -24,7 +24,8 @@ from calgate.errors import (
     SourceConnectFailed,
 )
 from calgate.runtime import Runtime
-from calgate.schemas.sources import SourceCreate, SourceUpdate
+from calgate.schemas.sources import SourceCreate, SourcePublic, SourceUpdate
+from calgate.services import calendars
 from calgate.services.slugs import slugify, unique_slug
 from calgate.upstream import CalDAVConnection, Credentials, DiscoveredCalendar
 from calgate.upstream.hrefs import collection_key
@@ -325,6 +326,23 @@ def public_url(runtime: Runtime, row: SourceRow) -> str:
 def source_calendars(session: Session, source_id: str) -> list[CalendarRow]:
     query = select(CalendarRow).where(CalendarRow.source_id == source_id).order_by(CalendarRow.id)
     return list(session.scalars(query))
+
+
+def to_public(runtime: Runtime, session: Session, row: SourceRow) -> SourcePublic:
+    """A source as the API shows it, with its calendars (the embedded store's address is
+    calgate's own /dav/)."""
+    cals = [calendars.to_public(runtime, c, row) for c in source_calendars(session, row.id)]
+    return SourcePublic(
+        id=row.id,
+        kind=row.kind,
+        name=row.name,
+        url=public_url(runtime, row),
+        username=row.username,
+        auth_type=row.auth_type,
+        created=row.created,
+        capabilities=row.capabilities,
+        calendars=cals,
+    )
 
 
 def remove_source(session: Session, runtime: Runtime, source_id: str) -> None:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from calgate.api.deps import GrantDep, RuntimeDep
 from calgate.api.query_params import StrictQueryRoute
-from calgate.index.changes import changes_since
+from calgate.api.routes.event_params import calendar_context
 from calgate.schemas.calendars import SLUG_PATTERN
-from calgate.services.calendars import get_visible
+from calgate.services.change_feed import changes_page
 
 router = APIRouter(
     prefix="/api/v1/calendars/{calendar_id}", tags=["changes"], route_class=StrictQueryRoute
@@ -22,7 +22,9 @@ router = APIRouter(
 class ChangePublic(BaseModel):
     type: str = Field(description="created, updated or deleted")
     id: str
-    event: dict | None = Field(None, description="The event as GET returns it; null when deleted.")
+    event: dict[str, Any] | None = Field(
+        None, description="The event as GET returns it; null when deleted."
+    )
 
 
 class ChangesPublic(BaseModel):
@@ -41,11 +43,8 @@ def list_changes(
 ) -> Response:
     """Without `since`: every event and a first token. With it: what changed since, deletions
     as tombstones. An unknown or expired token is 410 Gone: start again without `since`."""
-    with runtime.db.session() as session:
-        calendar, source = get_visible(session, grant, calendar_id)
-    runtime.indexer.ensure_fresh(calendar, source)
-    with runtime.db.session() as session:
-        page = changes_since(session, calendar_id=calendar.id, since=since, limit=limit)
+    ctx = calendar_context(runtime, grant, calendar_id, write=False)
+    page = changes_page(ctx, since=since, limit=limit)
     parts = []
     for change in page.changes:
         head = json.dumps({"type": change.kind, "id": change.event_id})[:-1]

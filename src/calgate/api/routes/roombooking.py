@@ -25,6 +25,7 @@ from calgate.schemas.calendars import SLUG_PATTERN
 from calgate.schemas.events import EventWrite, IsoTime, Organizer
 from calgate.services import events, roombooking
 from calgate.services.calendars import get_visible, require_role
+from calgate.services.context import CalendarContext
 
 router = APIRouter(prefix="/api", tags=["room-booking compatibility"], route_class=StrictQueryRoute)
 
@@ -86,11 +87,11 @@ def _as_event(body: SimpleBooking) -> EventWrite:
         raise RequestValidationError(errors) from None
 
 
-def _context(runtime: Any, grant: Any, calendar_id: str) -> events.CalendarContext:
+def _context(runtime: Any, grant: Any, calendar_id: str) -> CalendarContext:
     with runtime.db.session() as session:
         calendar, source = get_visible(session, grant, calendar_id)
     require_role(grant, Role.write, "changing events")
-    return events.CalendarContext(runtime, calendar, source)
+    return CalendarContext(runtime, calendar, source)
 
 
 _DRY = {"1", "ok", "true", "yes", "on"}

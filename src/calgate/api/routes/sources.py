@@ -7,27 +7,10 @@ from fastapi import APIRouter, Response
 
 from calgate.api.deps import RuntimeDep, SessionDep, UnscopedAdminDep
 from calgate.api.query_params import StrictQueryRoute
-from calgate.db.models import SourceRow
-from calgate.runtime import Runtime
 from calgate.schemas.sources import SourceCreate, SourcePublic, SourcesPublic, SourceUpdate
-from calgate.services import calendars, sources
+from calgate.services import sources
 
 router = APIRouter(prefix="/api/v1/sources", tags=["sources"], route_class=StrictQueryRoute)
-
-
-def _public(runtime: Runtime, session: SessionDep, row: SourceRow) -> SourcePublic:
-    cals = [calendars.to_public(runtime, c, row) for c in sources.source_calendars(session, row.id)]
-    return SourcePublic(
-        id=row.id,
-        kind=row.kind,
-        name=row.name,
-        url=sources.public_url(runtime, row),
-        username=row.username,
-        auth_type=row.auth_type,
-        created=row.created,
-        capabilities=row.capabilities,
-        calendars=cals,
-    )
 
 
 @router.post("", status_code=201, response_model=SourcePublic)
@@ -40,13 +23,13 @@ def add_source(
 ) -> SourcePublic:
     row = sources.get_source(session, sources.add_source(runtime, body))
     response.headers["Location"] = f"/api/v1/sources/{row.id}"
-    return _public(runtime, session, row)
+    return sources.to_public(runtime, session, row)
 
 
 @router.get("", response_model=SourcesPublic)
 def list_sources(runtime: RuntimeDep, session: SessionDep, _a: UnscopedAdminDep) -> SourcesPublic:
     return SourcesPublic(
-        items=[_public(runtime, session, r) for r in sources.list_sources(session)]
+        items=[sources.to_public(runtime, session, r) for r in sources.list_sources(session)]
     )
 
 
@@ -54,7 +37,7 @@ def list_sources(runtime: RuntimeDep, session: SessionDep, _a: UnscopedAdminDep)
 def get_source(
     source_id: str, runtime: RuntimeDep, session: SessionDep, _a: UnscopedAdminDep
 ) -> SourcePublic:
-    return _public(runtime, session, sources.get_source(session, source_id))
+    return sources.to_public(runtime, session, sources.get_source(session, source_id))
 
 
 @router.patch("/{source_id}", response_model=SourcePublic)
@@ -68,7 +51,7 @@ def update_source(
     """Rename, or replace the credentials (tried before they are stored; a refused one is a
     422 and the old one stays). Calendars and their settings are kept."""
     sources.update_source(runtime, source_id, body)
-    return _public(runtime, session, sources.get_source(session, source_id))
+    return sources.to_public(runtime, session, sources.get_source(session, source_id))
 
 
 @router.delete("/{source_id}", status_code=204)

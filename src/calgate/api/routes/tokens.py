@@ -7,14 +7,14 @@ from fastapi import APIRouter, Response
 
 from calgate.api.deps import AdminDep, SessionDep
 from calgate.api.query_params import StrictQueryRoute
-from calgate.db.models import TokenRow
 from calgate.schemas.tokens import TokenCreate, TokenCreated, TokenPublic, TokensPublic
 from calgate.services import tokens
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"], route_class=StrictQueryRoute)
 
 
-def _public(row: TokenRow) -> TokenPublic:
+def _public(row: object) -> TokenPublic:
+    """A token row (from services.tokens) in its public form."""
     return TokenPublic.model_validate(row, from_attributes=True)
 
 

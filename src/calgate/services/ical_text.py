@@ -1,4 +1,4 @@
-"""Events as raw iCalendar: read as the server has it, write as the client sent it.
+"""Events as ``text/calendar``: read as the server has it, write as the client sent it.
 
 A raw write is stored as sent (after :func:`calgate.domain.ical_raw.check_object`), so tools
 that need the exact object get it back byte for byte. Conditional as every write: a create is
@@ -9,23 +9,14 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
-
-from calgate.db.models import IndexedEventRow
 from calgate.domain import ical_events as ical
 from calgate.domain.ical_raw import check_object
 from calgate.domain.ids import is_plain_id
 from calgate.domain.input_limits import check_ical_text
 from calgate.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
-from calgate.schemas.events import EventPublic
-from calgate.services.events import (
-    CalendarContext,
-    _etag_matches,
-    _put_edit,
-    check_put_create,
-    check_put_replace,
-    store_new,
-)
+from calgate.index import lookups
+from calgate.services import writing
+from calgate.services.context import CalendarContext
 
 
 def get_raw(ctx: CalendarContext, event_id: str) -> tuple[str, str | None]:
@@ -38,21 +29,15 @@ def uid_holder(ctx: CalendarContext, uid: str) -> str | None:
     """The id of the live event with ``uid`` in this calendar, if any."""
     ctx.runtime.indexer.ensure_fresh(ctx.calendar, ctx.source)
     with ctx.runtime.db.session() as session:
-        return session.scalar(
-            select(IndexedEventRow.event_id).where(
-                IndexedEventRow.calendar_id == ctx.calendar.id,
-                IndexedEventRow.uid == uid,
-                IndexedEventRow.deleted.is_(False),
-            )
-        )
+        return lookups.event_with_uid(session, calendar_id=ctx.calendar.id, uid=uid)
 
 
-def create_raw(ctx: CalendarContext, text: str, *, event_id: str | None = None) -> EventPublic:
+def create_raw(ctx: CalendarContext, text: str, *, event_id: str | None = None) -> writing.Written:
     """Store a new object. Its id is its UID when that is a plain id (as CalDAV clients name
     resources), else a new one."""
     check_ical_text(text, ctx.limits)
     cal, uid = check_object(text)
-    return store_new(ctx, new_event_id(ctx, uid, event_id), cal, text=text)
+    return writing.put_new(ctx, new_event_id(ctx, uid, event_id), cal, text=text)
 
 
 def new_event_id(ctx: CalendarContext, uid: str, event_id: str | None) -> str:
@@ -88,7 +73,7 @@ def replace_raw(
     *,
     if_match: str | None,
     if_none_match: str | None,
-) -> tuple[EventPublic, bool]:
+) -> tuple[writing.Written, bool]:
     """PUT of a whole object; creates with the client's id when absent. (event, created)."""
     check_ical_text(text, ctx.limits)
     cal, uid = check_object(text)
@@ -96,10 +81,10 @@ def replace_raw(
     try:
         stored = ctx.fetch(href)
     except NotFound:
-        check_put_create(event_id, if_match)
+        writing.check_put_create(event_id, if_match)
         return create_raw(ctx, text, event_id=event_id), True
-    check_put_replace(event_id, if_none_match)
-    if if_match is not None and not _etag_matches(if_match, stored.etag):
+    writing.check_put_replace(event_id, if_none_match)
+    if if_match is not None and not writing.etag_matches(if_match, stored.etag):
         raise PreconditionFailed(
             f"the event changed since you read it (If-Match {if_match}, current ETag {stored.etag})"
         )
@@ -112,8 +97,7 @@ def replace_raw(
             "#",
             f"this event's UID is {stored_uid!r}; a replacement must keep it (got {uid!r})",
         )
-    etag = _put_edit(ctx, href, cal, stored.etag, text=text)
-    return ctx.public(cal, href, etag), False
+    return writing.put_edit(ctx, href, cal, stored.etag, text=text), False
 
 
 __all__ = [
