@@ -4,6 +4,7 @@ owns: sources and their (encrypted) credentials, calendars and their settings, A
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -37,7 +38,7 @@ class SourceRow(Base):
     username: Mapped[str | None] = mapped_column(String(200))
     auth_type: Mapped[str] = mapped_column(String(16), default="basic")
     secret_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
-    capabilities: Mapped[dict] = mapped_column(JSON, default=dict)
+    capabilities: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     def __repr__(self) -> str:  # never the secret
@@ -176,7 +177,7 @@ class IdempotencyRow(Base):
     body_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[int] = mapped_column(Integer)
     response: Mapped[str] = mapped_column(Text)
-    headers: Mapped[dict] = mapped_column(JSON, default=dict)
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     # The process holding a pending claim (``ProcessRow.id``) and the id the event gets, chosen
     # before it is written: a claim whose process is gone is resolved from the store.

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 from wsgiref.types import WSGIApplication
 
-from radicale import Application, config, storage
+from radicale import config, storage
+from radicale.app import Application
 
 from calgate.errors import UnknownTimeZone
 from calgate.upstream.timezones import vtimezone_calendar

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from calgate.domain import ical_events as ical
 from calgate.domain.ical_parse import floating_zone
@@ -133,5 +134,5 @@ def materialize(
     return out
 
 
-def loads(text: str | None) -> dict:
+def loads(text: str | None) -> dict[str, Any]:
     return json.loads(text) if text else {}

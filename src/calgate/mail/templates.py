@@ -20,10 +20,10 @@ import json
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from calgate.domain.mail import (
     Notice,
@@ -185,7 +185,10 @@ def _on_alarm(_signum: int, _frame: Any) -> None:
     raise TemplateTooSlow
 
 
-def _limited(work: Any) -> Any:
+T = TypeVar("T")
+
+
+def _limited(work: Callable[[], T]) -> T:
     """``work()`` with SECONDS_PER_MAIL of wall time; the alarm lands inside the template,
     whose failure the renderer turns into the default mail (or a check's error)."""
     signal.setitimer(signal.ITIMER_REAL, SECONDS_PER_MAIL)

@@ -54,7 +54,7 @@ def ensure_embedded_default(session: Session, runtime: Runtime) -> None:
         )
         session.add(calendar)
     # The store of record may have been wiped while the database was kept: recreate it.
-    if calendar.source_id == "embedded":
+    if calendar.source_id == EMBEDDED_SOURCE_ID:
         store.ensure_calendar(DEFAULT_CALENDAR_ID, name=calendar.name, time_zone=calendar.time_zone)
     source = session.get(SourceRow, "embedded")
     if source is not None and not source.capabilities:

@@ -16,7 +16,7 @@ depends_on = None
 TZ = sa.DateTime(timezone=True)
 
 
-def _calendar_fk() -> sa.Column:
+def _calendar_fk() -> sa.Column[str]:
     return sa.Column(
         "calendar_id",
         sa.String(64),
