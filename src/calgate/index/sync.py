@@ -24,7 +24,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-from calgate.db.models import CalendarRow, SourceRow
+from sqlalchemy import bindparam, select
+
+from calgate.db.models import CalendarRow, CalendarSyncRow, SourceRow
 from calgate.domain.ids import id_from_href
 from calgate.domain.timezones import instant
 from calgate.errors import (
@@ -45,6 +47,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _READ_NOTE_EVERY = timedelta(seconds=60)
+_SYNC_TIMES = select(CalendarSyncRow.last_synced, CalendarSyncRow.last_read).where(
+    CalendarSyncRow.calendar_id == bindparam("calendar_id")
+)
 
 
 @dataclass(frozen=True)
@@ -118,11 +123,14 @@ class Indexer:
         """Sync when the last sync is older than the setting; note the read for the
         background loop, which keeps recently read calendars fresh."""
         now = datetime.now(UTC)
-        with self.runtime.db.session() as session:
-            state = store.sync_state(session, calendar_id=calendar.id)
-            last = state.last_synced
-            # the background loop only needs "read in the last ten minutes": write it rarely
-            if state.last_read is None or now - instant(state.last_read, UTC) > _READ_NOTE_EVERY:
+        # every read asks: two columns, no ORM object; a transaction to write only when needed
+        with self.runtime.db.engine.connect() as conn:
+            found = conn.execute(_SYNC_TIMES, {"calendar_id": calendar.id}).first()
+        last, last_read = (found.last_synced, found.last_read) if found else (None, None)
+        # the background loop only needs "read in the last ten minutes": write it rarely
+        if found is None or last_read is None or now - instant(last_read, UTC) > _READ_NOTE_EVERY:
+            with self.runtime.db.session() as session:
+                last = store.sync_state(session, calendar_id=calendar.id).last_synced
                 store.mark_read(session, calendar_id=calendar.id, at=now)
         settings = self.runtime.settings
         max_age = timedelta(seconds=settings.index_max_age)

@@ -6,7 +6,7 @@ import random
 import time
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from calgate.db.models import CalendarRow, SourceRow
@@ -46,14 +46,24 @@ def visible_calendars(session: Session, grant: Grant) -> list[tuple[CalendarRow,
     return [(c, s) for c, s in session.execute(query)]
 
 
+# one query for both rows (every event request reads them), built once
+_WITH_SOURCE = (
+    select(CalendarRow, SourceRow)
+    .join(SourceRow, SourceRow.id == CalendarRow.source_id)
+    .where(CalendarRow.id == bindparam("id"))
+)
+
+
 def get_visible(session: Session, grant: Grant, calendar_id: str) -> tuple[CalendarRow, SourceRow]:
     """The calendar, or NotFound when it does not exist *or* the token may not see it."""
-    row = session.get(CalendarRow, calendar_id) if grant.sees(calendar_id) else None
-    if row is None:
+    found = (
+        session.execute(_WITH_SOURCE, {"id": calendar_id}).first()
+        if grant.sees(calendar_id)
+        else None
+    )
+    if found is None:
         raise NotFound(f"no calendar with id {calendar_id!r}")
-    source = session.get(SourceRow, row.source_id)
-    assert source is not None
-    return row, source
+    return found.CalendarRow, found.SourceRow
 
 
 def require_role(grant: Grant, role: Role, what: str) -> None:

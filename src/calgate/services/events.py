@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from calgate.db.models import CalendarRow, IndexedEventRow, SourceRow
 from calgate.domain import ical_events as ical
@@ -197,20 +197,22 @@ def get_event(ctx: CalendarContext, event_id: str) -> EventPublic:
     return ctx.public(cal, obj.href, obj.etag)
 
 
+# the stored JSON and ETag only (not the whole row with its iCalendar), built once
+_INDEXED = select(IndexedEventRow.public_json, IndexedEventRow.etag).where(
+    IndexedEventRow.calendar_id == bindparam("calendar_id"),
+    IndexedEventRow.event_id == bindparam("event_id"),
+    IndexedEventRow.deleted.is_(False),
+)
+
+
 def get_indexed(ctx: CalendarContext, event_id: str) -> tuple[str, str | None]:
     """(JSON text, ETag) of one event from the index, synced first when it is stale. An id the
     index does not know yet is looked up on the server (another client may have just made it)."""
     ctx.runtime.indexer.ensure_fresh(ctx.calendar, ctx.source)
-    with ctx.runtime.db.session() as session:
-        row = session.scalar(
-            select(IndexedEventRow).where(
-                IndexedEventRow.calendar_id == ctx.calendar.id,
-                IndexedEventRow.event_id == event_id,
-                IndexedEventRow.deleted.is_(False),
-            )
-        )
-        if row is not None and row.public_json is not None:
-            return row.public_json, row.etag
+    with ctx.runtime.db.engine.connect() as conn:
+        row = conn.execute(_INDEXED, {"calendar_id": ctx.calendar.id, "event_id": event_id}).first()
+    if row is not None and row.public_json is not None:
+        return row.public_json, row.etag
     event = get_event(ctx, event_id)
     return event.model_dump_json(by_alias=True), event.etag
 
