@@ -46,9 +46,9 @@ GRANT_SCOPE_KEY = "calgate.grant"
 """Where the request intake (:mod:`calgate.api.intake`) leaves the caller's grant."""
 
 
-def authenticate(runtime: Runtime, header: str | None) -> Grant:
-    """The grant of the token an ``Authorization`` header presents; AuthenticationRequired
-    when there is none or it is malformed, unknown or revoked."""
+def presented_secret(header: str | None) -> str:
+    """The token an ``Authorization`` header presents; AuthenticationRequired when there is
+    none or the header is malformed (no I/O: whether the token is active is asked apart)."""
     if not header:
         raise AuthenticationRequired(
             "send an API token: 'Authorization: Bearer <token>' (make one with "
@@ -60,11 +60,23 @@ def authenticate(runtime: Runtime, header: str | None) -> Grant:
             "the Authorization header is malformed: send 'Bearer <token>', or Basic with any "
             "user name and the token as password (base64 of UTF-8 'name:token')"
         )
+    return secret
+
+
+def active_grant(runtime: Runtime, secret: str) -> Grant:
+    """The grant of the token ``secret``, read from the database; AuthenticationRequired when
+    it is unknown or revoked."""
     with runtime.db.engine.connect() as conn:
         grant = tokens.active_grant(conn, secret)
     if grant is None:
         raise AuthenticationRequired("the token is unknown or revoked")
     return grant
+
+
+def authenticate(runtime: Runtime, header: str | None) -> Grant:
+    """The grant of the token an ``Authorization`` header presents; AuthenticationRequired
+    when there is none or it is malformed, unknown or revoked."""
+    return active_grant(runtime, presented_secret(header))
 
 
 async def get_grant(request: Request, runtime: Annotated[Runtime, Depends(get_runtime)]) -> Grant:

@@ -16,6 +16,7 @@ from calgate.errors import Conflict, InvalidInput, NotFound, PermissionDenied, U
 from calgate.mail.templates import check_subject, check_template
 from calgate.runtime import EMBEDDED_SOURCE_ID, Runtime
 from calgate.schemas.calendars import CalendarCreate, CalendarPublic, CalendarUpdate
+from calgate.services import tokens
 from calgate.services.slugs import slugify, unique_slug
 
 _CLAIM_ATTEMPTS = 25
@@ -55,7 +56,10 @@ _WITH_SOURCE = (
 
 
 def get_visible(session: Session, grant: Grant, calendar_id: str) -> tuple[CalendarRow, SourceRow]:
-    """The calendar, or NotFound when it does not exist *or* the token may not see it."""
+    """The calendar, or NotFound when it does not exist *or* the token may not see it. The
+    request's token, when it came from the cache, is confirmed first in the same transaction
+    (every calendar's request reads here first)."""
+    tokens.confirm_pending(session.connection())
     found = (
         session.execute(_WITH_SOURCE, {"id": calendar_id}).first()
         if grant.sees(calendar_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -17,7 +18,13 @@ from sqlalchemy.orm import Session
 
 from calgate.db.models import CalendarRow, TokenRow
 from calgate.domain.access import Grant, Overreach, Role
-from calgate.errors import FieldError, InvalidInput, NotFound, PermissionDenied
+from calgate.errors import (
+    AuthenticationRequired,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 
 SECRET_PREFIX = "cg_"  # noqa: S105  (a prefix, not a secret)
 
@@ -151,6 +158,66 @@ def active_grant(conn: Connection, secret: str) -> Grant | None:
 def check_secret(session: Session, secret: str) -> Grant | None:
     """:func:`active_grant` in a session's transaction."""
     return active_grant(session.connection(), secret)
+
+
+# -- the request path's cache ----------------------------------------------------------------
+# A token's role and calendars never change after it is made; only its revocation does. So a
+# grant found once can be kept, as long as each request that uses it confirms the token is
+# still active, in the database, before anything is answered: a token revoked in another
+# process is refused on the very next request. The confirmation is one read by primary key,
+# made in the request's own first read (``confirm_pending``) or, failing that, by the request
+# intake before the answer leaves (``calgate.api.intake``).
+_STILL_ACTIVE = select(TokenRow.id).where(
+    TokenRow.id == bindparam("token_id"), TokenRow.revoked.is_(None)
+)
+
+
+class KnownGrants:
+    """Secret hash -> the grant of a token found active in this process (a few per client;
+    cleared when it passes ``limit``)."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._grants: dict[str, Grant] = {}
+        self._limit = limit
+
+    def get(self, secret: str) -> Grant | None:
+        return self._grants.get(hash_secret(secret))
+
+    def put(self, secret: str, grant: Grant) -> None:
+        if len(self._grants) >= self._limit:
+            self._grants.clear()
+        self._grants[hash_secret(secret)] = grant
+
+    def forget(self, secret: str) -> None:
+        self._grants.pop(hash_secret(secret), None)
+
+
+@dataclass
+class Unconfirmed:
+    """A request's grant from :class:`KnownGrants`, not yet confirmed active; ``active`` is
+    the answer once asked."""
+
+    grant: Grant
+    active: bool | None = None
+
+    def confirm(self, conn: Connection) -> bool:
+        if self.active is None:
+            found = conn.execute(_STILL_ACTIVE, {"token_id": self.grant.token_id}).first()
+            self.active = found is not None
+        return self.active
+
+
+# Set by the intake for the request it passes on; worker threads run with a copy of the
+# request's context, which holds the same object.
+UNCONFIRMED: ContextVar[Unconfirmed | None] = ContextVar("calgate_unconfirmed", default=None)
+
+
+def confirm_pending(conn: Connection) -> None:
+    """In a request whose grant came from :class:`KnownGrants`: confirm now, in ``conn`` (the
+    request's first read), that the token is still active; AuthenticationRequired when not."""
+    pending = UNCONFIRMED.get()
+    if pending is not None and not pending.confirm(conn):
+        raise AuthenticationRequired("the token is unknown or revoked")
 
 
 def ensure_admin_token(session: Session, *, fixed_secret: str | None) -> NewToken | None:
