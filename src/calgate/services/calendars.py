@@ -5,11 +5,13 @@ from __future__ import annotations
 import random
 import time
 from datetime import UTC, datetime
+from typing import TypeVar
 
-from sqlalchemy import bindparam, delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL, bindparam, delete, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 
-from calgate.db.models import CalendarRow, SourceRow
+from calgate.db.models import Base, CalendarRow, SourceRow
+from calgate.db.session import Database
 from calgate.domain.access import Grant, Role
 from calgate.domain.timezones import resolve_zone
 from calgate.errors import Conflict, InvalidInput, NotFound, PermissionDenied, UpstreamError
@@ -20,6 +22,7 @@ from calgate.services import tokens
 from calgate.services.slugs import slugify, unique_slug
 
 _CLAIM_ATTEMPTS = 25
+_Row = TypeVar("_Row", bound=Base)
 
 
 def to_public(runtime: Runtime, row: CalendarRow, source: SourceRow) -> CalendarPublic:
@@ -68,6 +71,54 @@ def get_visible(session: Session, grant: Grant, calendar_id: str) -> tuple[Calen
     if found is None:
         raise NotFound(f"no calendar with id {calendar_id!r}")
     return found.CalendarRow, found.SourceRow
+
+
+# -- the request path's read of a calendar --------------------------------------------------
+# Every event request reads its calendar and source. Building the two ORM objects costs more
+# than the read, so the objects are kept per calendar with the values they were built from and
+# handed out again while a read finds the same values: any change, in any process, is seen on
+# the next request, as before.
+_ROWS = (
+    select(CalendarRow.__table__, SourceRow.__table__)
+    .select_from(CalendarRow.__table__.join(SourceRow.__table__))
+    .where(CalendarRow.__table__.c.id == bindparam("id"))
+    .set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
+)
+_CALENDAR_KEYS = tuple(c.key for c in CalendarRow.__table__.columns)
+_SOURCE_KEYS = tuple(c.key for c in SourceRow.__table__.columns)
+_built: dict[str, tuple[tuple[object, ...], CalendarRow, SourceRow]] = {}
+_BUILT_LIMIT = 10_000
+
+
+def _as_loaded(cls: type[_Row], keys: tuple[str, ...], values: tuple[object, ...]) -> _Row:
+    """An object as a closed session leaves the rows it read (detached, with an identity)."""
+    obj = cls(**dict(zip(keys, values, strict=True)))
+    make_transient_to_detached(obj)
+    return obj
+
+
+def read_visible(db: Database, grant: Grant, calendar_id: str) -> tuple[CalendarRow, SourceRow]:
+    """:func:`get_visible` in a read of its own (the request's token confirmed in it first),
+    the rows as detached objects: shared with other requests while unchanged, so not to be
+    changed by the caller."""
+    with db.engine.connect() as conn:
+        tokens.confirm_pending(conn)
+        found = (
+            conn.execute(_ROWS, {"id": calendar_id}).first() if grant.sees(calendar_id) else None
+        )
+    if found is None:
+        raise NotFound(f"no calendar with id {calendar_id!r}")
+    values = tuple(found)
+    built = _built.get(calendar_id)
+    if built is not None and built[0] == values:
+        return built[1], built[2]
+    split = len(_CALENDAR_KEYS)
+    calendar = _as_loaded(CalendarRow, _CALENDAR_KEYS, values[:split])
+    source = _as_loaded(SourceRow, _SOURCE_KEYS, values[split:])
+    if len(_built) >= _BUILT_LIMIT:
+        _built.clear()
+    _built[calendar_id] = (values, calendar, source)
+    return calendar, source
 
 
 def require_role(grant: Grant, role: Role, what: str) -> None:

@@ -221,8 +221,8 @@ def list_indexed(
     ctx: CalendarContext, query: queries.Query, *, page_token: str | None
 ) -> queries.Page:
     ctx.runtime.indexer.ensure_fresh(ctx.calendar, ctx.source)
-    with ctx.runtime.db.session() as session:
-        return queries.list_page(session, query, page_token=page_token)
+    with ctx.runtime.db.engine.connect() as conn:  # reads only: no ORM session
+        return queries.list_page(conn, query, page_token=page_token)
 
 
 def list_from_server(

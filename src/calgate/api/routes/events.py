@@ -28,7 +28,7 @@ from calgate.schemas.events import (
     EventWrite,
 )
 from calgate.services import events, idempotency, instances, jscal, raw
-from calgate.services.calendars import get_visible, require_role
+from calgate.services.calendars import read_visible, require_role
 
 JSON = "application/json"
 ICAL = "text/calendar; charset=utf-8"
@@ -71,8 +71,7 @@ def _event_write(data: Any, ctx: events.CalendarContext) -> EventWrite:
 def _context(
     runtime: Runtime, grant: Grant, calendar_id: str, *, write: bool
 ) -> events.CalendarContext:
-    with runtime.db.session() as session:
-        calendar, source = get_visible(session, grant, calendar_id)
+    calendar, source = read_visible(runtime.db, grant, calendar_id)
     if write:
         require_role(grant, Role.write, "changing events")
     return events.CalendarContext(runtime, calendar, source)
