@@ -170,6 +170,9 @@ def check_secret(session: Session, secret: str) -> Grant | None:
 _STILL_ACTIVE = select(TokenRow.id).where(
     TokenRow.id == bindparam("token_id"), TokenRow.revoked.is_(None)
 )
+STILL_ACTIVE = _STILL_ACTIVE.exists().label("token_active")
+"""A column a read may add to answer for the request's token in the same query (parameter
+``token_id``: :attr:`Unconfirmed.grant`'s); then :meth:`Unconfirmed.settle` with its value."""
 
 
 class KnownGrants:
@@ -206,10 +209,23 @@ class Unconfirmed:
             self.active = found is not None
         return self.active
 
+    def settle(self, active: bool) -> None:
+        """The answer a read found in :data:`STILL_ACTIVE`; AuthenticationRequired when the
+        token is no longer active."""
+        self.active = bool(active)
+        if not self.active:
+            raise AuthenticationRequired("the token is unknown or revoked")
+
 
 # Set by the intake for the request it passes on; worker threads run with a copy of the
 # request's context, which holds the same object.
 UNCONFIRMED: ContextVar[Unconfirmed | None] = ContextVar("calgate_unconfirmed", default=None)
+
+
+def pending() -> Unconfirmed | None:
+    """The request's grant still to confirm, if any."""
+    found = UNCONFIRMED.get()
+    return found if found is not None and found.active is None else None
 
 
 def confirm_pending(conn: Connection) -> None:
