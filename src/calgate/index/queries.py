@@ -133,11 +133,17 @@ def _in_window() -> tuple[Any, ...]:
 
 
 _CANDIDATES = select(*_COLUMNS).where(*_in_window())
+# ordered by start, a listing reads no creation or update times
+_BY_START = tuple(c for c in _COLUMNS if c.key not in ("created", "updated"))
+_CANDIDATES_BY_START = select(*_BY_START).where(*_in_window())
 
 
 def _candidates(session: Reader, query: Query, columns: tuple[Any, ...] = _COLUMNS) -> list[Any]:
     row = IndexedEventRow
-    statement = _CANDIDATES if columns is _COLUMNS else select(*columns).where(*_in_window())
+    if columns is not _COLUMNS:
+        statement = select(*columns).where(*_in_window())
+    else:
+        statement = _CANDIDATES_BY_START if query.order_by == "start" else _CANDIDATES
     cond = []
     if query.q:
         cond.append(row.search_text.contains(query.q.lower(), autoescape=True))
