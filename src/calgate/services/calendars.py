@@ -7,8 +7,9 @@ import time
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL, bindparam, delete, select
+from sqlalchemy import bindparam, delete, select, type_coerce
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.types import NullType
 
 from calgate.db.models import Base, CalendarRow, SourceRow
 from calgate.db.session import Database
@@ -78,13 +79,22 @@ def get_visible(session: Session, grant: Grant, calendar_id: str) -> tuple[Calen
 # than the read, so the objects are kept per calendar with the values they were built from and
 # handed out again while a read finds the same values: any change, in any process, is seen on
 # the next request, as before.
-_ROWS = (
-    select(CalendarRow.__table__, SourceRow.__table__)
-    .select_from(CalendarRow.__table__.join(SourceRow.__table__))
-    .where(CalendarRow.__table__.c.id == bindparam("id"))
-    .set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
+_COLUMNS = (*CalendarRow.__table__.columns, *SourceRow.__table__.columns)
+_JOINED = CalendarRow.__table__.join(SourceRow.__table__)
+_BY_ID = CalendarRow.__table__.c.id == bindparam("id")
+# the values as stored, to compare (no conversion: JSON and times stay as the driver gives them)
+_STORED = (
+    select(*(type_coerce(c, NullType()).label(f"stored_{i}") for i, c in enumerate(_COLUMNS)))
+    .select_from(_JOINED)
+    .where(_BY_ID)
 )
-_ROWS_AND_TOKEN = _ROWS.add_columns(tokens.STILL_ACTIVE)  # with the token's confirmation
+_STORED_AND_TOKEN = _STORED.add_columns(tokens.STILL_ACTIVE)  # with the token's confirmation
+# the values converted, to build the objects from when the stored ones changed
+_ROWS = (
+    select(*(c.label(f"value_{i}") for i, c in enumerate(_COLUMNS)))
+    .select_from(_JOINED)
+    .where(_BY_ID)
+)
 _CALENDAR_KEYS = tuple(c.key for c in CalendarRow.__table__.columns)
 _SOURCE_KEYS = tuple(c.key for c in SourceRow.__table__.columns)
 _built: dict[str, tuple[tuple[object, ...], CalendarRow, SourceRow]] = {}
@@ -108,26 +118,29 @@ def read_visible(db: Database, grant: Grant, calendar_id: str) -> tuple[Calendar
             tokens.confirm_pending(conn)
             raise NotFound(f"no calendar with id {calendar_id!r}")
         if confirm is None:
-            found = conn.execute(_ROWS, {"id": calendar_id}).first()
+            found = conn.execute(_STORED, {"id": calendar_id}).first()
         else:
             params = {"id": calendar_id, "token_id": confirm.grant.token_id}
-            found = conn.execute(_ROWS_AND_TOKEN, params).first()
+            found = conn.execute(_STORED_AND_TOKEN, params).first()
             if found is None:
                 tokens.confirm_pending(conn)
             else:
                 confirm.settle(found.token_active)
-    if found is None:
-        raise NotFound(f"no calendar with id {calendar_id!r}")
-    values = tuple(found)[: len(_CALENDAR_KEYS) + len(_SOURCE_KEYS)]
-    built = _built.get(calendar_id)
-    if built is not None and built[0] == values:
-        return built[1], built[2]
+        if found is None:
+            raise NotFound(f"no calendar with id {calendar_id!r}")
+        stored = tuple(found)[: len(_COLUMNS)]
+        built = _built.get(calendar_id)
+        if built is not None and built[0] == stored:
+            return built[1], built[2]
+        typed = conn.execute(_ROWS, {"id": calendar_id}).one()
     split = len(_CALENDAR_KEYS)
-    calendar = _as_loaded(CalendarRow, _CALENDAR_KEYS, values[:split])
-    source = _as_loaded(SourceRow, _SOURCE_KEYS, values[split:])
+    calendar = _as_loaded(CalendarRow, _CALENDAR_KEYS, tuple(typed)[:split])
+    source = _as_loaded(SourceRow, _SOURCE_KEYS, tuple(typed)[split:])
     if len(_built) >= _BUILT_LIMIT:
         _built.clear()
-    _built[calendar_id] = (values, calendar, source)
+    # (a change between the two reads: the objects are newer than ``stored``, and the next
+    # request, finding other values, builds them again)
+    _built[calendar_id] = (stored, calendar, source)
     return calendar, source
 
 
