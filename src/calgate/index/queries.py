@@ -18,7 +18,7 @@ from typing import Any, Literal, NamedTuple
 from sqlalchemy import Connection, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from calgate.db.models import IndexedEventRow, OccurrenceRow
+from calgate.db.models import CalendarSyncRow, IndexedEventRow, OccurrenceRow
 from calgate.domain import ical_events as ical
 from calgate.domain.expand import too_many_occurrences
 from calgate.domain.timezones import instant
@@ -309,6 +309,56 @@ def list_page(session: Reader, query: Query, *, page_token: str | None) -> Page:
     more = offset + query.limit < len(items)
     token = encode_page_token(offset + query.limit, query) if more else None
     return Page([i.json for i in chunk], token)
+
+
+# -- one event --------------------------------------------------------------------------------
+class SyncTimes(NamedTuple):
+    """A calendar's last sync and last noted read (``Indexer.ensure_fresh`` decides on them)."""
+
+    last_synced: datetime | None
+    last_read: datetime | None
+
+
+class StoredEvent(NamedTuple):
+    """One event's JSON and ETag as the index holds them (None: not there), and the calendar's
+    sync times read with them."""
+
+    json: str | None
+    etag: str | None
+    times: SyncTimes
+
+
+_EVENT_AND_TIMES = (
+    select(
+        CalendarSyncRow.last_synced,
+        CalendarSyncRow.last_read,
+        IndexedEventRow.public_json,
+        IndexedEventRow.etag,
+    )
+    .select_from(
+        CalendarSyncRow.__table__.outerjoin(
+            IndexedEventRow.__table__,
+            and_(
+                IndexedEventRow.calendar_id == CalendarSyncRow.calendar_id,
+                IndexedEventRow.event_id == bindparam("event_id"),
+                IndexedEventRow.deleted.is_(False),
+            ),
+        )
+    )
+    .where(CalendarSyncRow.calendar_id == bindparam("calendar_id"))
+)
+
+
+def stored_event(session: Reader, *, calendar_id: str, event_id: str) -> StoredEvent | None:
+    """One event's stored JSON with the calendar's sync times, in one read (the request path's
+    ``GET`` of one event); None while the calendar has no sync state."""
+    found = session.execute(
+        _EVENT_AND_TIMES, {"calendar_id": calendar_id, "event_id": event_id}
+    ).first()
+    if found is None:
+        return None
+    times = SyncTimes(found.last_synced, found.last_read)
+    return StoredEvent(found.public_json, found.etag, times)
 
 
 # -- items with their own bounds (free/busy, conflicts) ------------------------------------

@@ -38,6 +38,7 @@ from calgate.errors import (
 )
 from calgate.index import staleness, store
 from calgate.index.materialize import FORMAT, Materialized, materialize
+from calgate.index.queries import SyncTimes
 from calgate.upstream import RemoteObject
 from calgate.upstream.hrefs import path_key
 
@@ -119,13 +120,19 @@ class Indexer:
             pool.shutdown(wait=False)
 
     # -- reads -----------------------------------------------------------------------------
-    def ensure_fresh(self, calendar: CalendarRow, source: SourceRow) -> SyncReport:
+    def ensure_fresh(
+        self, calendar: CalendarRow, source: SourceRow, *, known: SyncTimes | None = None
+    ) -> SyncReport:
         """Sync when the last sync is older than the setting; note the read for the
-        background loop, which keeps recently read calendars fresh."""
+        background loop, which keeps recently read calendars fresh. ``known``: the calendar's
+        sync times as the caller read them just now, with its data (one read fewer)."""
         now = datetime.now(UTC)
-        # every read asks: two columns, no ORM object; a transaction to write only when needed
-        with self.runtime.db.engine.connect() as conn:
-            found = conn.execute(_SYNC_TIMES, {"calendar_id": calendar.id}).first()
+        found = known
+        if found is None:
+            # every read asks: two columns, no ORM object; a transaction to write only if needed
+            with self.runtime.db.engine.connect() as conn:
+                row = conn.execute(_SYNC_TIMES, {"calendar_id": calendar.id}).first()
+            found = SyncTimes(row.last_synced, row.last_read) if row is not None else None
         last, last_read = (found.last_synced, found.last_read) if found else (None, None)
         # the background loop only needs "read in the last ten minutes": write it rarely
         if found is None or last_read is None or now - instant(last_read, UTC) > _READ_NOTE_EVERY:

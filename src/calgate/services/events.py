@@ -17,9 +17,8 @@ from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
-from sqlalchemy import bindparam, select
 
-from calgate.db.models import CalendarRow, IndexedEventRow, SourceRow
+from calgate.db.models import CalendarRow, SourceRow
 from calgate.domain import ical_events as ical
 from calgate.domain import series_edit
 from calgate.domain.ids import id_from_href, is_plain_id, resource_name_from_id
@@ -197,22 +196,18 @@ def get_event(ctx: CalendarContext, event_id: str) -> EventPublic:
     return ctx.public(cal, obj.href, obj.etag)
 
 
-# the stored JSON and ETag only (not the whole row with its iCalendar), built once
-_INDEXED = select(IndexedEventRow.public_json, IndexedEventRow.etag).where(
-    IndexedEventRow.calendar_id == bindparam("calendar_id"),
-    IndexedEventRow.event_id == bindparam("event_id"),
-    IndexedEventRow.deleted.is_(False),
-)
-
-
 def get_indexed(ctx: CalendarContext, event_id: str) -> tuple[str, str | None]:
     """(JSON text, ETag) of one event from the index, synced first when it is stale. An id the
     index does not know yet is looked up on the server (another client may have just made it)."""
-    ctx.runtime.indexer.ensure_fresh(ctx.calendar, ctx.source)
+    # the event and the calendar's sync times in one read; read again after a sync
     with ctx.runtime.db.engine.connect() as conn:
-        row = conn.execute(_INDEXED, {"calendar_id": ctx.calendar.id, "event_id": event_id}).first()
-    if row is not None and row.public_json is not None:
-        return row.public_json, row.etag
+        found = queries.stored_event(conn, calendar_id=ctx.calendar.id, event_id=event_id)
+    known = found.times if found is not None else None
+    if ctx.runtime.indexer.ensure_fresh(ctx.calendar, ctx.source, known=known).mode != "fresh":
+        with ctx.runtime.db.engine.connect() as conn:
+            found = queries.stored_event(conn, calendar_id=ctx.calendar.id, event_id=event_id)
+    if found is not None and found.json is not None:
+        return found.json, found.etag
     event = get_event(ctx, event_id)
     return event.model_dump_json(by_alias=True), event.etag
 
