@@ -86,12 +86,30 @@ def fill(base: str, events: int) -> str:
     return first
 
 
-def closed_loop(url: str, params: dict[str, str], connections: int, seconds: float) -> float:
+def cpu_seconds(pid: int) -> float | None:
+    """User and system CPU time of a process, all its threads (None where /proc is not)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def closed_loop(
+    url: str, params: dict[str, str], connections: int, seconds: float, pid: int | None = None
+) -> tuple[float, float | None]:
     """Requests per second of ``connections`` clients each sending the next request when the
-    last answered (the first second is a warm-up and not counted)."""
+    last answered (the first second is a warm-up and not counted), and the CPU milliseconds
+    the server process ``pid`` spent per request meanwhile (None when not measured)."""
     counts = [0] * connections
     start = time.monotonic() + 1.0
     stop = start + seconds
+    used: list[float | None] = []
+
+    def meter() -> None:
+        for moment in (start, stop):
+            time.sleep(max(moment - time.monotonic(), 0))
+            used.append(cpu_seconds(pid) if pid is not None else None)
 
     def client(i: int) -> None:
         with httpx.Client(headers=HEADERS, timeout=30) as http:
@@ -103,11 +121,17 @@ def closed_loop(url: str, params: dict[str, str], connections: int, seconds: flo
                     counts[i] += 1
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(connections)]
+    threads.append(threading.Thread(target=meter))
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return sum(counts) / seconds
+    done = sum(counts)
+    before, after = used
+    per_request = None
+    if before is not None and after is not None and done:
+        per_request = 1000 * (after - before) / done
+    return done / seconds, per_request
 
 
 def run(events: int, connections: int, seconds: float) -> dict[str, Any]:
@@ -141,10 +165,18 @@ def run(events: int, connections: int, seconds: float) -> dict[str, Any]:
                 time.sleep(0.1)
         rows = {}
         for name, (path, params) in paths.items():
-            bare_rate = closed_loop(base_bare + path, params, connections, seconds)
-            calgate_rate = closed_loop(serve.base + path, params, connections, seconds)
-            rows[name] = (calgate_rate, bare_rate, len(answers[path]["body"]))
-        return {"events": events, "connections": connections, "seconds": seconds, "rows": rows}
+            bare_rate, bare_cpu = closed_loop(
+                base_bare + path, params, connections, seconds, bare.pid
+            )
+            rate, cpu = closed_loop(serve.base + path, params, connections, seconds, serve.proc.pid)
+            rows[name] = (rate, bare_rate, len(answers[path]["body"]), cpu, bare_cpu)
+        return {
+            "events": events,
+            "connections": connections,
+            "seconds": seconds,
+            "rows": rows,
+            "load": os.getloadavg()[0],
+        }
     finally:
         if bare is not None:
             bare.terminate()
@@ -160,20 +192,27 @@ def report_lines(facts: dict[str, Any]) -> list[str]:
         f"{platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores; "
         f"{facts['connections']} keep-alive connections, closed loop, {facts['seconds']:g} s each, "
         f"client and servers on the same cores. The embedded store holds {facts['events']} events "
-        "in March 2027; the bare app returns the bytes calgate gave for the same path.",
+        "in March 2027; the bare app returns the bytes calgate gave for the same path. "
+        f"Load average at the end: {facts['load']:.1f} (other work on the machine moves the "
+        "requests/s; the CPU time each server spent per request, all its threads, moves less).",
         "",
-        "| request | bytes | calgate req/s | bare FastAPI req/s | calgate's share | goal |",
-        "|---|---|---|---|---|---|",
+        "| request | bytes | calgate req/s | bare FastAPI req/s | calgate's share | goal "
+        "| calgate CPU ms/request | bare CPU ms/request |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for name, (mine, bare, size) in facts["rows"].items():
+    for name, (mine, bare, size, cpu, bare_cpu) in facts["rows"].items():
         share = mine / bare if bare else 0.0
         verdict = "met" if share >= GOALS[name] else "not yet"
         lines.append(
             f"| {name} | {size:,} | {mine:.0f} | {bare:.0f} | {share:.0%} | "
-            f"{GOALS[name]:.0%} ({verdict}) |"
+            f"{GOALS[name]:.0%} ({verdict}) | {_ms(cpu)} | {_ms(bare_cpu)} |"
         )
     lines.append(END)
     return lines
+
+
+def _ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
 
 
 def main() -> int:

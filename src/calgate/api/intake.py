@@ -7,7 +7,8 @@ parse) whatever it sends. This ASGI middleware runs first, in this order:
 1. **The credential.** The ``Authorization`` header is resolved to a grant (the same check as
    :func:`calgate.api.deps.authenticate`: Bearer, or Basic with the token as password); no or
    a malformed, unknown or revoked credential is a 401 problem+json, and the body is never
-   read. The grant is left in the request scope for :func:`calgate.api.deps.get_grant`.
+   read. The grant is left in the request scope for :func:`calgate.api.deps.get_grant` (for
+   a ``GET`` or ``HEAD``, from a cache and confirmed within the request: :class:`Intake`).
 2. **The size.** A ``Content-Length`` over ``max_body_bytes`` is a 413 at once; a body sent
    without one is counted as it arrives and refused the moment it passes the limit.
 3. **The nesting.** A JSON body (no ``Content-Type``, or a JSON one) whose arrays and objects
@@ -29,9 +30,10 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from calgate.api import problems
-from calgate.api.deps import GRANT_SCOPE_KEY, authenticate
-from calgate.errors import CalgateError, ContentTooLarge, InvalidInput
+from calgate.api.deps import GRANT_SCOPE_KEY, active_grant, presented_secret
+from calgate.errors import AuthenticationRequired, CalgateError, ContentTooLarge, InvalidInput
 from calgate.runtime import Runtime
+from calgate.services import tokens
 
 PUBLIC_PATHS = frozenset({"/api/docs", "/api/openapi.json"})
 
@@ -88,12 +90,26 @@ def _content_length(request: Request) -> int | None:
         return None
 
 
+# Methods that change nothing: the grant of a token seen before is taken from the cache and
+# confirmed inside the request (see ``Intake``); any other method confirms before its body is read.
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
 class Intake:
-    """The ASGI middleware (see the module's docstring)."""
+    """The ASGI middleware (see the module's docstring).
+
+    A ``GET`` or ``HEAD`` whose token this process found active before is passed on at once,
+    without a database read here (in the event loop) or a hop to a worker thread for it: the
+    grant is cached (:class:`calgate.services.tokens.KnownGrants`) and the request confirms it
+    in its own first read (:func:`calgate.services.tokens.confirm_pending`). Should the route
+    answer without that read (an error before it, a route that reads no calendar), this
+    middleware confirms before the answer's first byte, and a revoked token's answer is the
+    401 instead: a token revoked in any process is refused on the next request."""
 
     def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
         self.app = app
         self.runtime = runtime
+        self.known = tokens.KnownGrants()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -102,6 +118,8 @@ class Intake:
             return
         request = Request(scope)
         try:
+            secret = presented_secret(request.headers.get("authorization"))
+            pending = await self._grant(request, secret)
             body = await self._admit(request, receive)
         except CalgateError as exc:
             await problems.error_response(request, exc)(scope, receive, send)
@@ -117,12 +135,76 @@ class Intake:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        await self.app(scope, replay, send)
+        if pending is None:
+            await self.app(scope, replay, send)
+        else:
+            await self._confirming(request, secret, pending, replay, send)
+
+    async def _grant(self, request: Request, secret: str) -> tokens.Unconfirmed | None:
+        """Leave the grant in the scope: from the cache for a read (returned, to confirm),
+        else checked now in a worker thread (and cached)."""
+        known = self.known.get(secret) if request.method in READ_METHODS else None
+        if known is not None:
+            request.scope[GRANT_SCOPE_KEY] = known
+            return tokens.Unconfirmed(known)
+        grant = await run_in_threadpool(active_grant, self.runtime, secret)
+        self.known.put(secret, grant)
+        request.scope[GRANT_SCOPE_KEY] = grant
+        return None
+
+    async def _confirming(
+        self,
+        request: Request,
+        secret: str,
+        pending: tokens.Unconfirmed,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        """Run the app with ``pending`` for it to confirm; confirm here what it did not."""
+        scope = request.scope
+        started = refused = False
+
+        async def refuse() -> None:
+            nonlocal refused
+            refused = True
+            self.known.forget(secret)
+            revoked = AuthenticationRequired("the token is unknown or revoked")
+            await problems.error_response(request, revoked)(scope, receive, send)
+
+        async def confirmed() -> bool:
+            if pending.active is None:
+                await run_in_threadpool(self._confirm, pending)
+            return bool(pending.active)
+
+        async def checked(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return
+            if message["type"] == "http.response.start":
+                started = True
+                if not await confirmed():
+                    await refuse()
+                    return
+            await send(message)
+
+        reset = tokens.UNCONFIRMED.set(pending)
+        try:
+            await self.app(scope, receive, checked)
+        except Exception:
+            # a failure before any answer: a revoked token gets its 401 (the error is still
+            # raised, and logged, but no 500 follows an answer already started)
+            if not started and not await confirmed():
+                await refuse()
+            raise
+        finally:
+            tokens.UNCONFIRMED.reset(reset)
+
+    def _confirm(self, pending: tokens.Unconfirmed) -> None:
+        with self.runtime.db.engine.connect() as conn:
+            pending.confirm(conn)
 
     async def _admit(self, request: Request, receive: Receive) -> bytes | None:
-        header = request.headers.get("authorization")
-        grant = await run_in_threadpool(authenticate, self.runtime, header)
-        request.scope[GRANT_SCOPE_KEY] = grant
+        """The body, within the size and nesting limits (None: the client went away)."""
         settings = self.runtime.settings
         limit = settings.max_body_bytes
         too_large = ContentTooLarge(
@@ -149,4 +231,4 @@ class Intake:
         return body
 
 
-__all__ = ["PUBLIC_PATHS", "Intake", "is_json", "json_depth"]
+__all__ = ["PUBLIC_PATHS", "READ_METHODS", "Intake", "is_json", "json_depth"]

@@ -17,7 +17,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,7 +28,14 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # A file database keeps every connection it opens (pool_size=0: no limit; overflow -1:
+        # no wait): as many as threads use it at once, none closed and opened again per request
+        # (opening one runs the PRAGMAs below). In memory, SQLAlchemy's own single-connection pool.
+        file_db = make_url(url).database not in (None, "", ":memory:")
+        pool = {"pool_size": 0, "max_overflow": -1} if file_db else {}
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **pool
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

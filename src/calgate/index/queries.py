@@ -13,12 +13,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Connection, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from calgate.db.models import IndexedEventRow, OccurrenceRow
+from calgate.db.models import CalendarSyncRow, IndexedEventRow, OccurrenceRow
 from calgate.domain import ical_events as ical
 from calgate.domain.expand import too_many_occurrences
 from calgate.domain.timezones import instant
@@ -26,7 +26,10 @@ from calgate.errors import InvalidInput
 from calgate.index.materialize import SEP, occurrence_bounds, public_json
 
 OrderBy = Literal["start", "created", "updated"]
+# what the read functions read through: a session, or (reads only, cheaper) a connection
+Reader = Session | Connection
 _FAR_PAST = datetime(1, 1, 2, tzinfo=UTC)
+_UNSTAMPED = (_FAR_PAST, _FAR_PAST)
 
 
 @dataclass(frozen=True)
@@ -65,8 +68,7 @@ class Page:
     next_page_token: str | None
 
 
-@dataclass(frozen=True)
-class _Item:
+class _Item(NamedTuple):  # a tuple: one per row or occurrence, made fast
     start: datetime
     created: datetime
     updated: datetime
@@ -99,7 +101,7 @@ _COLUMNS = (
 )
 
 
-def _ical_of(session: Session, row: Any) -> str:
+def _ical_of(session: Reader, row: Any) -> str:
     text = session.scalar(
         select(IndexedEventRow.ical).where(
             IndexedEventRow.calendar_id == row.calendar_id,
@@ -109,19 +111,40 @@ def _ical_of(session: Session, row: Any) -> str:
     return text or ""
 
 
-def _candidates(session: Session, query: Query, columns: tuple[Any, ...] = _COLUMNS) -> list[Any]:
+def _in_window() -> tuple[Any, ...]:
+    """A live row that may overlap the window: the conditions every listing starts from, with
+    the calendar and the window as bound parameters (so the statement is built once)."""
     row = IndexedEventRow
-    cond = [
-        row.calendar_id == query.calendar_id,
+    start, end = (
+        bindparam("start", type_=row.first_start.type),
+        bindparam("end", type_=row.first_start.type),
+    )
+    return (
+        row.calendar_id == bindparam("calendar_id"),
         row.deleted.is_(False),
         row.public_json.is_not(None),
-        or_(row.first_start.is_(None), row.first_start < query.end),
+        or_(row.first_start.is_(None), row.first_start < end),
         or_(
             row.last_end.is_(None),
-            row.last_end > query.start,
-            and_(row.last_end == row.first_start, row.first_start >= query.start),
+            row.last_end > start,
+            and_(row.last_end == row.first_start, row.first_start >= start),
         ),
-    ]
+    )
+
+
+_CANDIDATES = select(*_COLUMNS).where(*_in_window())
+# ordered by start, a listing reads no creation or update times
+_BY_START = tuple(c for c in _COLUMNS if c.key not in ("created", "updated"))
+_CANDIDATES_BY_START = select(*_BY_START).where(*_in_window())
+
+
+def _candidates(session: Reader, query: Query, columns: tuple[Any, ...] = _COLUMNS) -> list[Any]:
+    row = IndexedEventRow
+    if columns is not _COLUMNS:
+        statement = select(*columns).where(*_in_window())
+    else:
+        statement = _CANDIDATES_BY_START if query.order_by == "start" else _CANDIDATES
+    cond = []
     if query.q:
         cond.append(row.search_text.contains(query.q.lower(), autoescape=True))
     if query.category:
@@ -131,7 +154,10 @@ def _candidates(session: Session, query: Query, columns: tuple[Any, ...] = _COLU
     if query.attendee:
         email = query.attendee.lower().removeprefix("mailto:")
         cond.append(row.attendees.contains(SEP + email + SEP, autoescape=True))
-    return list(session.execute(select(*columns).where(*cond)))
+    if cond:
+        statement = statement.where(*cond)
+    window = {"calendar_id": query.calendar_id, "start": query.start, "end": query.end}
+    return list(session.execute(statement, window))
 
 
 def _covered(row: Any, query: Query) -> bool:
@@ -149,13 +175,13 @@ def _stamps(row: Any) -> tuple[datetime, datetime]:
     return created, updated
 
 
-def _live(session: Session, row: Any, query: Query, budget: int) -> list[tuple[datetime, str]]:
+def _live(session: Reader, row: Any, query: Query, budget: int) -> list[tuple[datetime, str]]:
     """Occurrences outside the materialized horizon: expand the stored object now."""
     return [(start, text) for start, _, text in _live_bounded(session, row, query, budget)]
 
 
 def _live_bounded(
-    session: Session, row: Any, query: Query, budget: int
+    session: Reader, row: Any, query: Query, budget: int
 ) -> list[tuple[datetime, datetime, str]]:
     """``_live`` with each occurrence's end as well (unreadable bounds: the window start)."""
     try:
@@ -180,7 +206,7 @@ def _live_bounded(
     return out
 
 
-def _live_overlaps(session: Session, row: Any, query: Query) -> bool:
+def _live_overlaps(session: Reader, row: Any, query: Query) -> bool:
     """A series outside its materialized horizon: whether any occurrence overlaps, live.
     (Covered series are answered for all at once in ``_collect``.)"""
     try:
@@ -190,11 +216,12 @@ def _live_overlaps(session: Session, row: Any, query: Query) -> bool:
     return ical.overlaps(cal, start=query.start, end=query.end, floating_tz=query.floating_tz)
 
 
-def _collect(session: Session, query: Query) -> list[_Item]:
+def _collect(session: Reader, query: Query) -> list[_Item]:
     rows = _candidates(session, query)
     items: list[_Item] = []
-    # once per row, not once per occurrence (thousands of datetime copies otherwise)
-    stamps = {r.event_id: _stamps(r) for r in rows}
+    # once per row, not once per occurrence (thousands of datetime copies otherwise), and only
+    # for an order that reads them
+    stamps = {r.event_id: _stamps(r) for r in rows} if query.order_by != "start" else {}
     covered_ids = {r.event_id for r in rows if r.recurring and _covered(r, query)}
     series_covered = [r for r in rows if r.event_id in covered_ids]
     overlapping: set[str] = set()
@@ -223,12 +250,12 @@ def _collect(session: Session, query: Query) -> list[_Item]:
             )
         )
         for event_id, start, text in found:
-            created, updated = stamps[event_id]
+            created, updated = stamps.get(event_id, _UNSTAMPED)
             items.append(_Item(instant(start, UTC), created, updated, event_id, text))
             if len(items) > query.max_items:
                 raise too_many_occurrences(query.max_items)
     for row in rows:
-        created, updated = stamps[row.event_id]
+        created, updated = stamps.get(row.event_id, _UNSTAMPED)
         first = instant(row.first_start, UTC) if row.first_start else query.start
         if not row.recurring:
             items.append(_Item(first, created, updated, row.event_id, row.public_json or "{}"))
@@ -275,13 +302,63 @@ def decode_page_token(token: str, query: Query) -> int:
     return offset
 
 
-def list_page(session: Session, query: Query, *, page_token: str | None) -> Page:
+def list_page(session: Reader, query: Query, *, page_token: str | None) -> Page:
     offset = decode_page_token(page_token, query) if page_token else 0
     items = _sorted(_collect(session, query), query.order_by)
     chunk = items[offset : offset + query.limit]
     more = offset + query.limit < len(items)
     token = encode_page_token(offset + query.limit, query) if more else None
     return Page([i.json for i in chunk], token)
+
+
+# -- one event --------------------------------------------------------------------------------
+class SyncTimes(NamedTuple):
+    """A calendar's last sync and last noted read (``Indexer.ensure_fresh`` decides on them)."""
+
+    last_synced: datetime | None
+    last_read: datetime | None
+
+
+class StoredEvent(NamedTuple):
+    """One event's JSON and ETag as the index holds them (None: not there), and the calendar's
+    sync times read with them."""
+
+    json: str | None
+    etag: str | None
+    times: SyncTimes
+
+
+_EVENT_AND_TIMES = (
+    select(
+        CalendarSyncRow.last_synced,
+        CalendarSyncRow.last_read,
+        IndexedEventRow.public_json,
+        IndexedEventRow.etag,
+    )
+    .select_from(
+        CalendarSyncRow.__table__.outerjoin(
+            IndexedEventRow.__table__,
+            and_(
+                IndexedEventRow.calendar_id == CalendarSyncRow.calendar_id,
+                IndexedEventRow.event_id == bindparam("event_id"),
+                IndexedEventRow.deleted.is_(False),
+            ),
+        )
+    )
+    .where(CalendarSyncRow.calendar_id == bindparam("calendar_id"))
+)
+
+
+def stored_event(session: Reader, *, calendar_id: str, event_id: str) -> StoredEvent | None:
+    """One event's stored JSON with the calendar's sync times, in one read (the request path's
+    ``GET`` of one event); None while the calendar has no sync state."""
+    found = session.execute(
+        _EVENT_AND_TIMES, {"calendar_id": calendar_id, "event_id": event_id}
+    ).first()
+    if found is None:
+        return None
+    times = SyncTimes(found.last_synced, found.last_read)
+    return StoredEvent(found.public_json, found.etag, times)
 
 
 # -- items with their own bounds (free/busy, conflicts) ------------------------------------
@@ -297,7 +374,7 @@ class Timed:
 
 
 def timed_items(
-    session: Session,
+    session: Reader,
     *,
     calendar_id: str,
     start: datetime,

@@ -24,7 +24,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from urllib.parse import urljoin
 
-from calgate.db.models import CalendarRow, SourceRow
+from sqlalchemy import bindparam, select
+
+from calgate.db.models import CalendarRow, CalendarSyncRow, SourceRow
 from calgate.db.session import Database
 from calgate.domain.ids import id_from_href
 from calgate.domain.timezones import instant
@@ -37,6 +39,7 @@ from calgate.errors import (
 )
 from calgate.index import staleness, store
 from calgate.index.materialize import FORMAT, Materialized, materialize
+from calgate.index.queries import SyncTimes
 from calgate.settings import Settings
 from calgate.upstream import CalDAVConnection, RemoteObject
 from calgate.upstream.hrefs import path_key
@@ -45,6 +48,9 @@ from calgate.upstream.quirks import ServerFeatures, without_sync_collection
 log = logging.getLogger(__name__)
 
 _READ_NOTE_EVERY = timedelta(seconds=60)
+_SYNC_TIMES = select(CalendarSyncRow.last_synced, CalendarSyncRow.last_read).where(
+    CalendarSyncRow.calendar_id == bindparam("calendar_id")
+)
 
 
 @dataclass(frozen=True)
@@ -133,15 +139,24 @@ class Indexer:
             pool.shutdown(wait=False)
 
     # -- reads -----------------------------------------------------------------------------
-    def ensure_fresh(self, calendar: CalendarRow, source: SourceRow) -> SyncReport:
+    def ensure_fresh(
+        self, calendar: CalendarRow, source: SourceRow, *, known: SyncTimes | None = None
+    ) -> SyncReport:
         """Sync when the last sync is older than the setting; note the read for the
-        background loop, which keeps recently read calendars fresh."""
+        background loop, which keeps recently read calendars fresh. ``known``: the calendar's
+        sync times as the caller read them just now, with its data (one read fewer)."""
         now = datetime.now(UTC)
-        with self.runtime.db.session() as session:
-            state = store.sync_state(session, calendar_id=calendar.id)
-            last = state.last_synced
-            # the background loop only needs "read in the last ten minutes": write it rarely
-            if state.last_read is None or now - instant(state.last_read, UTC) > _READ_NOTE_EVERY:
+        found = known
+        if found is None:
+            # every read asks: two columns, no ORM object; a transaction to write only if needed
+            with self.runtime.db.engine.connect() as conn:
+                row = conn.execute(_SYNC_TIMES, {"calendar_id": calendar.id}).first()
+            found = SyncTimes(row.last_synced, row.last_read) if row is not None else None
+        last, last_read = (found.last_synced, found.last_read) if found else (None, None)
+        # the background loop only needs "read in the last ten minutes": write it rarely
+        if found is None or last_read is None or now - instant(last_read, UTC) > _READ_NOTE_EVERY:
+            with self.runtime.db.session() as session:
+                last = store.sync_state(session, calendar_id=calendar.id).last_synced
                 store.mark_read(session, calendar_id=calendar.id, at=now)
         settings = self.runtime.settings
         max_age = timedelta(seconds=settings.index_max_age)

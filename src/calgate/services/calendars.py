@@ -5,20 +5,25 @@ from __future__ import annotations
 import random
 import time
 from datetime import UTC, datetime
+from typing import TypeVar
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, delete, select, type_coerce
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.types import NullType
 
-from calgate.db.models import CalendarRow, SourceRow
+from calgate.db.models import Base, CalendarRow, SourceRow
+from calgate.db.session import Database
 from calgate.domain.access import Grant, Role
 from calgate.domain.timezones import resolve_zone
 from calgate.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from calgate.mail.templates import check_subject, check_template
 from calgate.runtime import EMBEDDED_SOURCE_ID, Runtime
 from calgate.schemas.calendars import CalendarCreate, CalendarPublic, CalendarUpdate
+from calgate.services import tokens
 from calgate.services.slugs import slugify, unique_slug
 
 _CLAIM_ATTEMPTS = 25
+_Row = TypeVar("_Row", bound=Base)
 
 
 def to_public(runtime: Runtime, row: CalendarRow, source: SourceRow) -> CalendarPublic:
@@ -46,14 +51,97 @@ def visible_calendars(session: Session, grant: Grant) -> list[tuple[CalendarRow,
     return [(c, s) for c, s in session.execute(query)]
 
 
+# one query for both rows (every event request reads them), built once
+_WITH_SOURCE = (
+    select(CalendarRow, SourceRow)
+    .join(SourceRow, SourceRow.id == CalendarRow.source_id)
+    .where(CalendarRow.id == bindparam("id"))
+)
+
+
 def get_visible(session: Session, grant: Grant, calendar_id: str) -> tuple[CalendarRow, SourceRow]:
-    """The calendar, or NotFound when it does not exist *or* the token may not see it."""
-    row = session.get(CalendarRow, calendar_id) if grant.sees(calendar_id) else None
-    if row is None:
+    """The calendar, or NotFound when it does not exist *or* the token may not see it. The
+    request's token, when it came from the cache, is confirmed first in the same transaction
+    (every calendar's request reads here first)."""
+    tokens.confirm_pending(session.connection())
+    found = (
+        session.execute(_WITH_SOURCE, {"id": calendar_id}).first()
+        if grant.sees(calendar_id)
+        else None
+    )
+    if found is None:
         raise NotFound(f"no calendar with id {calendar_id!r}")
-    source = session.get(SourceRow, row.source_id)
-    assert source is not None
-    return row, source
+    return found.CalendarRow, found.SourceRow
+
+
+# -- the request path's read of a calendar --------------------------------------------------
+# Every event request reads its calendar and source. Building the two ORM objects costs more
+# than the read, so the objects are kept per calendar with the values they were built from and
+# handed out again while a read finds the same values: any change, in any process, is seen on
+# the next request, as before.
+_COLUMNS = (*CalendarRow.__table__.columns, *SourceRow.__table__.columns)
+_JOINED = CalendarRow.__table__.join(SourceRow.__table__)
+_BY_ID = CalendarRow.__table__.c.id == bindparam("id")
+# the values as stored, to compare (no conversion: JSON and times stay as the driver gives them)
+_STORED = (
+    select(*(type_coerce(c, NullType()).label(f"stored_{i}") for i, c in enumerate(_COLUMNS)))
+    .select_from(_JOINED)
+    .where(_BY_ID)
+)
+_STORED_AND_TOKEN = _STORED.add_columns(tokens.STILL_ACTIVE)  # with the token's confirmation
+# the values converted, to build the objects from when the stored ones changed
+_ROWS = (
+    select(*(c.label(f"value_{i}") for i, c in enumerate(_COLUMNS)))
+    .select_from(_JOINED)
+    .where(_BY_ID)
+)
+_CALENDAR_KEYS = tuple(c.key for c in CalendarRow.__table__.columns)
+_SOURCE_KEYS = tuple(c.key for c in SourceRow.__table__.columns)
+_built: dict[str, tuple[tuple[object, ...], CalendarRow, SourceRow]] = {}
+_BUILT_LIMIT = 10_000
+
+
+def _as_loaded(cls: type[_Row], keys: tuple[str, ...], values: tuple[object, ...]) -> _Row:
+    """An object as a closed session leaves the rows it read (detached, with an identity)."""
+    obj = cls(**dict(zip(keys, values, strict=True)))
+    make_transient_to_detached(obj)
+    return obj
+
+
+def read_visible(db: Database, grant: Grant, calendar_id: str) -> tuple[CalendarRow, SourceRow]:
+    """:func:`get_visible` in a read of its own, which also confirms the request's token when
+    it came from the cache (one query for both). The rows come as detached objects, shared
+    with other requests while unchanged: not to be changed by the caller."""
+    confirm = tokens.pending()
+    with db.engine.connect() as conn:
+        if not grant.sees(calendar_id):
+            tokens.confirm_pending(conn)
+            raise NotFound(f"no calendar with id {calendar_id!r}")
+        if confirm is None:
+            found = conn.execute(_STORED, {"id": calendar_id}).first()
+        else:
+            params = {"id": calendar_id, "token_id": confirm.grant.token_id}
+            found = conn.execute(_STORED_AND_TOKEN, params).first()
+            if found is None:
+                tokens.confirm_pending(conn)
+            else:
+                confirm.settle(found.token_active)
+        if found is None:
+            raise NotFound(f"no calendar with id {calendar_id!r}")
+        stored = tuple(found)[: len(_COLUMNS)]
+        built = _built.get(calendar_id)
+        if built is not None and built[0] == stored:
+            return built[1], built[2]
+        typed = conn.execute(_ROWS, {"id": calendar_id}).one()
+    split = len(_CALENDAR_KEYS)
+    calendar = _as_loaded(CalendarRow, _CALENDAR_KEYS, tuple(typed)[:split])
+    source = _as_loaded(SourceRow, _SOURCE_KEYS, tuple(typed)[split:])
+    if len(_built) >= _BUILT_LIMIT:
+        _built.clear()
+    # (a change between the two reads: the objects are newer than ``stored``, and the next
+    # request, finding other values, builds them again)
+    _built[calendar_id] = (stored, calendar, source)
+    return calendar, source
 
 
 def require_role(grant: Grant, role: Role, what: str) -> None:

@@ -11,9 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
-from sqlalchemy import select
 
-from calgate.db.models import IndexedEventRow
 from calgate.domain import ical_events as ical
 from calgate.domain import series_edit
 from calgate.domain.ids import id_from_href
@@ -115,17 +113,15 @@ def get_event(ctx: CalendarContext, event_id: str) -> EventPublic:
 def get_indexed(ctx: CalendarContext, event_id: str) -> tuple[str, str | None]:
     """(JSON text, ETag) of one event from the index, synced first when it is stale. An id the
     index does not know yet is looked up on the server (another client may have just made it)."""
-    ctx.runtime.indexer.ensure_fresh(ctx.calendar, ctx.source)
-    with ctx.runtime.db.session() as session:
-        row = session.scalar(
-            select(IndexedEventRow).where(
-                IndexedEventRow.calendar_id == ctx.calendar.id,
-                IndexedEventRow.event_id == event_id,
-                IndexedEventRow.deleted.is_(False),
-            )
-        )
-        if row is not None and row.public_json is not None:
-            return row.public_json, row.etag
+    # the event and the calendar's sync times in one read; read again after a sync
+    with ctx.runtime.db.engine.connect() as conn:
+        found = queries.stored_event(conn, calendar_id=ctx.calendar.id, event_id=event_id)
+    known = found.times if found is not None else None
+    if ctx.runtime.indexer.ensure_fresh(ctx.calendar, ctx.source, known=known).mode != "fresh":
+        with ctx.runtime.db.engine.connect() as conn:
+            found = queries.stored_event(conn, calendar_id=ctx.calendar.id, event_id=event_id)
+    if found is not None and found.json is not None:
+        return found.json, found.etag
     event = get_event(ctx, event_id)
     return event.model_dump_json(by_alias=True), event.etag
 
@@ -134,8 +130,8 @@ def list_indexed(
     ctx: CalendarContext, query: queries.Query, *, page_token: str | None
 ) -> queries.Page:
     ctx.runtime.indexer.ensure_fresh(ctx.calendar, ctx.source)
-    with ctx.runtime.db.session() as session:
-        return queries.list_page(session, query, page_token=page_token)
+    with ctx.runtime.db.engine.connect() as conn:  # reads only: no ORM session
+        return queries.list_page(conn, query, page_token=page_token)
 
 
 # What a listing asks the index (routes build it without importing the index).

@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from calgate.db.models import CalendarRow, TokenRow
 from calgate.domain.access import Grant, Overreach, Role
-from calgate.errors import FieldError, InvalidInput, NotFound, PermissionDenied
+from calgate.errors import (
+    AuthenticationRequired,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 
 SECRET_PREFIX = "cg_"  # noqa: S105  (a prefix, not a secret)
 
@@ -133,12 +140,100 @@ def revoke_token(session: Session, token_id: str, *, by: Grant | None = None) ->
     return row
 
 
-def check_secret(session: Session, secret: str) -> Grant | None:
+# Every API request runs this: three columns by the unique index, built once, no ORM object.
+_ACTIVE = select(TokenRow.id, TokenRow.role, TokenRow.calendars).where(
+    TokenRow.secret_hash == bindparam("secret_hash"), TokenRow.revoked.is_(None)
+)
+
+
+def active_grant(conn: Connection, secret: str) -> Grant | None:
     """The grant of an active token with this secret, or None."""
-    row = session.scalar(select(TokenRow).where(TokenRow.secret_hash == hash_secret(secret)))
-    if row is None or row.revoked is not None:
+    row = conn.execute(_ACTIVE, {"secret_hash": hash_secret(secret)}).first()
+    if row is None:
         return None
-    return grant_of(row)
+    cals = None if row.calendars is None else frozenset(row.calendars)
+    return Grant(token_id=row.id, role=Role(row.role), calendars=cals)
+
+
+def check_secret(session: Session, secret: str) -> Grant | None:
+    """:func:`active_grant` in a session's transaction."""
+    return active_grant(session.connection(), secret)
+
+
+# -- the request path's cache ----------------------------------------------------------------
+# A token's role and calendars never change after it is made; only its revocation does. So a
+# grant found once can be kept, as long as each request that uses it confirms the token is
+# still active, in the database, before anything is answered: a token revoked in another
+# process is refused on the very next request. The confirmation is one read by primary key,
+# made in the request's own first read (``confirm_pending``) or, failing that, by the request
+# intake before the answer leaves (``calgate.api.intake``).
+_STILL_ACTIVE = select(TokenRow.id).where(
+    TokenRow.id == bindparam("token_id"), TokenRow.revoked.is_(None)
+)
+STILL_ACTIVE = _STILL_ACTIVE.exists().label("token_active")
+"""A column a read may add to answer for the request's token in the same query (parameter
+``token_id``: :attr:`Unconfirmed.grant`'s); then :meth:`Unconfirmed.settle` with its value."""
+
+
+class KnownGrants:
+    """Secret hash -> the grant of a token found active in this process (a few per client;
+    cleared when it passes ``limit``)."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._grants: dict[str, Grant] = {}
+        self._limit = limit
+
+    def get(self, secret: str) -> Grant | None:
+        return self._grants.get(hash_secret(secret))
+
+    def put(self, secret: str, grant: Grant) -> None:
+        if len(self._grants) >= self._limit:
+            self._grants.clear()
+        self._grants[hash_secret(secret)] = grant
+
+    def forget(self, secret: str) -> None:
+        self._grants.pop(hash_secret(secret), None)
+
+
+@dataclass
+class Unconfirmed:
+    """A request's grant from :class:`KnownGrants`, not yet confirmed active; ``active`` is
+    the answer once asked."""
+
+    grant: Grant
+    active: bool | None = None
+
+    def confirm(self, conn: Connection) -> bool:
+        if self.active is None:
+            found = conn.execute(_STILL_ACTIVE, {"token_id": self.grant.token_id}).first()
+            self.active = found is not None
+        return self.active
+
+    def settle(self, active: bool) -> None:
+        """The answer a read found in :data:`STILL_ACTIVE`; AuthenticationRequired when the
+        token is no longer active."""
+        self.active = bool(active)
+        if not self.active:
+            raise AuthenticationRequired("the token is unknown or revoked")
+
+
+# Set by the intake for the request it passes on; worker threads run with a copy of the
+# request's context, which holds the same object.
+UNCONFIRMED: ContextVar[Unconfirmed | None] = ContextVar("calgate_unconfirmed", default=None)
+
+
+def pending() -> Unconfirmed | None:
+    """The request's grant still to confirm, if any."""
+    found = UNCONFIRMED.get()
+    return found if found is not None and found.active is None else None
+
+
+def confirm_pending(conn: Connection) -> None:
+    """In a request whose grant came from :class:`KnownGrants`: confirm now, in ``conn`` (the
+    request's first read), that the token is still active; AuthenticationRequired when not."""
+    pending = UNCONFIRMED.get()
+    if pending is not None and not pending.confirm(conn):
+        raise AuthenticationRequired("the token is unknown or revoked")
 
 
 def ensure_admin_token(session: Session, *, fixed_secret: str | None) -> NewToken | None:

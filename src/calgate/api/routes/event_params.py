@@ -10,7 +10,7 @@ from fastapi import Header, Path
 from calgate.domain.access import Grant, Role
 from calgate.runtime import Runtime
 from calgate.schemas.calendars import SLUG_PATTERN
-from calgate.services.calendars import get_visible, require_role
+from calgate.services.calendars import read_visible, require_role
 from calgate.services.context import CalendarContext
 
 CalendarId = Annotated[str, Path(pattern=SLUG_PATTERN, description="A calendar id.")]
@@ -27,8 +27,7 @@ def calendar_context(
     runtime: Runtime, grant: Grant, calendar_id: str, *, write: bool
 ) -> CalendarContext:
     """The calendar the request names, when the token sees it (and may write, for a write)."""
-    with runtime.db.session() as session:
-        calendar, source = get_visible(session, grant, calendar_id)
+    calendar, source = read_visible(runtime.db, grant, calendar_id)
     if write:
         require_role(grant, Role.write, "changing events")
     return CalendarContext(runtime, calendar, source)
