@@ -199,7 +199,8 @@ def _checked(endpoint: Callable[..., Any], check: _QueryCheck) -> Callable[..., 
         wrapped = run
     functools.update_wrapper(wrapped, endpoint)
     wrapped.__signature__ = signature.replace(parameters=[*signature.parameters.values(), extra])
-    return wrapped
+    checked: Callable[..., Any] = wrapped
+    return checked
 
 
 class StrictQueryRoute(APIRoute):
