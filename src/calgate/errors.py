@@ -30,6 +30,18 @@ into this tree at the boundary that sees them, with ``raise ... from exc``.
     │                                         clearing pass could be cleared (``errors``)
     ├── SourceConnectFailed              422  adding a source: bad URL, unreachable, bad credentials
     └── UpstreamRefusedEvent             422  the server refused the event's data (RFC 4791 5.3.2.1)
+
+Outside the tree are signals a module raises and catches (or translates) itself, which never
+reach a client as they are (``tests/test_error_tree.py`` holds the list to these):
+
+- ``upstream.davxml.NotMultistatus``: a reply that is not a multistatus; ``upstream/errors.py``
+  makes it an ``UpstreamError``;
+- ``embedded.guard._Refused``: an XML body ``/dav/`` refuses; the guard answers 400;
+- ``api.intake._TooLarge``: a body past the limit while it arrives; the intake raises
+  ``ContentTooLarge``;
+- ``domain.mail.TemplateTooLong`` and ``mail.templates.TemplateTooSlow``: a calendar's template
+  past its limits; the mail falls back to the default template;
+- ``mail.smtp.SendFailure``: a delivery failure and its kind; the outbox retries or gives up.
 """
 
 from __future__ import annotations
