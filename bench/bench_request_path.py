@@ -68,21 +68,26 @@ BARE_APP = textwrap.dedent(
 
 def fill(base: str, events: int) -> str:
     """``events`` one-hour events in March 2027; the id of the first."""
-    first = ""
     with httpx.Client(base_url=base, headers=HEADERS, timeout=30) as api:
-        for n in range(events):
-            day, hour = 1 + n % 28, 8 + n % 10
-            resp = api.post(
-                EVENTS,
-                json={
-                    "title": f"Event {n}",
-                    "start": f"2027-03-{day:02d}T{hour:02d}:00:00Z",
-                    "end": f"2027-03-{day:02d}T{hour:02d}:45:00Z",
-                    "location": "Room 1",
-                },
-            )
-            resp.raise_for_status()
-            first = first or resp.json()["id"]
+        return fill_with(api, events)
+
+
+def fill_with(api: Any, events: int) -> str:
+    """:func:`fill` through a client already made (an httpx or a Starlette test client)."""
+    first = ""
+    for n in range(events):
+        day, hour = 1 + n % 28, 8 + n % 10
+        resp = api.post(
+            EVENTS,
+            json={
+                "title": f"Event {n}",
+                "start": f"2027-03-{day:02d}T{hour:02d}:00:00Z",
+                "end": f"2027-03-{day:02d}T{hour:02d}:45:00Z",
+                "location": "Room 1",
+            },
+        )
+        resp.raise_for_status()
+        first = first or resp.json()["id"]
     return first
 
 

@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_basic import TOKEN
-from bench_request_path import BARE_APP, EVENTS, HEADERS, MONTH
+from bench_request_path import BARE_APP, EVENTS, HEADERS, MONTH, fill_with
 
 from calgate.api.app import create_app
 from calgate.settings import Settings
@@ -78,20 +78,7 @@ def main() -> int:
     app = create_app(Settings(data_dir=data, admin_token=TOKEN))
     with TestClient(app) as client:
         client.headers.update(HEADERS)
-        first = ""
-        for n in range(args.events):
-            day, hour = 1 + n % 28, 8 + n % 10
-            made = client.post(
-                EVENTS,
-                json={
-                    "title": f"Event {n}",
-                    "start": f"2027-03-{day:02d}T{hour:02d}:00:00Z",
-                    "end": f"2027-03-{day:02d}T{hour:02d}:45:00Z",
-                    "location": "Room 1",
-                },
-            )
-            made.raise_for_status()
-            first = first or made.json()["id"]
+        first = fill_with(client, args.events)
         paths = {
             "one event": (f"{EVENTS}/{first}", ""),
             "month listing": (EVENTS, urlencode(MONTH)),
