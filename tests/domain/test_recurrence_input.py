@@ -14,9 +14,9 @@ from calgate.domain.ical_parse import floating_zone
 from calgate.domain.ical_patch import patch_event
 from calgate.domain.ical_read import read_event
 from calgate.domain.json_forms import public_of, writable_of
+from calgate.domain.model import EventWrite, event_write_from_json
 from calgate.domain.recurrence import check_rrule, validate_rrule
 from calgate.errors import InvalidInput
-from calgate.schemas.events import EventWrite, event_write_from_json
 
 from .helpers import BERLIN, LATER, body, build, content_lines, master, public, vevent
 

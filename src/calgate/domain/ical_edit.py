@@ -13,7 +13,6 @@ from typing import Any
 from icalendar import Alarm, Component, vCalAddress, vDDDLists
 from icalendar.parser import Parameters
 from icalendar.prop import vBroken, vRecur
-from pydantic import ValidationError
 
 from calgate.domain.ical_parse import (
     first,
@@ -44,7 +43,7 @@ from calgate.domain.ical_read import (
     read_event,
     showable_attendee,
 )
-from calgate.domain.model import Alert, Attendee, EventWrite, invalid_input_from
+from calgate.domain.model import Alert, Attendee, EventWrite
 from calgate.domain.recurrence import check_rrule, rrule_key, time_key
 from calgate.domain.timezones import UTC, EventZone, Time, is_date
 from calgate.domain.write_times import (
@@ -436,17 +435,8 @@ class OccurrenceEditor(EventEditor):
         return
 
 
-def validated_body(data: dict[str, Any]) -> EventWrite:
-    """``data`` as the simple write form, its errors as :class:`InvalidInput`."""
-    try:
-        return EventWrite.model_validate(data)
-    except ValidationError as exc:
-        raise invalid_input_from(exc) from exc
-
-
 __all__ = [
     "EventEditor",
     "OccurrenceEditor",
     "new_alarm",
-    "validated_body",
 ]

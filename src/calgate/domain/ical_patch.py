@@ -6,13 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from icalendar import Calendar
-from pydantic import ValidationError
 
 from calgate.domain.ical_parse import floating_zone, master_event
 from calgate.domain.ical_read import read_event
 from calgate.domain.ical_write import replace_event
 from calgate.domain.json_forms import writable_of
-from calgate.domain.model import EventWrite, invalid_input_from
+from calgate.domain.model import EventWrite, event_write_from_json
 from calgate.domain.timezones import is_date, parse_time
 from calgate.domain.write_times import bad
 from calgate.errors import Conflict
@@ -113,10 +112,7 @@ def patch_event(
         raise Conflict("The stored calendar object holds no VEVENT to edit")
     base = writable_of(read_event(event, floating_zone(default_tz)))
     merged = merged_body(base, patch)
-    try:
-        body = EventWrite.model_validate(merged)
-    except ValidationError as exc:
-        raise invalid_input_from(exc) from exc
+    body = event_write_from_json(merged)
     return replace_event(cal, body, default_tz=default_tz, now=now)
 
 

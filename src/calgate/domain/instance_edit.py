@@ -18,13 +18,13 @@ from typing import Any
 
 from icalendar import Calendar, Component, vDDDLists
 
-from calgate.domain.ical_edit import OccurrenceEditor, validated_body
+from calgate.domain.ical_edit import OccurrenceEditor
 from calgate.domain.ical_parse import first
 from calgate.domain.ical_patch import merged_body
 from calgate.domain.ical_read import exdates_of, read_event, read_times
 from calgate.domain.ical_upkeep import replace_prop, sync_vtimezones, used_tzids, utc_now
 from calgate.domain.json_forms import writable_of
-from calgate.domain.model import EventWrite
+from calgate.domain.model import EventWrite, event_write_from_json
 from calgate.domain.recurrence import time_key
 from calgate.domain.series import Series, copy_event
 from calgate.domain.timezones import Time, instant, is_date
@@ -125,7 +125,7 @@ def edit_occurrence(
             raise bad("#", "a PATCH body must be a JSON object")
         refuse_series_fields(patch)
         base = writable_of(read_event(override, series.ftz))
-        body = validated_body(merged_body(base, patch))
+        body = event_write_from_json(merged_body(base, patch))
     assert body is not None
     refuse_series_fields(
         {

@@ -25,7 +25,7 @@ from typing import Any
 from icalendar import Calendar, Component, vDDDLists
 from icalendar.prop import vRecur
 
-from calgate.domain.ical_edit import OccurrenceEditor, validated_body
+from calgate.domain.ical_edit import OccurrenceEditor
 from calgate.domain.ical_parse import first, props, text_of, time_of
 from calgate.domain.ical_patch import merged_body
 from calgate.domain.ical_read import exdates_of, read_event, read_times
@@ -39,6 +39,7 @@ from calgate.domain.instance_edit import (
     shifted,
 )
 from calgate.domain.json_forms import writable_of
+from calgate.domain.model import event_write_from_json
 from calgate.domain.recurrence import split_rrule, until_text
 from calgate.domain.series import RidKey, Series, calendar_with, copy_event
 from calgate.domain.timezones import Time, instant, is_date
@@ -419,7 +420,7 @@ def _follow(
                     )
     if patch:
         base = writable_of(read_event(override, new.ftz))
-        body = validated_body(merged_body(base, patch))
+        body = event_write_from_json(merged_body(base, patch))
         OccurrenceEditor(override, body, default_tz=new.floating_tz).apply()
 
 

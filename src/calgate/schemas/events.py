@@ -4,9 +4,7 @@ the domain's (:mod:`calgate.domain.model`), shown here as the API exposes them; 
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from calgate.domain.model import (
@@ -27,9 +25,9 @@ from calgate.domain.model import (
     Status,
     Transparency,
     Weekday,
+    event_write_from_json,
     invalid_input_from,
 )
-from calgate.errors import InvalidInput
 
 
 class EventsPublic(CamelModel):
@@ -59,16 +57,6 @@ class EventInstancesPublic(CamelModel):
     items: list[EventPublic]
     truncated: bool = False
     next_page_token: str | None = None
-
-
-def event_write_from_json(data: Any) -> EventWrite:
-    """Validate a JSON body as :class:`EventWrite`; :class:`InvalidInput` with pointers."""
-    if not isinstance(data, dict):
-        raise InvalidInput.field("#", "the body must be a JSON object")
-    try:
-        return EventWrite.model_validate(data)
-    except ValidationError as exc:
-        raise invalid_input_from(exc) from exc
 
 
 __all__ = [

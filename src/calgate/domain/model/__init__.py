@@ -10,7 +10,12 @@ types. The domain reads and writes these; :mod:`calgate.schemas` exposes them to
 """
 
 from calgate.domain.model.base import CamelModel, TextChecked, check_text, invalid_input_from
-from calgate.domain.model.event import WRITE_FIELDS, EventPublic, EventWrite
+from calgate.domain.model.event import (
+    WRITE_FIELDS,
+    EventPublic,
+    EventWrite,
+    event_write_from_json,
+)
 from calgate.domain.model.fields import (
     AlertAction,
     Frequency,
@@ -44,5 +49,6 @@ __all__ = [
     "Transparency",
     "Weekday",
     "check_text",
+    "event_write_from_json",
     "invalid_input_from",
 ]

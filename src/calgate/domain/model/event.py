@@ -13,10 +13,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 
-from calgate.domain.model.base import CamelModel, TextChecked
+from calgate.domain.model.base import CamelModel, TextChecked, invalid_input_from
 from calgate.domain.model.fields import (
     IsoTime,
     OneLine,
@@ -29,6 +36,7 @@ from calgate.domain.model.fields import (
 from calgate.domain.model.parts import Alert, Attendee, Organizer, Recurrence
 from calgate.domain.recurrence import check_rrule
 from calgate.domain.timezones import Time, is_aware, is_date, parse_duration, parse_time
+from calgate.errors import InvalidInput
 
 
 def _rrule_sendable(text: str) -> bool:
@@ -226,3 +234,13 @@ class EventPublic(CamelModel):
         if not self.floating:
             data.pop("floating", None)
         return EventWrite.model_validate(data)
+
+
+def event_write_from_json(data: Any) -> EventWrite:
+    """A JSON object as :class:`EventWrite`; :class:`InvalidInput` with pointers."""
+    if not isinstance(data, dict):
+        raise InvalidInput.field("#", "the body must be a JSON object")
+    try:
+        return EventWrite.model_validate(data)
+    except ValidationError as exc:
+        raise invalid_input_from(exc) from exc
