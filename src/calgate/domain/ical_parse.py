@@ -120,14 +120,20 @@ def text_of(component: Component, name: str) -> str | None:
     return None if value is None else str(value)
 
 
-def time_of(prop: Any) -> Time | None:
-    """The date / date-time of a DTSTART-like property; None when absent or broken."""
+def dt_of(prop: Any) -> Any:
+    """A date-like property's value (``.dt``: a date, date-time, duration...); None when the
+    property is absent, broken or unreadable."""
     if prop is None or isinstance(prop, vBroken):
         return None
     try:
-        value = prop.dt
+        return prop.dt
     except Exception:
         return None
+
+
+def time_of(prop: Any) -> Time | None:
+    """The date / date-time of a DTSTART-like property; None when absent or broken."""
+    value = dt_of(prop)
     if isinstance(value, datetime):
         return value.replace(microsecond=0)
     return value if isinstance(value, date) else None
@@ -180,6 +186,7 @@ def floating_zone(name: str) -> tzinfo:
 
 
 __all__ = [
+    "dt_of",
     "empty_like",
     "events_of",
     "first",

@@ -10,6 +10,7 @@ from icalendar.prop import vBroken
 
 from calgate.domain import jscal_props
 from calgate.domain.ical_parse import (
+    dt_of,
     first,
     props,
     text_of,
@@ -103,12 +104,7 @@ def copy_alerts(out: JsEvent, event: Component) -> None:
 
 
 def _trigger(prop: Any) -> JsTrigger | None:
-    if prop is None or isinstance(prop, vBroken):
-        return None
-    try:
-        value = prop.dt
-    except Exception:
-        return None
+    value = dt_of(prop)
     if isinstance(value, timedelta):
         trigger = {"@type": "OffsetTrigger", "offset": format_duration(value)}
         related = param_of(prop, "RELATED")
