@@ -59,11 +59,11 @@ from calgate.db.models import (
     SourceRow,
 )
 from calgate.domain.ids import id_from_resource_name
+from calgate.domain.model import EventWrite
 from calgate.index import queries
 from calgate.index import store as istore
 from calgate.lifecycle import Lifecycle
 from calgate.runtime import Runtime
-from calgate.schemas.events import EventWrite
 from calgate.services import events
 from calgate.services.context import CalendarContext
 from calgate.settings import Settings

@@ -10,7 +10,7 @@ from typing import Any
 import caldav
 import pytest
 
-from calgate.schemas.events import EventWrite
+from calgate.domain.model import EventWrite
 
 EVENTS = "/api/v1/calendars/default/events"
 WRITABLE = {f.alias or name for name, f in EventWrite.model_fields.items()}

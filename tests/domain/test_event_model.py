@@ -7,9 +7,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from calgate.domain.model import EventPublic, EventWrite
+from calgate.domain.model import EventPublic, EventWrite, event_write_from_json
 from calgate.errors import InvalidInput
-from calgate.schemas.events import event_write_from_json
 
 
 def locs(data: dict[str, Any]) -> list[tuple[Any, ...]]:

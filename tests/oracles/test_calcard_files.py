@@ -12,8 +12,8 @@ from calgate.domain.ical_events import event_to_public, expand, parse_ical, repl
 from calgate.domain.ical_parse import master_event
 from calgate.domain.ical_read import read_event
 from calgate.domain.json_forms import writable_of
+from calgate.domain.model import EventWrite
 from calgate.errors import InvalidInput
-from calgate.schemas.events import EventWrite
 from tests.domain.helpers import LATER
 from tests.oracles.support import DATA
 

@@ -23,9 +23,9 @@ import pytest
 from sqlalchemy import select
 
 from calgate.db.models import CalendarRow, ProcessRow, SourceRow, TokenRow
+from calgate.domain.model import EventWrite
 from calgate.lifecycle import build_runtime
 from calgate.runtime import Runtime
-from calgate.schemas.events import EventWrite
 from calgate.services import idempotency, processes
 from tests.robustness.process import CalgateProcess
 

@@ -10,10 +10,10 @@ from typing import Any
 
 from calgate.domain import ical_events as ical
 from calgate.domain.ical_parse import floating_zone
+from calgate.domain.model import EventPublic
 from calgate.domain.span import event_span
 from calgate.domain.timezones import UTC, instant, parse_time
 from calgate.errors import InvalidInput
-from calgate.schemas.events import EventPublic
 
 # The materialized form's version: raise it when the JSON form or the stored fields change.
 # An index built with an older one is re-materialized from its stored iCalendar on the next

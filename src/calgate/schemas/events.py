@@ -1,33 +1,13 @@
-"""The JSON form of events in the API: ``EventWrite`` (POST/PUT bodies) and ``EventPublic`` are
-the domain's (:mod:`calgate.domain.model`), shown here as the API exposes them; the listings
-``EventsPublic`` and ``EventInstancesPublic`` are the API's own."""
+"""The API's listings of events, ``EventsPublic`` and ``EventInstancesPublic``. The event itself
+(``EventWrite`` for POST/PUT bodies, ``EventPublic`` as answered) is the domain's:
+:mod:`calgate.domain.model`."""
 
 from __future__ import annotations
 
 from pydantic import ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from calgate.domain.model import (
-    WRITE_FIELDS,
-    Alert,
-    AlertAction,
-    Attendee,
-    CamelModel,
-    EventPublic,
-    EventWrite,
-    Frequency,
-    IsoTime,
-    Organizer,
-    ParticipationStatus,
-    Privacy,
-    Recurrence,
-    Role,
-    Status,
-    Transparency,
-    Weekday,
-    event_write_from_json,
-    invalid_input_from,
-)
+from calgate.domain.model import CamelModel, EventPublic
 
 
 class EventsPublic(CamelModel):
@@ -59,25 +39,4 @@ class EventInstancesPublic(CamelModel):
     next_page_token: str | None = None
 
 
-__all__ = [
-    "WRITE_FIELDS",
-    "Alert",
-    "AlertAction",
-    "Attendee",
-    "EventInstancesPublic",
-    "EventPublic",
-    "EventWrite",
-    "EventsPublic",
-    "Frequency",
-    "IsoTime",
-    "Organizer",
-    "ParticipationStatus",
-    "Privacy",
-    "Recurrence",
-    "Role",
-    "Status",
-    "Transparency",
-    "Weekday",
-    "event_write_from_json",
-    "invalid_input_from",
-]
+__all__ = ["EventInstancesPublic", "EventsPublic"]

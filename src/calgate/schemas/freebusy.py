@@ -6,9 +6,9 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 
+from calgate.domain.model import Weekday
 from calgate.schemas.base import ApiInput, ApiModel
 from calgate.schemas.calendars import SLUG_PATTERN
-from calgate.schemas.events import Weekday
 
 CalendarRef = Annotated[str, Field(pattern=SLUG_PATTERN, description="A calendar id.")]
 # The most calendars one request may name (all groups together, for availability).

@@ -12,9 +12,9 @@ from calgate.db.models import CalendarRow, SourceRow
 from calgate.domain import ical_events as ical
 from calgate.domain.ids import id_from_href, resource_name_from_id
 from calgate.domain.input_limits import InputLimits
+from calgate.domain.model import EventPublic
 from calgate.errors import NotFound
 from calgate.runtime import Runtime
-from calgate.schemas.events import EventPublic
 from calgate.settings import Settings
 from calgate.upstream import CalDAVConnection, RemoteObject
 

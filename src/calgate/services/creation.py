@@ -7,8 +7,8 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
+from calgate.domain.model import EventWrite
 from calgate.errors import PreconditionFailed
-from calgate.schemas.events import EventWrite
 from calgate.services import events, ical_text, idempotency, jscal, writing
 from calgate.services.context import CalendarContext
 

@@ -15,10 +15,10 @@ from icalendar import Calendar
 from calgate.domain import ical_events as ical
 from calgate.domain import series_edit
 from calgate.domain.ids import id_from_href
+from calgate.domain.model import EventPublic, EventWrite
 from calgate.domain.timezones import clamped_utc
 from calgate.errors import InvalidInput, NotFound, PreconditionFailed
 from calgate.index import queries
-from calgate.schemas.events import EventPublic, EventWrite
 from calgate.services import writing
 from calgate.services.context import CalendarContext
 

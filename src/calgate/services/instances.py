@@ -22,9 +22,9 @@ from calgate.domain.instances import (
     list_instances,
     nth_instance,
 )
+from calgate.domain.model import EventPublic, EventWrite
 from calgate.domain.timezones import format_public
 from calgate.errors import InvalidInput
-from calgate.schemas.events import EventPublic, EventWrite
 from calgate.services import writing
 from calgate.services.context import CalendarContext
 from calgate.services.events import delete_event

@@ -20,8 +20,8 @@ from icalendar import Calendar
 
 from calgate.domain import ical_events as ical
 from calgate.domain.ids import id_from_href, is_plain_id
+from calgate.domain.model import EventPublic
 from calgate.errors import InvalidInput, NotFound, PreconditionFailed
-from calgate.schemas.events import EventPublic
 from calgate.services import booking
 from calgate.services.context import CalendarContext
 from calgate.upstream import RemoteObject

@@ -25,9 +25,10 @@ from calgate.api.routes.event_params import (
     location,
 )
 from calgate.domain.input_limits import check_json_form
+from calgate.domain.model import EventPublic, EventWrite
 from calgate.domain.timezones import format_utc
 from calgate.errors import FieldError, InvalidInput, UnsupportedMediaType
-from calgate.schemas.events import EventPublic, EventsPublic, EventWrite
+from calgate.schemas.events import EventsPublic
 from calgate.services import answers, creation, events, ical_text, idempotency, jscal
 from calgate.services.answers import ICAL, JSCAL, JSON
 from calgate.services.context import CalendarContext

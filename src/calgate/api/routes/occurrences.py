@@ -11,8 +11,9 @@ from calgate.api.deps import GrantDep, RuntimeDep
 from calgate.api.query_params import StrictQueryRoute
 from calgate.api.routes.event_params import CalendarId, EventId, IfMatch, calendar_context, location
 from calgate.domain.input_limits import check_json_form
+from calgate.domain.model import EventPublic, EventWrite
 from calgate.errors import InvalidInput
-from calgate.schemas.events import EventInstancesPublic, EventPublic, EventWrite
+from calgate.schemas.events import EventInstancesPublic
 from calgate.services import events, instances
 from calgate.services.answers import JSON
 

@@ -20,9 +20,9 @@ from calgate.api.deps import GrantDep, RuntimeDep
 from calgate.api.query_params import StrictQueryRoute
 from calgate.api.routes.clearing import clear_marked, clear_one
 from calgate.domain.access import Role
+from calgate.domain.model import EventWrite, IsoTime, Organizer
 from calgate.schemas.base import ApiInput
 from calgate.schemas.calendars import SLUG_PATTERN
-from calgate.schemas.events import EventWrite, IsoTime, Organizer
 from calgate.services import events, roombooking
 from calgate.services.calendars import get_visible, require_role
 from calgate.services.context import CalendarContext
