@@ -28,6 +28,7 @@ from calgate.api.routes import (
 )
 from calgate.api.stale import StaleMarker
 from calgate.lifecycle import Lifecycle
+from calgate.services.dav_door import DavDoor
 from calgate.settings import Settings
 
 DESCRIPTION = """A clean REST/JSON API for calendar events on any CalDAV calendar.
@@ -81,5 +82,6 @@ def create_app(settings: Settings | None = None, *, lifecycle: Lifecycle | None 
         def dav_slash() -> RedirectResponse:
             return RedirectResponse("/dav/", status_code=301)
 
-        app.mount("/dav", WSGIMiddleware(runtime.embedded.wsgi_app))  # type: ignore[arg-type]
+        door = DavDoor(runtime, runtime.embedded.wsgi_app)
+        app.mount("/dav", WSGIMiddleware(door))  # type: ignore[arg-type]
     return app

@@ -17,7 +17,7 @@ from radicale import auth, config
 
 from calgate.domain.access import Grant
 
-from .grants import GROUP_INTERNAL, PRINCIPAL, grant_groups
+from .grants import GROUP_INTERNAL, PRINCIPAL, grant_groups, request_groups
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -30,7 +30,8 @@ _REFUSED: tuple[str, set[str]] = ("", set())
 
 class TokenAuth(auth.BaseAuth):
     """Any user name; the password is a calgate API token. Every token maps to the one
-    shared principal ``calgate`` and carries its grant as groups."""
+    shared principal ``calgate`` and carries its grant as groups. The groups of the request
+    are also left in ``request_groups`` for the rights plugin (see there)."""
 
     def __init__(self, configuration: config.Configuration, check_token: TokenCheck) -> None:
         super().__init__(configuration)
@@ -39,12 +40,15 @@ class TokenAuth(auth.BaseAuth):
     def _login_ext_with_groups(
         self, login: str, password: str, context: auth.AuthContext
     ) -> tuple[str, set[str]]:
+        request_groups.remember(set())
         if not password:
             return _REFUSED
         grant = self._check_token(password)
         if grant is None:
             return _REFUSED
-        return PRINCIPAL, grant_groups(grant)
+        groups = grant_groups(grant)
+        request_groups.remember(groups)
+        return PRINCIPAL, groups
 
 
 class InternalAuth(auth.BaseAuth):
@@ -63,7 +67,9 @@ class InternalAuth(auth.BaseAuth):
         user_ok = hmac.compare_digest(login.encode(), PRINCIPAL.encode())
         password_ok = hmac.compare_digest(password.encode(), self._password)
         if user_ok and password_ok:
+            request_groups.remember({GROUP_INTERNAL})
             return PRINCIPAL, {GROUP_INTERNAL}
+        request_groups.remember(set())
         return _REFUSED
 
 

@@ -9,14 +9,17 @@ requests:
 - ``calgate-role:<role>`` plus ``calgate-cal:<id>`` per calendar, or ``calgate-cal:*``
   for a token that sees every calendar.
 
-An empty group set (which Radicale passes, for example, when it checks the destination
-of a MOVE) grants nothing: the encoding fails closed.
+An empty group set grants nothing: the encoding fails closed. Radicale passes one when it
+checks the destination of a MOVE; there the rights plugin takes the groups the request's own
+login gave (``request_groups``, set by the auth plugin on every login, in the thread that
+serves the request), so a token may move events between calendars it may write.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Iterable
 
 from radicale import config, pathutils, rights
@@ -41,6 +44,22 @@ _CAL_INTERNAL = "rwDO"
 _CAL_WRITE = "rw"
 _CAL_READ = "r"
 _NONE = ""
+
+
+class _RequestGroups(threading.local):
+    """The groups of the login of the request this thread serves (empty: none, or refused)."""
+
+    def __init__(self) -> None:
+        self.groups: frozenset[str] = frozenset()
+
+    def remember(self, groups: set[str]) -> None:
+        self.groups = frozenset(groups)
+
+    def current(self) -> set[str]:
+        return set(self.groups)
+
+
+request_groups = _RequestGroups()
 
 
 def is_calendar_id(value: str) -> bool:
@@ -122,6 +141,8 @@ class GrantRights(rights.BaseRights):
         self._principal_folder = os.path.join(folder, "collection-root", PRINCIPAL)
 
     def authorization(self, user: str, user_groups: set[str], path: str) -> str:
+        if user == PRINCIPAL and not user_groups:
+            user_groups = request_groups.current()  # a MOVE's destination (see the docstring)
         if user != PRINCIPAL or not user_groups:
             return _NONE
         if GROUP_INTERNAL in user_groups:

@@ -24,6 +24,7 @@ from typing import Any
 from wsgiref.types import WSGIApplication
 
 from radicale import config, storage
+from radicale import item as radicale_item
 from radicale.app import Application
 
 from calgate.errors import UnknownTimeZone
@@ -203,6 +204,16 @@ class EmbeddedStore:
                 return False
             self._storage.create_collection(path, props=props)
         return True
+
+    def read_item(self, path: str) -> tuple[str, str] | None:
+        """The stored text and ETag of the calendar object at ``path`` (``/calgate/<id>/<name>``),
+        as Radicale now holds it; None when there is none. Read under the storage lock, in
+        process: what a ``/dav/`` write left, for calgate's index."""
+        with self._storage.acquire_lock("r", PRINCIPAL):
+            item = next(iter(self._storage.discover(path)), None)
+            if item is None or not isinstance(item, radicale_item.Item):
+                return None
+            return item.serialize(), item.etag
 
     # -- internal server ----------------------------------------------------------
 
