@@ -22,6 +22,7 @@ from calgate.db.session import Database
 from calgate.domain.access import Grant
 from calgate.embedded.source import EmbeddedKind
 from calgate.embedded.store import EmbeddedStore
+from calgate.embedded.throttle import FailedLogins
 from calgate.index.sync import Indexer
 from calgate.settings import Settings
 from calgate.upstream import CalDAVConnection
@@ -45,6 +46,7 @@ class Runtime:
             self.embedded = EmbeddedStore(
                 settings.data_dir / "collections",
                 self.check_token,
+                failed_logins=FailedLogins(limit=settings.dav_login_failures, window=60.0),
                 max_content_length=settings.dav_max_body_bytes,
             )
         self._box: SecretBox | None = None

@@ -154,6 +154,13 @@ class Settings(BaseSettings):
         "`max_content_length`); a larger one is a 413.",
     )
 
+    dav_login_failures: int = Field(
+        10,
+        ge=1,
+        description="Failed logins (a wrong token) one client address may make on `/dav/` in a "
+        "minute; more are a 429 with Retry-After. A valid token is never slowed.",
+    )
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:

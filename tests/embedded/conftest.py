@@ -21,6 +21,7 @@ WRITE_ALL = "tok-write-all"
 READ_ALL = "tok-read-all"
 WRITE_DEFAULT = "tok-write-default"
 ADMIN_ALL = "tok-admin-all"
+ADMIN_DEFAULT = "tok-admin-default"
 
 
 @pytest.fixture
@@ -31,12 +32,13 @@ def tokens() -> dict[str, Grant]:
         READ_ALL: Grant("t-read", Role.read),
         WRITE_DEFAULT: Grant("t-default", Role.write, frozenset({"default"})),
         ADMIN_ALL: Grant("t-admin", Role.admin),
+        ADMIN_DEFAULT: Grant("t-admin-default", Role.admin, frozenset({"default", "other"})),
     }
 
 
 @pytest.fixture
 def store(tmp_path: Path, tokens: dict[str, Grant]) -> Iterator[EmbeddedStore]:
-    s = EmbeddedStore(tmp_path / "store", lambda secret: tokens.get(secret), auth_delay=0)
+    s = EmbeddedStore(tmp_path / "store", lambda secret: tokens.get(secret))
     s.ensure_calendar("default", name="Default", time_zone="Europe/Oslo")
     s.ensure_calendar("other", name="Other", time_zone=None)
     yield s

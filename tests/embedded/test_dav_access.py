@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx2 as httpx
@@ -15,8 +16,9 @@ from fastapi import FastAPI
 
 from calgate.domain.access import Grant
 from calgate.embedded import EmbeddedStore
+from calgate.embedded.throttle import FailedLogins
 
-from .conftest import ADMIN_ALL, READ_ALL, WRITE_ALL, WRITE_DEFAULT, serve_asgi
+from .conftest import ADMIN_ALL, ADMIN_DEFAULT, READ_ALL, WRITE_ALL, WRITE_DEFAULT, serve_asgi
 
 
 def event_ics(uid: str, summary: str = "Standup") -> str:
@@ -152,18 +154,67 @@ def test_revoked_token_is_refused_at_once(dav_url: str, tokens: dict[str, Grant]
     assert propfind(url, auth=("x", WRITE_ALL)).status_code == 401
 
 
-def test_failed_login_waits_auth_delay(tmp_path: Path, tokens: dict[str, Grant]) -> None:
-    store = EmbeddedStore(tmp_path / "slow", tokens.get, auth_delay=0.3)
+def _served(store: EmbeddedStore) -> tuple[str, Callable[[], None]]:
     app = FastAPI()
     app.mount("/dav", WSGIMiddleware(store.wsgi_app))  # type: ignore[arg-type]
     base, server, thread = serve_asgi(app)
-    try:
-        started = time.monotonic()
-        assert propfind(base + "/dav/calgate/", auth=("x", "wrong")).status_code == 401
-        assert time.monotonic() - started >= 0.3
-    finally:
+
+    def stop() -> None:
         server.should_exit = True
         thread.join(timeout=10)
+
+    return base, stop
+
+
+def _timed(call: Callable[[], httpx.Response]) -> tuple[int, float]:
+    started = time.monotonic()
+    status = call().status_code
+    return status, time.monotonic() - started
+
+
+def test_refusals_and_the_first_challenge_come_at_once(dav_url: str) -> None:
+    """Radicale slept about 1 s on every 401 and 403; a client with a valid token waits for
+    nothing now, nor does the first request that comes without credentials."""
+    status, took = _timed(lambda: propfind(dav_url + "calgate/", auth=None))
+    assert (status, took < 0.3) == (401, True)
+    status, took = _timed(lambda: propfind(dav_url + "calgate/other/", auth=("x", WRITE_DEFAULT)))
+    assert (status, took < 0.3) == (403, True)
+    status, took = _timed(lambda: propfind(dav_url + "calgate/", auth=("x", "wrong")))
+    assert (status, took < 0.3) == (401, True)
+
+
+def test_an_address_that_keeps_failing_gets_429_but_valid_tokens_pass(
+    tmp_path: Path, tokens: dict[str, Grant]
+) -> None:
+    failures = FailedLogins(limit=3, window=1.0)
+    store = EmbeddedStore(tmp_path / "guarded", tokens.get, failed_logins=failures)
+    base, stop = _served(store)
+    url = base + "/dav/calgate/"
+    try:
+        assert [propfind(url, auth=("x", f"guess-{i}")).status_code for i in range(3)] == [401] * 3
+        blocked = propfind(url, auth=("x", "guess-4"))
+        assert blocked.status_code == 429
+        assert 1 <= int(blocked.headers["retry-after"]) <= 2
+        status, took = _timed(lambda: propfind(url, auth=("x", WRITE_ALL)))
+        assert (status, took < 0.3) == (207, True)
+        assert propfind(url, auth=None).status_code == 401  # the challenge is never throttled
+        time.sleep(1.1)
+        assert propfind(url, auth=("x", "guess-5")).status_code == 401
+    finally:
+        stop()
+        store.stop()
+
+
+def test_failed_logins_slide_per_address() -> None:
+    now = [100.0]
+    failures = FailedLogins(limit=2, window=10.0, clock=lambda: now[0])
+    failures.failed("a")
+    failures.failed("a")
+    assert failures.wait("a") == 10.0 and failures.wait("b") == 0.0
+    now[0] = 105.0
+    assert failures.wait("a") == 5.0
+    now[0] = 110.0
+    assert failures.wait("a") == 0.0
 
 
 # -- scope and role -------------------------------------------------------------------
@@ -192,8 +243,9 @@ def test_scoped_token_cannot_reach_other_calendar(dav_url: str) -> None:
     assert report.status_code in (403, 404)
 
 
-@pytest.mark.parametrize("token", [WRITE_ALL, ADMIN_ALL])
+@pytest.mark.parametrize("token", [WRITE_ALL, ADMIN_DEFAULT])
 def test_tokens_cannot_create_or_delete_calendar_collections(dav_url: str, token: str) -> None:
+    """Only an unscoped admin token may (tests/embedded/test_dav_calendars.py)."""
     auth = ("x", token)
     mkcal = httpx.request("MKCALENDAR", dav_url + "calgate/newcal/", auth=auth)
     assert mkcal.status_code == 403

@@ -46,7 +46,7 @@ def test_a_caldav_source_is_reached_at_its_address_with_its_credentials() -> Non
 
 
 def test_the_embedded_store_is_reached_internally_and_shown_at_dav(tmp_path: Path) -> None:
-    store = EmbeddedStore(tmp_path / "s", lambda _secret: None, auth_delay=0)
+    store = EmbeddedStore(tmp_path / "s", lambda _secret: None)
     kind = embedded(store)
     row = Row(id="embedded", url="/dav/", username=None, secret_encrypted=None)
     assert kind.base_url(row) == "http://127.0.0.1:1/"

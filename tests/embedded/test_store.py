@@ -33,10 +33,10 @@ def test_calendar_id_must_be_a_safe_path_component(store: EmbeddedStore, bad: st
 
 
 def test_ensure_calendar_is_idempotent_and_works_before_any_server(tmp_path: Path) -> None:
-    store = EmbeddedStore(tmp_path / "s", lambda _secret: None, auth_delay=0)
+    store = EmbeddedStore(tmp_path / "s", lambda _secret: None)
     assert store.ensure_calendar("work", name="Work", time_zone=None) is True
     assert store.ensure_calendar("work", name="Renamed", time_zone="UTC") is False
-    again = EmbeddedStore(tmp_path / "s", lambda _secret: None, auth_delay=0)
+    again = EmbeddedStore(tmp_path / "s", lambda _secret: None)
     assert again.ensure_calendar("work", name="Work", time_zone=None) is False
 
 
@@ -71,8 +71,8 @@ def test_ensure_calendar_rejects_unknown_time_zone(store: EmbeddedStore) -> None
 
 
 def test_internal_password_is_random_and_not_in_repr(tmp_path: Path) -> None:
-    a = EmbeddedStore(tmp_path / "a", lambda _secret: None, auth_delay=0)
-    b = EmbeddedStore(tmp_path / "b", lambda _secret: None, auth_delay=0)
+    a = EmbeddedStore(tmp_path / "a", lambda _secret: None)
+    b = EmbeddedStore(tmp_path / "b", lambda _secret: None)
     assert a.internal_password != b.internal_password
     assert len(a.internal_password) >= 32
     assert a.internal_password not in repr(a)

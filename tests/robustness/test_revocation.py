@@ -121,7 +121,8 @@ def test_revocation_holds_for_every_request_after_the_204(two_processes):
                 checks = checks[i % 3 :] + checks[: i % 3]
                 for where, check in checks:
                     status = check()
-                    if status != 401:
+                    # /dav/ answers a 429 once an address has failed too often (embedded/throttle)
+                    if status != 401 and not (status == 429 and "/dav/" in where):
                         accepted.append(f"token {i} on the {where}: {status}")
 
     users = [threading.Thread(target=use, daemon=True) for _ in range(USERS)]

@@ -42,6 +42,7 @@ _PRINCIPAL_READ = "R"
 _PRINCIPAL_INTERNAL = "RW"
 _CAL_INTERNAL = "rwDO"
 _CAL_WRITE = "rw"
+_CAL_ADMIN = "rwD"
 _CAL_READ = "r"
 _NONE = ""
 
@@ -98,8 +99,9 @@ def token_rights(groups: set[str], path: str, calendar_exists: bool) -> str:
 
     Tokens may read the root and the shared principal (so clients can discover their
     calendars), read the calendars they are scoped to, and, with a write role, change
-    events in calendars that already exist. They never create, delete or overwrite a
-    calendar collection: that is calgate's business.
+    events in calendars that already exist. Only an admin token that is not scoped to
+    calendars creates (MKCALENDAR) and deletes calendars, as it does through the API; no
+    token overwrites a whole calendar.
     """
     role = _role_of(groups)
     if role is None:
@@ -113,6 +115,10 @@ def token_rights(groups: set[str], path: str, calendar_exists: bool) -> str:
         return _PRINCIPAL_READ
     if len(parts) > 2 or not is_calendar_id(parts[1]) or not _sees(groups, parts[1]):
         return _NONE
+    if role is Role.admin and _ALL_CALENDARS in groups:
+        # an unscoped admin makes and deletes calendars, as through the API; calgate's /dav/
+        # door (services/dav_calendars) makes them calgate calendars
+        return _CAL_ADMIN if calendar_exists else _CAL_WRITE
     if Grant(token_id="", role=role).at_least(Role.write) and calendar_exists:
         return _CAL_WRITE
     return _CAL_READ

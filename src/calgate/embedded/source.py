@@ -66,3 +66,9 @@ class EmbeddedKind:
             raise InvalidInput.field("#/source", "the embedded store is disabled")
         self._store.ensure_calendar(calendar_id, name=name, time_zone=time_zone)
         return self._store.calendar_path(calendar_id)
+
+    def describe_calendar(
+        self, source: StoredSource, calendar_id: str, *, name: str, time_zone: str
+    ) -> None:
+        if self._store is not None:
+            self._store.describe_calendar(calendar_id, name=name, time_zone=time_zone)

@@ -41,6 +41,7 @@ from .auth import (
 from .grants import PRINCIPAL, GrantRights, is_calendar_id
 from .guard import refuse_hostile_requests
 from .server import LoopbackServer, utf8_paths
+from .throttle import FailedLogins, refuse_guessing
 
 __all__ = ["EmbeddedStore", "TokenCheck"]
 
@@ -50,19 +51,18 @@ PRODID = "-//calgate//embedded//EN"
 
 
 def _configuration(
-    folder: Path,
-    auth_type: PluginFactory,
-    auth_delay: float,
-    max_content_length: int | None = None,
+    folder: Path, auth_type: PluginFactory, max_content_length: int | None = None
 ) -> config.Configuration:
     """A Radicale configuration built in code: no config files are read. ``max_content_length``:
-    the largest request body Radicale takes (a larger one is its 413); None keeps its own."""
+    the largest request body Radicale takes (a larger one is its 413); None keeps its own.
+    Radicale's auth delay (about 1 s on every 401 and 403, valid token or not) is off: the
+    brute-force protection is calgate's (embedded/throttle.py)."""
     configuration = config.Configuration(config.DEFAULT_CONFIG_SCHEMA)
     configuration.update(
         {
             "auth": {
                 "type": auth_type,
-                "delay": auth_delay,
+                "delay": 0,
                 "cache_logins": False,  # a revoked token must fail at once
                 "realm": REALM,
             },
@@ -118,11 +118,13 @@ class EmbeddedStore:
         folder: Path,
         check_token: TokenCheck,
         *,
-        auth_delay: float = 1.0,
+        failed_logins: FailedLogins | None = None,
         max_content_length: int | None = None,
     ) -> None:
-        """``max_content_length``: the largest body a ``/dav/`` client may send (the internal
-        server, which only calgate uses, keeps Radicale's own limit)."""
+        """``failed_logins``: the brute-force protection of ``/dav/`` (embedded/throttle.py;
+        default: 10 failures a minute per address); ``max_content_length``: the largest body a
+        ``/dav/`` client may send (the internal server, which only calgate uses, keeps
+        Radicale's own limit)."""
         self.folder = Path(folder)
         # Radicale's multifilesystem layout; created here so Radicale does not warn.
         (self.folder / "collection-root").mkdir(parents=True, exist_ok=True)
@@ -140,18 +142,24 @@ class EmbeddedStore:
         public_conf = _configuration(
             self.folder,
             PluginFactory("calgate-token-auth", token_auth),
-            auth_delay,
             max_content_length,
         )
         internal_conf = _configuration(
-            self.folder, PluginFactory("calgate-internal-auth", internal_auth), auth_delay
+            self.folder, PluginFactory("calgate-internal-auth", internal_auth)
         )
-        self.wsgi_app: WSGIApplication = refuse_unreadable_credentials(
-            refuse_hostile_requests(
-                utf8_paths(Application(public_conf)),
-                lambda secret: check_token(secret) is not None,
-                max_content_length,
-            )
+
+        def token_known(secret: str) -> bool:
+            return check_token(secret) is not None
+
+        self.failed_logins = failed_logins or FailedLogins(limit=10, window=60.0)
+        self.wsgi_app: WSGIApplication = refuse_guessing(
+            refuse_unreadable_credentials(
+                refuse_hostile_requests(
+                    utf8_paths(Application(public_conf)), token_known, max_content_length
+                )
+            ),
+            token_known,
+            self.failed_logins,
         )
         self._internal_app: WSGIApplication = refuse_unreadable_credentials(
             utf8_paths(Application(internal_conf))
@@ -204,6 +212,38 @@ class EmbeddedStore:
                 return False
             self._storage.create_collection(path, props=props)
         return True
+
+    def calendar_properties(self, calendar_id: str) -> dict[str, str] | None:
+        """The stored WebDAV properties of a calendar collection (``tag``, ``D:displayname``,
+        ``C:calendar-timezone``...), None when there is no such collection."""
+        path = self.calendar_path(calendar_id)
+        with self._storage.acquire_lock("r", PRINCIPAL):
+            found = next(iter(self._storage.discover(path)), None)
+            if not isinstance(found, storage.BaseCollection):
+                return None
+            return dict(found.get_meta())
+
+    def describe_calendar(self, calendar_id: str, *, name: str, time_zone: str | None) -> None:
+        """Set a calendar's ``displayname`` and ``calendar-timezone`` (its other properties
+        stay): the API's name and zone are the ones CalDAV clients see."""
+        path = self.calendar_path(calendar_id)
+        with self._storage.acquire_lock("w", PRINCIPAL):
+            found = next(iter(self._storage.discover(path)), None)
+            if not isinstance(found, storage.BaseCollection):
+                return
+            props = dict(found.get_meta())
+            props["D:displayname"] = name
+            if time_zone:
+                props["C:calendar-timezone"] = vtimezone_calendar(time_zone, prodid=PRODID)
+            found.set_meta(props)
+
+    def remove_calendar(self, calendar_id: str) -> None:
+        """Delete a calendar collection and everything in it (no error when it is gone)."""
+        path = self.calendar_path(calendar_id)
+        with self._storage.acquire_lock("w", PRINCIPAL):
+            found = next(iter(self._storage.discover(path)), None)
+            if isinstance(found, storage.BaseCollection):
+                found.delete()
 
     def read_item(self, path: str) -> tuple[str, str] | None:
         """The stored text and ETag of the calendar object at ``path`` (``/calgate/<id>/<name>``),

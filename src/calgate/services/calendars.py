@@ -14,7 +14,7 @@ from sqlalchemy.types import NullType
 from calgate.db.models import Base, CalendarRow, SourceRow
 from calgate.db.session import Database
 from calgate.domain.access import Grant, Role
-from calgate.domain.timezones import resolve_zone
+from calgate.domain.timezones import is_iana_zone, resolve_zone
 from calgate.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from calgate.mail.templates import check_subject, check_template
 from calgate.runtime import EMBEDDED_SOURCE_ID, Runtime
@@ -163,7 +163,7 @@ def require_unscoped_admin(grant: Grant, what: str) -> None:
 
 
 def update_calendar(
-    session: Session, grant: Grant, calendar_id: str, changes: CalendarUpdate
+    runtime: Runtime, session: Session, grant: Grant, calendar_id: str, changes: CalendarUpdate
 ) -> tuple[CalendarRow, SourceRow]:
     row, source = get_visible(session, grant, calendar_id)
     require_role(grant, Role.write, "changing a calendar's settings")
@@ -188,7 +188,51 @@ def update_calendar(
             check_subject(changes.notification_subject)
         row.notification_subject = changes.notification_subject or None
     row.updated = datetime.now(UTC)
+    if changes.name is not None or changes.time_zone is not None:
+        runtime.source_kind(source).describe_calendar(
+            source, row.id, name=row.name, time_zone=row.time_zone
+        )
     return row, source
+
+
+def claim_calendar(
+    runtime: Runtime, calendar_id: str, *, name: str, time_zone: str | None
+) -> CalendarRow:
+    """A new calendar of the embedded store, in calgate before its collection exists (the
+    ``/dav/`` door's MKCALENDAR); ``InvalidInput`` when the id is taken."""
+    with runtime.db.session() as session:
+        source = session.get(SourceRow, EMBEDDED_SOURCE_ID)
+    if source is None:
+        raise InvalidInput.field("#/source", "the embedded store is disabled")
+    tz = time_zone or runtime.settings.default_time_zone
+    return _claim_id(runtime, CalendarCreate(id=calendar_id, name=name), source, tz)
+
+
+def settle_calendar(
+    runtime: Runtime, calendar_id: str, *, href: str, name: str | None, time_zone: str | None
+) -> None:
+    """A calendar of the embedded store (made or changed over CalDAV) as calgate now knows it:
+    its href, its name (None: unchanged) and, when it names an IANA zone, its time zone."""
+    with runtime.db.session() as session:
+        row = session.get(CalendarRow, calendar_id)
+        if row is None or row.source_id != EMBEDDED_SOURCE_ID:
+            return
+        row.href = href
+        if name:
+            row.name = name
+        if time_zone and is_iana_zone(time_zone):
+            row.time_zone = time_zone
+        row.updated = datetime.now(UTC)
+
+
+def drop_calendar(runtime: Runtime, calendar_id: str) -> None:
+    """Forget a calendar of the embedded store, its index and its change feed (its
+    collection is gone)."""
+    with runtime.db.session() as session:
+        row = session.get(CalendarRow, calendar_id)
+        if row is not None and row.source_id == EMBEDDED_SOURCE_ID:
+            session.delete(row)
+    runtime.indexer.forget(calendar_id)
 
 
 def _claim_id(runtime: Runtime, body: CalendarCreate, source: SourceRow, tz: str) -> CalendarRow:

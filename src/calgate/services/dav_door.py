@@ -20,7 +20,7 @@ import io
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
@@ -29,9 +29,10 @@ from calgate.domain.access import Grant, Role
 from calgate.domain.ids import id_from_href, resource_name_from_id
 from calgate.embedded.auth import basic_password
 from calgate.errors import BookingConflict, CalgateError, InvalidInput
-from calgate.services import booking
+from calgate.services import booking, dav_calendars
 from calgate.services.calendars import read_visible
 from calgate.services.context import CalendarContext
+from calgate.services.dav_answers import DavAnswer, call, dav_error
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -41,23 +42,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _CALENDAR_HOME = "/calgate/"
-
-
-@dataclass(frozen=True)
-class _Answer:
-    """Radicale's answer, held back until the index has the change."""
-
-    status: str
-    headers: list[tuple[str, str]]
-    body: bytes
-
-    @property
-    def ok(self) -> bool:
-        return self.status.startswith("2")
-
-    def header(self, name: str) -> str | None:
-        wanted = name.lower()
-        return next((v for k, v in self.headers if k.lower() == wanted), None)
+_COLLECTION_METHODS = frozenset({"MKCALENDAR", "MKCOL", "DELETE", "PROPPATCH"})
 
 
 @dataclass(frozen=True)
@@ -91,26 +76,16 @@ def event_path(path: str) -> tuple[str, str] | None:
     return parts[0], path
 
 
-def conflict_body(exc: BookingConflict, dav_root: str) -> bytes:
-    """A ``DAV:error`` for a refused booking: calgate's precondition, the reason as text a
-    client can show, and the bookings in the way (their ``/dav/`` hrefs and titles)."""
-    calendar_href = f"{dav_root}{_CALENDAR_HOME}"
+def _conflict_items(exc: BookingConflict, calendar_href: str) -> str:
+    """The bookings in the way: their ``/dav/`` hrefs, times and titles."""
     items = []
     for found in exc.extra.get("conflicts", []):
         name = resource_name_from_id(found["id"]) or found["id"]
-        href = f"{calendar_href}{found.get('calendar', '')}"
         items.append(
-            f"<G:conflict href={quoteattr(href + name)} start={quoteattr(found['start'])} "
+            f"<G:conflict href={quoteattr(calendar_href + name)} start={quoteattr(found['start'])} "
             f"end={quoteattr(found['end'])}>{escape(found.get('title') or '')}</G:conflict>"
         )
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>\n'
-        '<D:error xmlns:D="DAV:" xmlns:G="https://calgate.dev/ns/">'
-        "<G:no-overlapping-booking/>"
-        f"<G:reason>{escape(exc.detail)}</G:reason>"
-        f"{''.join(items)}"
-        "</D:error>\n"
-    ).encode()
+    return "".join(items)
 
 
 class DavDoor:
@@ -123,15 +98,21 @@ class DavDoor:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "")
-        handler = self._handlers.get(method)
-        if handler is None:
-            return self._app(environ, start_response)
-        grant = self._grant(environ)
-        named = event_path(_text_path(environ.get("PATH_INFO", "")))
-        target = self._target(grant, named) if grant is not None and named else None
-        if target is None:
+        path = _text_path(environ.get("PATH_INFO", ""))
+        answer: DavAnswer | None = None
+        if method in self._handlers and (named := event_path(path)):
+            grant = self._grant(environ)
+            target = self._target(grant, named) if grant is not None else None
+            if target is not None:
+                answer = self._handlers[method](self, environ, target)
+        elif method in _COLLECTION_METHODS and (calendar_id := dav_calendars.calendar_named(path)):
+            grant = self._grant(environ)
+            if grant is not None:
+                answer = dav_calendars.handle(
+                    self._runtime, self._call, environ, calendar_id, grant
+                )
+        if answer is None:
             return self._app(environ, start_response)  # Radicale's own answer
-        answer = handler(self, environ, target)
         start_response(answer.status, answer.headers)
         return [answer.body]
 
@@ -165,7 +146,7 @@ class DavDoor:
         return self._target(grant, named) if named else None
 
     # -- the writes ------------------------------------------------------------------------
-    def _put(self, environ: WSGIEnvironment, target: _Target) -> _Answer:
+    def _put(self, environ: WSGIEnvironment, target: _Target) -> DavAnswer:
         body = _read_body(environ, self._runtime.settings.dav_max_body_bytes)
         if body is None or target.ctx.calendar.overlap != booking.REJECT:
             return self._store(environ, target)
@@ -177,13 +158,13 @@ class DavDoor:
             environ, target, lambda: booking.check_free(target.ctx, target.event_id, cal)
         )
 
-    def _delete(self, environ: WSGIEnvironment, target: _Target) -> _Answer:
+    def _delete(self, environ: WSGIEnvironment, target: _Target) -> DavAnswer:
         answer = self._call(environ)
         if answer.ok:
             self._record(target, deleted=True)
         return answer
 
-    def _move(self, environ: WSGIEnvironment, source: _Target) -> _Answer:
+    def _move(self, environ: WSGIEnvironment, source: _Target) -> DavAnswer:
         target = self._destination(environ, source.grant)
         if target is None:
             return self._call(environ)
@@ -204,14 +185,14 @@ class DavDoor:
 
         return self._guarded(environ, target, check, moved_from=source)
 
-    def _moved(self, environ: WSGIEnvironment, source: _Target, target: _Target) -> _Answer:
+    def _moved(self, environ: WSGIEnvironment, source: _Target, target: _Target) -> DavAnswer:
         answer = self._call(environ)
         if answer.ok:
             self._record(source, deleted=True)
             self._record(target)
         return answer
 
-    def _store(self, environ: WSGIEnvironment, target: _Target) -> _Answer:
+    def _store(self, environ: WSGIEnvironment, target: _Target) -> DavAnswer:
         answer = self._call(environ)
         if answer.ok:
             self._record(target)
@@ -224,7 +205,7 @@ class DavDoor:
         check: Callable[[], None],
         *,
         moved_from: _Target | None = None,
-    ) -> _Answer:
+    ) -> DavAnswer:
         """Check and write under the calendar's booking lock, as the API does."""
         ctx = target.ctx
         with booking.calendar_lock(ctx.runtime, ctx.calendar.id):
@@ -238,22 +219,8 @@ class DavDoor:
             return self._store(environ, target)
 
     # -- Radicale and the index --------------------------------------------------------------
-    def _call(self, environ: WSGIEnvironment) -> _Answer:
-        captured: list[Any] = []
-        written: list[bytes] = []
-
-        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            captured[:] = [status, headers]
-            return written.append
-
-        result = self._app(environ, start)
-        try:
-            body = b"".join([*written, *result])
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        return _Answer(captured[0], list(captured[1]), body)
+    def _call(self, environ: WSGIEnvironment) -> DavAnswer:
+        return call(self._app, environ)
 
     def _record(self, target: _Target, *, deleted: bool = False) -> None:
         """Tell the index what the store now holds at ``target``. A failure here is logged
@@ -270,7 +237,7 @@ class DavDoor:
         except Exception:
             log.warning("indexing the /dav/ write of %s failed", target.path, exc_info=True)
 
-    _handlers: dict[str, Callable[[DavDoor, WSGIEnvironment, _Target], _Answer]] = {
+    _handlers: dict[str, Callable[[DavDoor, WSGIEnvironment, _Target], DavAnswer]] = {
         "PUT": _put,
         "DELETE": _delete,
         "MOVE": _move,
@@ -291,15 +258,10 @@ def _read_body(environ: WSGIEnvironment, most: int) -> bytes | None:
     return body
 
 
-def _refused(exc: BookingConflict, dav_root: str, calendar_id: str) -> _Answer:
-    for found in exc.extra.get("conflicts", []):
-        found.setdefault("calendar", f"{calendar_id}/")
-    body = conflict_body(exc, dav_root)
-    headers = [
-        ("Content-Type", "application/xml; charset=utf-8"),
-        ("Content-Length", str(len(body))),
-    ]
-    return _Answer("409 Conflict", headers, body)
+def _refused(exc: BookingConflict, dav_root: str, calendar_id: str) -> DavAnswer:
+    """A refused booking: calgate's precondition, the reason, the bookings in the way."""
+    items = _conflict_items(exc, f"{dav_root}{_CALENDAR_HOME}{calendar_id}/")
+    return dav_error("409 Conflict", "<G:no-overlapping-booking/>", exc.detail, items)
 
 
-__all__ = ["DavDoor", "conflict_body", "event_path"]
+__all__ = ["DavDoor", "event_path"]

@@ -74,6 +74,13 @@ class SourceKind(Protocol):
         ``InvalidInput`` (``#/source``) when the source cannot make one."""
         ...
 
+    def describe_calendar(
+        self, source: StoredSource, calendar_id: str, *, name: str, time_zone: str
+    ) -> None:
+        """The calendar's name or zone changed in calgate: show it where the kind keeps its
+        own (the embedded store's ``displayname`` and ``calendar-timezone``)."""
+        ...
+
 
 class CalDAVKind:
     """A CalDAV server: the address and credentials stored with the source."""
@@ -116,3 +123,8 @@ class CalDAVKind:
                 f"the CalDAV server of source {source.id!r} refused to create a calendar "
                 f"({exc.detail})",
             ) from exc
+
+    def describe_calendar(
+        self, source: StoredSource, calendar_id: str, *, name: str, time_zone: str
+    ) -> None:
+        """Nothing: a server's own calendar properties are its owner's (docs/calendars.md)."""

@@ -51,5 +51,5 @@ def update_calendar(
     grant: GrantDep,
     calendar_id: str = CalendarId,
 ) -> CalendarPublic:
-    row, source = calendars.update_calendar(session, grant, calendar_id, body)
+    row, source = calendars.update_calendar(runtime, session, grant, calendar_id, body)
     return calendars.to_public(runtime, row, source)
