@@ -49,7 +49,7 @@ HEADERS = {"Authorization": f"Bearer {TOKEN}"}
 class Serve:
     """``python -m calgate serve`` on a loopback port; output to a file."""
 
-    def __init__(self, data_dir: Path, port: int) -> None:
+    def __init__(self, data_dir: Path, port: int, env: dict[str, str] | None = None) -> None:
         self.base = f"http://127.0.0.1:{port}"
         self.log = (data_dir.parent / f"serve-{port}.log").open("ab")
         self.started = time.monotonic()
@@ -57,7 +57,7 @@ class Serve:
             [sys.executable, "-m", "calgate", "serve", "--port", str(port), "--data-dir", data_dir],
             stdout=self.log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "CALGATE_ADMIN_TOKEN": TOKEN},
+            env={**os.environ, "CALGATE_ADMIN_TOKEN": TOKEN, **(env or {})},
         )
 
     def until(self, ok: Any, within: float = 120.0) -> float:
