@@ -18,13 +18,32 @@ H = {"Authorization": f"Bearer {TOKEN}"}
 N = 50
 
 
-def _race(bases: list[str]) -> list[int]:
-    slot = {"start": "2026-05-04T10:00:00Z", "end": "2026-05-04T11:00:00Z"}
+def _dav_booking(http: httpx.Client, base: str, i: int, day: int) -> int:
+    """The same slot as a CalDAV client books it through ``/dav/``."""
+    text = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//race//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:race-{i}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:202605{day:02}T100000Z\r\n"
+        f"DTEND:202605{day:02}T110000Z\r\nSUMMARY:Request {i}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    return http.put(
+        f"{base}/dav/calgate/default/race-{i}.ics",
+        content=text.encode(),
+        headers={"Content-Type": "text/calendar", "If-None-Match": "*"},
+        auth=("someone", TOKEN),
+    ).status_code
+
+
+def _race(bases: list[str], *, dav_too: bool = False, day: int = 4) -> list[int]:
+    """``N`` bookings of one slot (10:00-11:00 on May ``day``, 2026) at once, spread over
+    ``bases``; with ``dav_too`` every other one through ``/dav/``."""
+    slot = {"start": f"2026-05-{day:02}T10:00:00Z", "end": f"2026-05-{day:02}T11:00:00Z"}
 
     def one(i: int) -> int:
         body = {"title": f"Request {i}", **slot}
         base = bases[i % len(bases)]
         with httpx.Client(timeout=120) as http:
+            if dav_too and (i // len(bases)) % 2:
+                return _dav_booking(http, base, i, day)
             return http.post(
                 f"{base}/api/v1/calendars/default/events", headers=H, json=body
             ).status_code
@@ -70,6 +89,10 @@ def test_fifty_requests_two_processes_one_postgres(tmp_path: Path, postgres_data
         assert sorted(codes) == [201] + [409] * (N - 1), codes
         assert len(_events_on_server(first.base)) == 1
         assert len(_events_on_server(second.base)) == 1
+        # the API and /dav/ of both processes at once, for the next day: still one booking
+        codes = _race([first.base, second.base], dav_too=True, day=5)
+        assert sorted(codes) == [201] + [409] * (N - 1), codes
+        assert len(_events_on_server(first.base)) == 2
     finally:
         first.stop()
         if second is not None:
