@@ -40,6 +40,7 @@ from .auth import (
 from .grants import PRINCIPAL, GrantRights, is_calendar_id
 from .guard import refuse_hostile_requests
 from .server import LoopbackServer, utf8_paths
+from .storage import IndexedCollection, StoreSession, storage_plugin
 
 __all__ = ["EmbeddedStore", "TokenCheck"]
 
@@ -52,6 +53,7 @@ def _configuration(
     folder: Path,
     auth_type: PluginFactory,
     auth_delay: float,
+    storage_type: PluginFactory | str,
     max_content_length: int | None = None,
 ) -> config.Configuration:
     """A Radicale configuration built in code: no config files are read. ``max_content_length``:
@@ -72,7 +74,7 @@ def _configuration(
                 "permit_delete_collection": False,
                 "permit_overwrite_collection": False,
             },
-            "storage": {"filesystem_folder": str(folder)},
+            "storage": {"filesystem_folder": str(folder), "type": storage_type},
             "web": {"type": "none"},
             "logging": {"mask_passwords": True},
         },
@@ -119,9 +121,12 @@ class EmbeddedStore:
         *,
         auth_delay: float = 1.0,
         max_content_length: int | None = None,
+        indexed: bool = True,
     ) -> None:
         """``max_content_length``: the largest body a ``/dav/`` client may send (the internal
-        server, which only calgate uses, keeps Radicale's own limit)."""
+        server, which only calgate uses, keeps Radicale's own limit). ``indexed``: calgate's
+        storage plugin (``embedded/storage``); False runs Radicale's plain multifilesystem
+        storage on the same folder (benchmarks compare the two)."""
         self.folder = Path(folder)
         # Radicale's multifilesystem layout; created here so Radicale does not warn.
         (self.folder / "collection-root").mkdir(parents=True, exist_ok=True)
@@ -132,6 +137,8 @@ class EmbeddedStore:
             return TokenAuth(conf, check_token)
 
         password = self.internal_password
+        # the storage objects of both apps and of this store share one session
+        storage_type = storage_plugin(StoreSession()) if indexed else "multifilesystem"
 
         def internal_auth(conf: config.Configuration) -> InternalAuth:
             return InternalAuth(conf, password)
@@ -140,10 +147,14 @@ class EmbeddedStore:
             self.folder,
             PluginFactory("calgate-token-auth", token_auth),
             auth_delay,
+            storage_type,
             max_content_length,
         )
         internal_conf = _configuration(
-            self.folder, PluginFactory("calgate-internal-auth", internal_auth), auth_delay
+            self.folder,
+            PluginFactory("calgate-internal-auth", internal_auth),
+            auth_delay,
+            storage_type,
         )
         self.wsgi_app: WSGIApplication = refuse_unreadable_credentials(
             refuse_hostile_requests(
@@ -203,6 +214,26 @@ class EmbeddedStore:
                 return False
             self._storage.create_collection(path, props=props)
         return True
+
+    def change_marker(self, calendar_id: str) -> str | None:
+        """A string that changes with every change to the calendar, read without a scan.
+
+        It is the token a sync-collection REPORT on the calendar would answer now, so a caller
+        that kept the token of its last sync knows, when the two are equal, that nothing was
+        added, changed or deleted since (nor a property set): no REPORT needed. Writes through
+        ``/dav/``, the internal server or this object change it at once; writes by another
+        process or files copied into the folder from the next call on (the collection's
+        directory times, one ``stat``). None when the calendar does not exist. (With
+        ``indexed=False`` it is Radicale's own token, which costs a scan of the calendar.)
+        """
+        path = self.calendar_path(calendar_id)
+        with self._storage.acquire_lock("r", PRINCIPAL):
+            collection = next(iter(self._storage.discover(path)), None)
+            if isinstance(collection, IndexedCollection):
+                return collection.sync_token()
+            if isinstance(collection, storage.BaseCollection):  # not indexed: a full scan
+                return collection.sync()[0]
+            return None
 
     # -- internal server ----------------------------------------------------------
 
