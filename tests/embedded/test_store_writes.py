@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -125,11 +126,15 @@ def test_sync_collection_with_the_caldav_library(store: EmbeddedStore, dav_url: 
     assert summaries == ["Added", "Edited", "Event 2"]
 
 
-def test_a_file_dropped_into_the_folder_is_noticed(store: EmbeddedStore, dav_url: str) -> None:
+def test_a_file_dropped_into_the_folder_is_noticed(
+    store: EmbeddedStore, dav_url: str, tmp_path: Path
+) -> None:
     conn = connection(dav_url)
     url = f"{dav_url}calgate/default/"
     start = conn.sync_collection(url, None)
-    (folder_of(store) / "dropped.ics").write_text(event_ics("dropped", "Copied in"), newline="")
+    source = tmp_path / "dropped.ics"
+    source.write_text(event_ics("dropped", "Copied in"), newline="")
+    subprocess.run(["cp", str(source), str(folder_of(store))], check=True)  # another process
     assert store.change_marker("default") != start.token
     delta = conn.sync_collection(url, start.token)
     assert [h.rsplit("/", 1)[1] for h in delta.changed] == ["dropped.ics"]

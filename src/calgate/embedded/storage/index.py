@@ -164,7 +164,7 @@ def changed_since(conn: sqlite3.Connection, seq: int) -> list[str]:
 
 
 def _next_seq(conn: sqlite3.Connection) -> int:
-    (seq,) = conn.execute("UPDATE state SET seq = seq + 1 RETURNING seq").fetchone()
+    ((seq,),) = conn.execute("UPDATE state SET seq = seq + 1 RETURNING seq").fetchall()
     return int(seq)
 
 
