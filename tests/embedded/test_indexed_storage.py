@@ -336,6 +336,15 @@ def test_a_whole_collection_upload_gets_a_new_index(folder: Path) -> None:
     with store.acquire_lock("w"):
         col = collection(store)
         assert col.has_uid("only") and not col.has_uid("e1")
+    after, _ = token(store)
+    # deleted and made again in the same thread: its cached index connection is not reused
+    with store.acquire_lock("w"):
+        collection(store).delete()
+        store.create_collection(CAL, props={"tag": "VCALENDAR"})
+    with store.acquire_lock("w"):
+        assert not collection(store).has_uid("only")
+    with pytest.raises(ValueError):
+        token(store, after)
 
 
 def test_settle_waits_for_the_clock_tick_on_coarse_directory_times(tmp_path: Path) -> None:

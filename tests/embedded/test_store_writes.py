@@ -8,6 +8,7 @@ import contextlib
 import os
 import subprocess
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import caldav
@@ -21,6 +22,7 @@ from calgate.domain.access import Grant
 from calgate.embedded import EmbeddedStore
 from calgate.embedded.server import LoopbackServer
 from calgate.embedded.storage import INDEX_FOLDER
+from calgate.errors import SyncTokenRejected
 from calgate.upstream.connection import CalDAVConnection
 from calgate.upstream.models import Credentials
 
@@ -227,3 +229,65 @@ def test_plain_radicale_reads_what_calgate_wrote(store: EmbeddedStore, dav_url: 
     assert uids == {"p0", "p1", "p4", "from-plain"}
     refused = put(f"{dav_url}calgate/default/again.ics", event_ics("from-plain"))
     assert refused.status_code == 409
+
+
+def test_tokens_of_plain_radicale_and_of_calgate_refuse_each_other(
+    tmp_path: Path, tokens: dict[str, Grant]
+) -> None:
+    """Switching storages on one folder (an upgrade, or going back to plain Radicale): the
+    other's token is refused as RFC 6578 says (valid-sync-token), never a 500, and a sync
+    from scratch then works."""
+    folder = tmp_path / "store"
+    seen = []
+    for indexed in (False, True, False):
+        store = EmbeddedStore(folder, tokens.get, auth_delay=0, indexed=indexed)
+        store.ensure_calendar("default", name="Default", time_zone=None)
+        base = store.start_internal()
+        creds = Credentials(store.internal_username, store.internal_password, "basic")
+        conn = CalDAVConnection(base, creds, timeout=30)
+        url = base + "calgate/default/"
+        try:
+            conn.put(url + f"e{indexed}{len(seen)}.ics", event_ics(f"u{len(seen)}"))
+            if seen:
+                with pytest.raises(SyncTokenRejected):
+                    conn.sync_collection(url, seen[-1])
+            delta = conn.sync_collection(url, None)
+            assert len(delta.changed) == len(seen) + 1
+            seen.append(delta.token)
+        finally:
+            conn.close()
+            store.stop()
+    assert seen[1].startswith("urn:x-calgate:sync:")
+    assert seen[0].startswith("http://radicale.org/ns/sync/")
+
+
+def test_parallel_writes_through_both_apps_keep_uids_unique(
+    store: EmbeddedStore, dav_url: str
+) -> None:
+    """Radicale's lock makes the UID check and the write one step for both apps (and the
+    index follows): of ten PUTs of one UID to ten hrefs exactly one is stored."""
+    internal = store.start_internal() + "calgate/default/"
+    public = f"{dav_url}calgate/default/"
+
+    def attempt(n: int) -> int:
+        if n % 2:
+            return put(f"{public}race{n}.ics", event_ics("raced")).status_code
+        return httpx.put(
+            f"{internal}race{n}.ics",
+            content=event_ics("raced").encode(),
+            headers={"Content-Type": "text/calendar"},
+            auth=(store.internal_username, store.internal_password),
+        ).status_code
+
+    def other(n: int) -> int:
+        return put(f"{public}other{n}.ics", event_ics(f"o{n}")).status_code
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(attempt, range(10)))
+        others = list(pool.map(other, range(10)))
+    assert sorted(answers) == [201] + [409] * 9
+    assert others == [201] * 10
+    conn = connection(dav_url)
+    everything = conn.sync_collection(public, None)
+    assert len(everything.changed) == 11
+    assert everything.token == store.change_marker("default")

@@ -282,6 +282,14 @@ class IndexedCollection(multifilesystem.Collection):
             super()._clean_history()  # type: ignore[no-untyped-call]
 
 
+def _identity(path: str) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_ctime_ns)
+
+
 class IndexedStorage(multifilesystem.Storage):
     """``storage.type`` for Radicale: multifilesystem with ``IndexedCollection``."""
 
@@ -306,22 +314,22 @@ class IndexedStorage(multifilesystem.Storage):
                 )
 
     def index_connection(self, path: str) -> sqlite3.Connection:
-        """This thread's connection to the index at ``path``, reopened when the file was
-        replaced (its collection deleted and made again)."""
-        cache: dict[str, tuple[sqlite3.Connection, int]] = self._local.__dict__.setdefault(
-            "indexes", {}
-        )
+        """This thread's connection to the index at ``path``, reopened when the file is not the
+        one it opened (its collection deleted and made again). A file is known by device,
+        inode and ctime: a new file may get a freed inode, not the same ctime as well; the
+        ctime also moves when SQLite checkpoints into the file, which only costs a reopen."""
+        cache: dict[str, tuple[sqlite3.Connection, tuple[int, int, int]]]
+        cache = self._local.__dict__.setdefault("indexes", {})
         cached = cache.get(path)
-        try:
-            inode = os.stat(path).st_ino
-        except FileNotFoundError:
-            inode = None
-        if cached is not None and cached[1] == inode:
-            return cached[0]
         if cached is not None:
+            if cached[1] == _identity(path):
+                return cached[0]
             cached[0].close()
+            del cache[path]
         conn = index.open_index(path, fsync=self._filesystem_fsync)
-        cache[path] = (conn, os.stat(path).st_ino)
+        identity = _identity(path)
+        if identity is not None:
+            cache[path] = (conn, identity)
         return conn
 
     def disable_index(self, path: str, exc: Exception) -> None:
