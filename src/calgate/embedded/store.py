@@ -41,6 +41,7 @@ from .auth import (
 from .grants import PRINCIPAL, GrantRights, is_calendar_id
 from .guard import refuse_hostile_requests
 from .server import LoopbackServer, utf8_paths
+from .storage import IndexedCollection, StoreSession, storage_plugin
 from .throttle import FailedLogins, refuse_guessing
 
 __all__ = ["EmbeddedStore", "TokenCheck"]
@@ -51,7 +52,10 @@ PRODID = "-//calgate//embedded//EN"
 
 
 def _configuration(
-    folder: Path, auth_type: PluginFactory, max_content_length: int | None = None
+    folder: Path,
+    auth_type: PluginFactory,
+    storage_type: PluginFactory | str,
+    max_content_length: int | None = None,
 ) -> config.Configuration:
     """A Radicale configuration built in code: no config files are read. ``max_content_length``:
     the largest request body Radicale takes (a larger one is its 413); None keeps its own.
@@ -73,7 +77,7 @@ def _configuration(
                 "permit_delete_collection": False,
                 "permit_overwrite_collection": False,
             },
-            "storage": {"filesystem_folder": str(folder)},
+            "storage": {"filesystem_folder": str(folder), "type": storage_type},
             "web": {"type": "none"},
             "logging": {"mask_passwords": True},
         },
@@ -120,11 +124,14 @@ class EmbeddedStore:
         *,
         failed_logins: FailedLogins | None = None,
         max_content_length: int | None = None,
+        indexed: bool = True,
     ) -> None:
         """``failed_logins``: the brute-force protection of ``/dav/`` (embedded/throttle.py;
         default: 10 failures a minute per address); ``max_content_length``: the largest body a
         ``/dav/`` client may send (the internal server, which only calgate uses, keeps
-        Radicale's own limit)."""
+        Radicale's own limit). ``indexed``: calgate's storage plugin (``embedded/storage``);
+        False runs Radicale's plain multifilesystem storage on the same folder (benchmarks
+        compare the two)."""
         self.folder = Path(folder)
         # Radicale's multifilesystem layout; created here so Radicale does not warn.
         (self.folder / "collection-root").mkdir(parents=True, exist_ok=True)
@@ -135,6 +142,8 @@ class EmbeddedStore:
             return TokenAuth(conf, check_token)
 
         password = self.internal_password
+        # the storage objects of both apps and of this store share one session
+        storage_type = storage_plugin(StoreSession()) if indexed else "multifilesystem"
 
         def internal_auth(conf: config.Configuration) -> InternalAuth:
             return InternalAuth(conf, password)
@@ -142,10 +151,11 @@ class EmbeddedStore:
         public_conf = _configuration(
             self.folder,
             PluginFactory("calgate-token-auth", token_auth),
+            storage_type,
             max_content_length,
         )
         internal_conf = _configuration(
-            self.folder, PluginFactory("calgate-internal-auth", internal_auth)
+            self.folder, PluginFactory("calgate-internal-auth", internal_auth), storage_type
         )
 
         def token_known(secret: str) -> bool:
@@ -254,6 +264,26 @@ class EmbeddedStore:
             if item is None or not isinstance(item, radicale_item.Item):
                 return None
             return item.serialize(), item.etag
+
+    def change_marker(self, calendar_id: str) -> str | None:
+        """A string that changes with every change to the calendar, read without a scan.
+
+        It is the token a sync-collection REPORT on the calendar would answer now, so a caller
+        that kept the token of its last sync knows, when the two are equal, that nothing was
+        added, changed or deleted since (nor a property set): no REPORT needed. Writes through
+        ``/dav/``, the internal server or this object change it at once; writes by another
+        process or files copied into the folder from the next call on (the collection's
+        directory times, one ``stat``). None when the calendar does not exist. (With
+        ``indexed=False`` it is Radicale's own token, which costs a scan of the calendar.)
+        """
+        path = self.calendar_path(calendar_id)
+        with self._storage.acquire_lock("r", PRINCIPAL):
+            collection = next(iter(self._storage.discover(path)), None)
+            if isinstance(collection, IndexedCollection):
+                return collection.sync_token()
+            if isinstance(collection, storage.BaseCollection):  # not indexed: a full scan
+                return collection.sync()[0]
+            return None
 
     # -- internal server ----------------------------------------------------------
 
