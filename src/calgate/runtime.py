@@ -154,6 +154,9 @@ class Runtime:
         """Absolute URL of a calendar collection as calgate's upstream client reaches it."""
         return urljoin(self.source_kind(source).base_url(source), calendar.href)
 
+    def change_marker(self, calendar: CalendarRow, source: SourceRow) -> str | None:
+        return self.source_kind(source).change_marker(source, calendar.href)
+
     def public_calendar_url(self, calendar: CalendarRow, source: SourceRow) -> str:
         """The URL a person's CalDAV client uses for this calendar."""
         return self.source_kind(source).public_url(source, calendar.href)

@@ -72,3 +72,14 @@ class EmbeddedKind:
     ) -> None:
         if self._store is not None:
             self._store.describe_calendar(calendar_id, name=name, time_zone=time_zone)
+
+    def change_marker(self, source: StoredSource, href: str) -> str | None:
+        """The store's own marker (``EmbeddedStore.change_marker``): one ``stat`` and one
+        SQLite read, no request and no scan."""
+        if self._store is None:
+            return None
+        calendar_id = href.strip("/").rsplit("/", 1)[-1]
+        try:
+            return self._store.change_marker(calendar_id)
+        except ValueError:  # not a calendar id of the store
+            return None

@@ -55,7 +55,8 @@ _SYNC_TIMES = select(CalendarSyncRow.last_synced, CalendarSyncRow.last_read).whe
 
 @dataclass(frozen=True)
 class SyncReport:
-    # "sync-collection", "etag", "fresh" (nothing asked), "ctag" (unchanged), "stale" (the
+    # "sync-collection", "etag", "fresh" (nothing asked), "ctag" (unchanged), "unchanged" (the
+    # source told without a request: the embedded store's change marker), "stale" (the
     # server did not answer within the read deadline: read from the index as it stands)
     mode: str
     fetched: int = 0
@@ -87,6 +88,11 @@ class Parts(Protocol):
 
     def calendar_url(self, calendar: CalendarRow, source: SourceRow) -> str:
         """The absolute URL of the calendar's collection."""
+        ...
+
+    def change_marker(self, calendar: CalendarRow, source: SourceRow) -> str | None:
+        """The sync token a sync-collection of the calendar would answer now, when the source
+        can tell without a request or a scan (the embedded store); else None."""
         ...
 
 
@@ -269,6 +275,10 @@ class Indexer:
         new_token: str | None = None
         new_ctag: str | None = None
         full = False
+        if token is not None and self.runtime.change_marker(calendar, source) == token:
+            # the store says nothing changed since the last sync: no request, no scan
+            self._touch(calendar.id, token=token, ctag=old_ctag)
+            return SyncReport("unchanged")
         if ServerFeatures.from_json(source.capabilities).sync_collection:
             try:
                 try:

@@ -81,6 +81,11 @@ class SourceKind(Protocol):
         own (the embedded store's ``displayname`` and ``calendar-timezone``)."""
         ...
 
+    def change_marker(self, source: StoredSource, href: str) -> str | None:
+        """The sync token the calendar at ``href`` would answer now, when the kind can tell
+        without a request or a scan; None when it cannot (then the index asks the server)."""
+        ...
+
 
 class CalDAVKind:
     """A CalDAV server: the address and credentials stored with the source."""
@@ -128,3 +133,6 @@ class CalDAVKind:
         self, source: StoredSource, calendar_id: str, *, name: str, time_zone: str
     ) -> None:
         """Nothing: a server's own calendar properties are its owner's (docs/calendars.md)."""
+
+    def change_marker(self, source: StoredSource, href: str) -> str | None:
+        return None  # only a request to the server can tell
