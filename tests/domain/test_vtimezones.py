@@ -193,3 +193,12 @@ def test_definition_for_calendars_without_events_starts_a_year_before_the_given_
     definition = Definition(iana_vtimezone("Asia/Gaza", date(2026, 6, 1)))
     walls = [datetime(2025, 6, 1, 12) + timedelta(days=10 * i) for i in range(400)]
     assert wrong_local_offsets(definition, "Asia/Gaza", walls) == []
+
+
+def test_an_event_in_the_year_2_gets_a_definition_from_its_year_on() -> None:
+    definition = definitions(_written("Europe/Berlin", "0002-06-01T10:00:00").to_ical())
+    berlin = definition["Europe/Berlin"]
+    # local mean time then (+00:53:28, which icalendar's own reading rounds to the minute)
+    assert berlin.of_local(datetime(2, 6, 1, 10)) == [timedelta(minutes=53, seconds=28)]
+    assert berlin.of_local(datetime(1950, 1, 1, 10)) == [timedelta(hours=1)]
+    assert wrong_local_offsets(berlin, "Europe/Berlin", EVENT_TIMES) == []

@@ -19,10 +19,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Timezone, TimezoneDaylight, TimezoneStandard, vRecur
 
 from calgate.domain.timezones import provider_zone
-from calgate.domain.zone_changes import Change, year_start, zone_changes
-
-# the first year a definition covers when no earlier one is asked for (as clients write them)
-FLOOR_YEAR = 1970
+from calgate.domain.zone_changes import FLOOR_YEAR, Change, changes_from, year_start, zone_changes
 
 
 @dataclass(frozen=True)
@@ -38,7 +35,7 @@ class _Part:
 @lru_cache(maxsize=1024)
 def _parts(key: str, needed_year: int) -> tuple[_Part, ...]:
     zone = ZoneInfo(key)
-    found = zone_changes(key, min(FLOOR_YEAR, needed_year))
+    found = zone_changes(key)
     changes, since = found.changes, found.since
 
     def part(change: Change, daylight: bool | None = None, rule: str | None = None) -> _Part:
@@ -48,9 +45,13 @@ def _parts(key: str, needed_year: int) -> tuple[_Part, ...]:
             daylight = dst is not None and dst > timedelta(0)
         return _Part(change, daylight, local.tzname(), rule)
 
-    needed = year_start(needed_year)
-    first = max((i for i, c in enumerate(changes) if c.wall <= needed), default=0)
-    history = [part(c) for c in changes[first:since]]
+    if needed_year < FLOOR_YEAR:  # the changes before the floor year, then all since
+        earlier = [*changes_from(key, needed_year, until=changes[0].at), *changes[1:since]]
+    else:
+        needed = year_start(needed_year)
+        first = max((i for i, c in enumerate(changes) if c.wall <= needed), default=0)
+        earlier = list(changes[first:since])
+    history = [part(c) for c in earlier]
     if not found.rules:
         return (*history, part(changes[since], daylight=False))
     # of the two rules, the one to the larger offset is the DAYLIGHT (also where tzdata calls

@@ -21,6 +21,9 @@ from dateutil.rrule import rrulestr
 # zoneinfo's changes are compared with the rules up to this year: past every explicit change
 # in tzdata (the farthest, Morocco's, end in 2087) by more than the years a rule is sought in
 HORIZON_YEAR = 2140
+# the first year whose changes are always looked at (a definition without earlier events starts
+# here, as clients write them)
+FLOOR_YEAR = 1970
 # how many of the last years before the horizon a candidate rule must match
 _TAIL_YEARS = 30
 _CHUNK_YEARS = 10  # zoneinfo is probed, and its changes kept, in chunks of this many years
@@ -53,8 +56,8 @@ class Change:
 
 @dataclass(frozen=True)
 class ZoneChanges:
-    """A zone's changes from a first year on (the first one a pseudo change, the offset in
-    force at that New Year), and where its current rules begin: ``rules`` are yearly RRULEs,
+    """A zone's changes from :data:`FLOOR_YEAR` on (the first one a pseudo change, the offset
+    in force at that New Year), and where its current rules begin: ``rules`` are yearly RRULEs,
     each with the first change it gives, that together give every change from index ``since``
     on; without rules the offset stays that of the change at ``since`` (the last) for ever."""
 
@@ -103,15 +106,18 @@ def _chunk(key: str, first_year: int) -> tuple[Change, ...]:
     return tuple(found)
 
 
-def _changes(key: str, first_year: int) -> tuple[Change, ...]:
+def changes_from(key: str, first_year: int, until: int | None = None) -> tuple[Change, ...]:
+    """The offset in force at the New Year of ``first_year`` (a change from and to it, at
+    local midnight), then every change before ``until`` (POSIX seconds; the horizon)."""
     zone = ZoneInfo(key)
     midnight = _seconds(year_start(first_year))
     offset = offset_at(zone, midnight)
     start = midnight - offset if offset_at(zone, midnight - offset) == offset else midnight
+    end = _seconds(datetime(HORIZON_YEAR, 1, 1)) if until is None else until
+    last_year = min((_EPOCH + timedelta(seconds=end)).year + 1, HORIZON_YEAR)
     found = [Change(start, offset, offset)]
-    first_chunk = first_year // _CHUNK_YEARS * _CHUNK_YEARS
-    for chunk in range(first_chunk, HORIZON_YEAR, _CHUNK_YEARS):
-        found.extend(c for c in _chunk(key, chunk) if c.at > start)
+    for chunk in range(first_year // _CHUNK_YEARS * _CHUNK_YEARS, last_year, _CHUNK_YEARS):
+        found.extend(c for c in _chunk(key, chunk) if start < c.at < end)
     return tuple(found)
 
 
@@ -172,10 +178,11 @@ def _rules_of(walls: list[datetime]) -> tuple[str, ...] | None:
     return None
 
 
-@lru_cache(maxsize=64)
-def zone_changes(key: str, first_year: int) -> ZoneChanges:
-    """Zone ``key``'s changes from ``first_year`` on and its current rules."""
-    changes = _changes(key, first_year)
+@lru_cache(maxsize=1024)
+def zone_changes(key: str) -> ZoneChanges:
+    """Zone ``key``'s changes from :data:`FLOOR_YEAR` on and its current rules."""
+    first_year = FLOOR_YEAR
+    changes = changes_from(key, first_year)
     constant = ZoneChanges(changes, len(changes) - 1, ())
     if len(changes) < 3:
         return constant
@@ -212,10 +219,12 @@ def zone_changes(key: str, first_year: int) -> ZoneChanges:
 
 
 __all__ = [
+    "FLOOR_YEAR",
     "HORIZON_YEAR",
     "Change",
     "Kind",
     "ZoneChanges",
+    "changes_from",
     "offset_at",
     "year_start",
     "zone_changes",
