@@ -8,6 +8,8 @@ import caldav
 import icalendar
 import pytest
 
+from tests.vtimezone_check import EVENT_TIMES, definitions, wrong_local_offsets
+
 EVENT = {
     "title": "Release slot",
     "start": "2026-05-04T10:00:00",
@@ -233,6 +235,20 @@ def test_offset_without_zone_is_stored_in_utc(client, calendar_id, raw):
     assert ev["start"] == "2026-05-04T08:00:00Z" and ev["timeZone"] == "UTC"
     stored = next(o for o in raw.events() if ev["uid"] in o.data)
     assert "DTSTART:20260504T080000Z" in stored.data
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "Australia/Sydney"])
+def test_vtimezone_read_back_gives_iana_offsets_in_2027_2037_and_2045(
+    client, calendar_id, raw, zone
+):
+    """Issue 16, point 3: the VTIMEZONE each server gives back, read alone as a client reads
+    it, has zoneinfo's offsets for events in 2027 (winter and summer), 2037 and 2045."""
+    for wall in EVENT_TIMES:
+        body = {"title": "Slot", "start": wall.isoformat(), "duration": "PT1H", "timeZone": zone}
+        uid = create(client, calendar_id, body).json()["uid"]
+        stored = _stored(raw, uid)
+        definition = definitions(stored)[zone]
+        assert wrong_local_offsets(definition, zone, EVENT_TIMES) == [], (wall, stored)
 
 
 def test_local_time_without_zone_takes_calendar_default(client, calendar_id):

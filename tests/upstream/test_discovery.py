@@ -3,12 +3,15 @@ source fails when the URL, the server or the password is wrong."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from calgate.errors import SourceConnectFailed
-from calgate.upstream import CalDAVConnection, Credentials
+from calgate.upstream import CalDAVConnection, Credentials, davxml
 from tests.servers import RunningServer, free_port
 from tests.upstream.support import HTML, Reply, always, connect, fake_server, multistatus
+from tests.vtimezone_check import EVENT_TIMES, definitions, wrong_local_offsets
 
 SECRET = "s3cr3t-Tok3n-do-not-leak"
 
@@ -67,6 +70,24 @@ def test_discover_reports_name_and_time_zone(
     found = {c.url: c for c in conn.discover()}
     assert found[url].name == "Oslo team"
     assert found[url].time_zone == "Europe/Oslo"
+
+
+def test_rfc4791_5_2_2_calendar_timezone_read_back_gives_iana_offsets(
+    caldav_server: RunningServer, conn: CalDAVConnection
+) -> None:
+    """Issue 16, point 3: the ``calendar-timezone`` calgate sends with MKCALENDAR, as the
+    server gives it back, read alone, has zoneinfo's offsets in 2027, 2037 and 2045."""
+    url = conn.make_calendar(
+        home_url=None,
+        slug=f"tz-{uuid.uuid4().hex[:6]}",
+        name="Sydney",
+        time_zone="Australia/Sydney",
+    )
+    (found,) = conn.propfind(url, [davxml.CALENDAR_TIMEZONE], depth=0)
+    text = found.raw_text(davxml.CALENDAR_TIMEZONE)
+    assert text is not None
+    definition = definitions(text)["Australia/Sydney"]
+    assert wrong_local_offsets(definition, "Australia/Sydney", EVENT_TIMES) == [], text
 
 
 def test_rfc7235_3_1_wrong_password_is_reason_credentials(radicale_server: RunningServer) -> None:

@@ -1,11 +1,13 @@
 """Parsing stored iCalendar text, and small readers of parsed components (pure, no I/O).
 
-:func:`parse_ical` also makes every TZID read with the object's own VTIMEZONE (see
-:func:`_bind_own_timezones`), so what an object means never depends on what was parsed before.
+:func:`parse_ical` also makes every TZID read with its IANA zone or else the object's own
+VTIMEZONE (see :func:`_bind_own_timezones`), so what an object means never depends on what was
+parsed before, nor on a stored definition of an IANA zone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, tzinfo
 from typing import Any
 
@@ -60,29 +62,39 @@ def _bind_own_timezones(cal: Calendar) -> None:
     icalendar keeps the first VTIMEZONE it ever parsed for a custom TZID in a process-wide
     cache, so without this an object's times would depend on what other (possibly other
     users') calendars were parsed before. Here a custom TZID is read with the VTIMEZONE of the
-    same object, an IANA / Windows name with its IANA zone, anything else as a local time.
+    same object; a TZID naming an IANA zone (an IANA name, ``/Europe/Berlin``, a Windows
+    name, ``/vendor/.../Europe/Berlin``: :func:`provider_zone`) with that zone, never with its
+    VTIMEZONE, which may be wrong (cut short by a server, or ending in 2038); anything else
+    as a local time.
     """
     own: dict[str, tzinfo] = {}
     for tzid, vtimezone in vtimezones(cal).items():
-        if zone_or_none(tzid.strip("/")) is not None:
-            continue  # icalendar reads a known IANA name with its IANA zone
+        if provider_zone(tzid) is not None:
+            continue  # a TZID naming an IANA zone is read with it, never with its VTIMEZONE
         try:
             zone: tzinfo | None = vtimezone_zone(vtimezone)
         except Exception:  # a VTIMEZONE that cannot be used: its TZID reads as local time
             zone = None
         if zone is not None:
             own[tzid] = zone
+    for tzid, prop in zoned_props(cal):
+        _rebind(prop, tzid, own)
+
+
+def zoned_props(cal: Calendar) -> Iterator[tuple[str, Any]]:
+    """(TZID, property) for every property with a TZID parameter, outside the VTIMEZONEs."""
     for comp in cal.walk():
         if comp.name in ("VTIMEZONE", "STANDARD", "DAYLIGHT"):
             continue
         for value in comp.values():
             for prop in value if isinstance(value, list) else [value]:
-                _rebind(prop, own)
+                tzid = tzid_of(prop)
+                if tzid is not None:
+                    yield tzid, prop
 
 
-def _rebind(prop: Any, own: dict[str, tzinfo]) -> None:
-    tzid = tzid_of(prop)
-    if tzid is None or isinstance(prop, vBroken):
+def _rebind(prop: Any, tzid: str, own: dict[str, tzinfo]) -> None:
+    if isinstance(prop, vBroken):
         return
     target: tzinfo | None = own.get(tzid)
     if target is None:
@@ -200,4 +212,5 @@ __all__ = [
     "uid_of",
     "vtimezone_zone",
     "vtimezones",
+    "zoned_props",
 ]

@@ -53,7 +53,7 @@ def build_calendar(body: EventWrite, *, uid: str, default_tz: str, now: datetime
     """
     cal, event = new_object(uid=uid, now=now)
     EventEditor(event, body, default_tz=default_tz).apply()
-    sync_vtimezones(cal, event, None)
+    sync_vtimezones(cal, None)
     return cal
 
 
@@ -77,7 +77,7 @@ def replace_event(cal: Calendar, body: EventWrite, *, default_tz: str, now: date
         replace_prop(event, "LAST-MODIFIED", stamp)
     elif "DTSTAMP" not in event:
         event.add("DTSTAMP", utc_now(now))
-    sync_vtimezones(cal, event, used_before if changed else None)
+    sync_vtimezones(cal, used_before if changed else None)
     return cal
 
 

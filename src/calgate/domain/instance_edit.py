@@ -140,7 +140,7 @@ def edit_occurrence(
     bump(override, now, at_least=_sequence(series.master) + 1)
     if existing is None:
         _place(cal, series, override)
-    sync_vtimezones(cal, override, used_before)
+    sync_vtimezones(cal, used_before)
     return cal, rid, True
 
 
@@ -189,7 +189,7 @@ def delete_occurrence(
         bump(series.master, now)
     if not has_occurrences(cal, default_tz):
         return None, rid
-    sync_vtimezones(cal, series.master, None)
+    sync_vtimezones(cal, None)
     return cal, rid
 
 

@@ -218,7 +218,7 @@ def split_series(
     used_before = used_tzids(cal)
     _end_rule_before(series, rid)
     bump(series.master, now)
-    sync_vtimezones(cal, series.master, used_before)
+    sync_vtimezones(cal, used_before)
     edit_all(new_cal, patch=patch, default_tz=default_tz, now=now, fresh=True)
     return Split(cal, new_cal)
 
@@ -238,7 +238,7 @@ def end_series_before(
     bump(series.master, now)
     if not has_occurrences(cal, default_tz):
         return None
-    sync_vtimezones(cal, series.master, used_before)
+    sync_vtimezones(cal, used_before)
     return cal
 
 
@@ -374,7 +374,7 @@ def carry_overrides(
         for c in cal.subcomponents
         if not any(c is o for o in overrides) or any(c is k for k in keep)
     ]
-    sync_vtimezones(cal, new.master, None)
+    sync_vtimezones(cal, None)
 
 
 def _follow(

@@ -5,20 +5,27 @@ from __future__ import annotations
 
 import functools
 import re
+from datetime import date
 
 import icalendar
 
+from calgate.domain.vtimezone import iana_vtimezone
 from calgate.errors import UnknownTimeZone
 
 _TZID = re.compile(r"^TZID[:;](?:[^:\r\n]*:)?(.+?)\s*$", re.MULTILINE)
 
 
-@functools.lru_cache(maxsize=64)
 def vtimezone_calendar(tzid: str, *, prodid: str = "-//calgate//EN") -> str:
-    """A VCALENDAR with the VTIMEZONE of IANA zone ``tzid``, for ``calendar-timezone``
-    (``UnknownTimeZone`` for any other name)."""
+    """A VCALENDAR with calgate's VTIMEZONE of IANA zone ``tzid`` (true from last year on, the
+    calendar's events being yet to come), for ``calendar-timezone`` (``UnknownTimeZone`` for a
+    name that is no zone)."""
+    return _vtimezone_calendar(tzid, prodid, date.today().year)
+
+
+@functools.lru_cache(maxsize=64)
+def _vtimezone_calendar(tzid: str, prodid: str, year: int) -> str:
     try:
-        timezone = icalendar.Timezone.from_tzid(tzid)
+        timezone = iana_vtimezone(tzid, date(year, 1, 1))
     except ValueError as exc:
         raise UnknownTimeZone.field("#/timeZone", f"Unknown time zone {tzid!r}.") from exc
     calendar = icalendar.Calendar()

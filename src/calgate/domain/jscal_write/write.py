@@ -148,5 +148,5 @@ def _write_event(
         replace_prop(override, "DTSTAMP", stamp)
         replace_prop(override, "LAST-MODIFIED", stamp)
     place_vtimezones(cal, placed)
-    sync_vtimezones(cal, event, used_before if changed or placed else None)
+    sync_vtimezones(cal, used_before if changed or placed else None)
     return cal
