@@ -375,3 +375,53 @@ def test_move_needs_write_rights_on_both_ends(
     assert store_titles(served, open_calendar) == ["Room booking"]
     within = dav_move(served, f"{open_calendar}/p.ics", f"{open_calendar}/q.ics", token=secret)
     assert within.status_code == 201, within.text
+
+
+# -- hostile input: a clear refusal, never a 500 -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=MINUTELY",  # endless: more occurrences than the check walks
+        "FREQ=DAILY;COUNT=20000",  # out of calgate's bounds for a rule (COUNT <= 10,000)
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",  # never occurs
+    ],
+)
+def test_a_rule_the_check_cannot_walk_is_a_403_not_a_500(
+    served: CalgateProcess, rooms: str, rule: str
+):
+    text = ics("endless", "20270310T100000Z", "20270310T100100Z").replace(
+        "SUMMARY:", f"RRULE:{rule}\r\nSUMMARY:"
+    )
+    refused = dav_put(served, rooms, "endless.ics", text)
+    assert refused.status_code == 403, refused.text
+    assert "valid-calendar-object-resource" in refused.text and "<G:reason>" in refused.text
+    assert store_titles(served, rooms) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not a calendar",
+        b"\xff\xfe\x00garbage",
+        b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VTODO\r\nUID:todo-1\r\n"
+        b"DTSTAMP:20260101T000000Z\r\nDUE:20270310T100000Z\r\nSUMMARY:Task\r\nEND:VTODO\r\n"
+        b"END:VCALENDAR\r\n",
+    ],
+    ids=["text", "binary", "empty calendar", "a task"],
+)
+def test_odd_bodies_into_a_booking_calendar_get_radicales_answer(
+    served: CalgateProcess, rooms: str, body: bytes
+):
+    """Not bookings: the door leaves them to Radicale (which refuses the first two and stores
+    the rest, as it does without calgate); never a 500, never a listed event."""
+    answer = httpx.put(
+        f"{served.base}/dav/calgate/{rooms}/odd.ics",
+        content=body,
+        headers={"Content-Type": "text/calendar"},
+        auth=("x", ADMIN_TOKEN),
+    )
+    assert answer.status_code < 500, (answer.status_code, answer.text)
+    assert api_titles(served, rooms) == []

@@ -83,11 +83,14 @@ def materialize(
     now: datetime,
     max_occurrences: int,
 ) -> Materialized:
-    """Never raises for what a server stored: an object that cannot be parsed is indexed with
-    no fields (it shows up nowhere but the change feed, and is logged by the caller)."""
+    """Never raises for what a server stored: an object that cannot be parsed, or holds no
+    VEVENT (a task, a journal entry, an empty calendar, which CalDAV clients store beside
+    events), is indexed with no fields: it shows up nowhere but the change feed."""
     try:
         cal = ical.parse_ical(ical_text)
     except InvalidInput:
+        return Materialized(None, None, None, None, None, None, None, None, False, None, None)
+    if not any(c.name == "VEVENT" for c in cal.subcomponents):
         return Materialized(None, None, None, None, None, None, None, None, False, None, None)
     public = ical.event_to_public(
         cal, event_id=event_id, calendar_id=calendar_id, etag=etag, floating_tz=floating_tz

@@ -367,7 +367,7 @@ class Indexer:
         with self.runtime.db.session() as session:
             state = store.sync_state(session, calendar_id=calendar.id, for_update=True)
             for obj, fields in ready:
-                if fields.public_json is None:
+                if fields.public_json is None and "BEGIN:VEVENT" in obj.ical.upper():
                     log.warning("indexing %s: not readable as iCalendar", obj.href)
                 store.put_object(
                     session,

@@ -20,6 +20,7 @@ import io
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 from xml.sax.saxutils import escape, quoteattr
@@ -206,17 +207,23 @@ class DavDoor:
         *,
         moved_from: _Target | None = None,
     ) -> DavAnswer:
-        """Check and write under the calendar's booking lock, as the API does."""
+        """Check and write under the calendar's booking lock, as the API does. What the check
+        cannot take is refused as a CalDAV client can show it, never a 500."""
         ctx = target.ctx
-        with booking.calendar_lock(ctx.runtime, ctx.calendar.id):
-            ctx.runtime.indexer.sync(ctx.calendar, ctx.source)
-            try:
+        try:
+            with booking.calendar_lock(ctx.runtime, ctx.calendar.id):
+                ctx.runtime.indexer.sync(ctx.calendar, ctx.source)
                 check()
-            except BookingConflict as exc:
-                return _refused(exc, environ.get("SCRIPT_NAME", ""), ctx.calendar.id)
-            if moved_from is not None:
-                return self._moved(environ, moved_from, target)
-            return self._store(environ, target)
+                if moved_from is not None:
+                    return self._moved(environ, moved_from, target)
+                return self._store(environ, target)
+        except BookingConflict as exc:
+            return _refused(exc, environ.get("SCRIPT_NAME", ""), ctx.calendar.id)
+        except InvalidInput as exc:  # a rule too dense to check, out of bounds, never occurring
+            return dav_error("403 Forbidden", "<C:valid-calendar-object-resource/>", exc.detail)
+        except CalgateError as exc:  # the index could not be brought up to date
+            status = f"{exc.status} {HTTPStatus(exc.status).phrase}"
+            return dav_error(status, "", exc.detail)
 
     # -- Radicale and the index --------------------------------------------------------------
     def _call(self, environ: WSGIEnvironment) -> DavAnswer:
