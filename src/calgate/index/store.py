@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
@@ -45,6 +47,20 @@ def known_etags(
     return {href: etag for href, etag in session.execute(query)}
 
 
+_CHUNK = 500  # ids per IN (...) query: far below SQLite's and PostgreSQL's parameter limits
+
+
+@dataclass(frozen=True)
+class Put:
+    """One object for :func:`put_objects`."""
+
+    event_id: str
+    href: str
+    etag: str | None
+    ical: str
+    fields: Materialized
+
+
 def put_object(
     session: Session,
     state: CalendarSyncRow,
@@ -55,12 +71,52 @@ def put_object(
     ical: str,
     fields: Materialized,
 ) -> None:
-    state.seq += 1
     row = session.scalar(
         select(IndexedEventRow).where(
             IndexedEventRow.calendar_id == state.calendar_id, IndexedEventRow.event_id == event_id
         )
     )
+    _put(session, state, row, event_id=event_id, href=href, etag=etag, ical=ical, fields=fields)
+
+
+def put_objects(session: Session, state: CalendarSyncRow, objects: Sequence[Put]) -> None:
+    """:func:`put_object` for many: the rows they replace read in a few queries and the new
+    ones inserted in batches at the end, not a query and a flush per object (a first sync of
+    10,000 objects)."""
+    ids = [put.event_id for put in objects]
+    found: dict[str, IndexedEventRow] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        query = select(IndexedEventRow).where(
+            IndexedEventRow.calendar_id == state.calendar_id, IndexedEventRow.event_id.in_(chunk)
+        )
+        found.update((row.event_id, row) for row in session.scalars(query))
+    with session.no_autoflush:
+        for put in objects:
+            found[put.event_id] = _put(
+                session,
+                state,
+                found.get(put.event_id),
+                event_id=put.event_id,
+                href=put.href,
+                etag=put.etag,
+                ical=put.ical,
+                fields=put.fields,
+            )
+
+
+def _put(
+    session: Session,
+    state: CalendarSyncRow,
+    row: IndexedEventRow | None,
+    *,
+    event_id: str,
+    href: str,
+    etag: str | None,
+    ical: str,
+    fields: Materialized,
+) -> IndexedEventRow:
+    state.seq += 1
     had_occurrences = row is not None and row.recurring
     if row is None or row.deleted:
         if row is None:
@@ -96,6 +152,7 @@ def put_object(
         )
         for o in fields.occurrences
     )
+    return row
 
 
 def delete_object(session: Session, state: CalendarSyncRow, *, event_id: str) -> bool:

@@ -369,15 +369,11 @@ class Indexer:
             for obj, fields in ready:
                 if fields.public_json is None and "BEGIN:VEVENT" in obj.ical.upper():
                     log.warning("indexing %s: not readable as iCalendar", obj.href)
-                store.put_object(
-                    session,
-                    state,
-                    event_id=id_from_href(obj.href),
-                    href=path_key(obj.href),
-                    etag=obj.etag,
-                    ical=obj.ical,
-                    fields=fields,
-                )
+            puts = [
+                store.Put(id_from_href(obj.href), path_key(obj.href), obj.etag, obj.ical, fields)
+                for obj, fields in ready
+            ]
+            store.put_objects(session, state, puts)
             for href in deleted:
                 store.delete_object(session, state, event_id=id_from_href(href))
             store.mark_synced(
