@@ -31,6 +31,7 @@ test-robustness: $(TEST_STAMP)
 	$(BIN)/python -m pytest -m "robustness and not interop" -n auto $(PYTEST_ARGS) tests/robustness
 
 # The extra real servers (Cyrus, SabreDAV): installed from Debian's packages by the script.
+# The caldav peer suite (tests/interop/peer_suite.py) fetches python-caldav's sdist with pip itself.
 test-interop: $(TEST_STAMP)
 	bash scripts/install-interop-servers.sh
 	$(BIN)/python -m pytest -m interop $(PYTEST_ARGS)

@@ -39,6 +39,6 @@ def pytest_runtest_logreport(report: Any) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if SUMMARY:
-        terminalreporter.section("oracles")
+        terminalreporter.section("oracles and peer suites")
         for suite in sorted(SUMMARY):
             terminalreporter.write_line(SUMMARY[suite])
