@@ -27,6 +27,7 @@ fails most tests)."""
 from __future__ import annotations
 
 import argparse
+import fcntl
 import importlib.metadata
 import json
 import os
@@ -235,8 +236,8 @@ def run_suite(
     argv += [f"--junitxml={junit}", *(["-k", select] if select else [])]
     argv += [f"--maxfail={maxfail}"] if maxfail else []
     log = work / "pytest.log"
-    started = time.monotonic()
-    with log.open("wb") as out:
+    with _one_run_per_machine(), log.open("wb") as out:
+        started = time.monotonic()
         # its own session: proxy.py (TestProxy) takes SIGTERM for itself, so a run past its time
         # is ended with SIGKILL, children included
         proc = subprocess.Popen(
@@ -251,13 +252,26 @@ def run_suite(
                 f"the peer suite on {target.label} did not finish within {RUN_TIMEOUT:.0f} s "
                 f"(CALGATE_PEER_SUITE_TIMEOUT); its output: {log}"
             ) from None
-    seconds = time.monotonic() - started
+        seconds = time.monotonic() - started
     if not junit.is_file():
         tail = log.read_text(errors="replace")[-3000:]
         raise RuntimeError(f"the peer suite on {target.label} wrote no results:\n{tail}")
     outcomes = read_junit(junit)
     failures = sum(o.status in ("failed", "error") for o in outcomes.values())
     return Run(target.label, outcomes, seconds, log, stopped=bool(maxfail) and failures >= maxfail)
+
+
+@contextmanager
+def _one_run_per_machine() -> Iterator[None]:
+    """The suite's TestProxy starts proxy.py on its fixed port 8899, so two runs at once (two
+    checkouts on one machine) would fail each other's proxy tests: the second one waits."""
+    lock = Path(tempfile.gettempdir()) / "calgate-caldav-peer-suite.lock"
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass
