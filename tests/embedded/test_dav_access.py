@@ -173,14 +173,15 @@ def _timed(call: Callable[[], httpx.Response]) -> tuple[int, float]:
 
 
 def test_refusals_and_the_first_challenge_come_at_once(dav_url: str) -> None:
-    """Radicale slept about 1 s on every 401 and 403; a client with a valid token waits for
-    nothing now, nor does the first request that comes without credentials."""
+    """Radicale slept 1 s (under pytest exactly 1 s, its auth delay) on every 401 and 403; a
+    client with a valid token waits for nothing now, nor does the first request that comes
+    without credentials. (0.9 s: far from both, so a loaded machine does not fail it.)"""
     status, took = _timed(lambda: propfind(dav_url + "calgate/", auth=None))
-    assert (status, took < 0.3) == (401, True)
+    assert (status, took < 0.9) == (401, True)
     status, took = _timed(lambda: propfind(dav_url + "calgate/other/", auth=("x", WRITE_DEFAULT)))
-    assert (status, took < 0.3) == (403, True)
+    assert (status, took < 0.9) == (403, True)
     status, took = _timed(lambda: propfind(dav_url + "calgate/", auth=("x", "wrong")))
-    assert (status, took < 0.3) == (401, True)
+    assert (status, took < 0.9) == (401, True)
 
 
 def test_an_address_that_keeps_failing_gets_429_but_valid_tokens_pass(
@@ -196,7 +197,7 @@ def test_an_address_that_keeps_failing_gets_429_but_valid_tokens_pass(
         assert blocked.status_code == 429
         assert 1 <= int(blocked.headers["retry-after"]) <= 2
         status, took = _timed(lambda: propfind(url, auth=("x", WRITE_ALL)))
-        assert (status, took < 0.3) == (207, True)
+        assert (status, took < 0.9) == (207, True)
         assert propfind(url, auth=None).status_code == 401  # the challenge is never throttled
         time.sleep(1.1)
         assert propfind(url, auth=("x", "guess-5")).status_code == 401
