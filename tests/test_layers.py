@@ -27,7 +27,7 @@ LAYERS: list[set[str]] = [
     {"calgate", "errors"},
     {"domain"},
     {"settings", "crypto", "schemas"},
-    {"db", "upstream"},
+    {"db", "upstream", "outbound"},
     {"index", "embedded", "mail"},
     {"runtime"},
     {"services"},

@@ -7,7 +7,8 @@ into this tree at the boundary that sees them, with ``raise ... from exc``.
     CalgateError                         500  (never raised directly)
     ├── InvalidInput                     422  one entry per bad field (``errors``)
     │   ├── UnknownTimeZone              422
-    │   └── WalkTooLong                  422  a rule so rare its next occurrence was not found
+    │   ├── WalkTooLong                  422  a rule so rare its next occurrence was not found
+    │   └── UnsafeDestination            422  an outbound URL reaching calgate's own networks (SSRF)
     ├── AuthenticationRequired           401
     ├── PermissionDenied                 403  (``errors`` when a field asked for too much)
     ├── NotFound                         404  (also: outside the token's scope)
@@ -117,6 +118,21 @@ class WalkTooLong(InvalidInput):
             f"occurrence after {seconds:g} s; ask for a window (start and end) instead.",
             [],
         )
+
+
+class UnsafeDestination(InvalidInput):
+    """An outbound URL (a webhook endpoint) whose host is, or resolves to, an address calgate
+    does not send to: loopback, private, link-local, cloud metadata ... ``reason`` names the
+    kind for logs and tests; the problem itself names neither the kind nor the address, so the
+    API is no probe of calgate's networks."""
+
+    title = "Destination not allowed"
+    slug = "unsafe-destination"
+
+    def __init__(self, reason: str) -> None:
+        detail = "The URL's host is not an address calgate sends to (SSRF protection)."
+        super().__init__(detail, [FieldError(detail, "#/url")])
+        self.reason = reason
 
 
 class AuthenticationRequired(CalgateError):
