@@ -94,6 +94,10 @@ HOSTILE = {
     "https://localhost/": "loopback",
     "https://LocalHost./": "loopback",
     "https://api.localhost/": "loopback",
+    # what IDNA 2003 (Python's and so getaddrinfo's encoding of a name) maps to the above
+    "https://\uff11\uff12\uff17.\uff10.\uff10.\uff11/": "loopback",  # fullwidth digits
+    "https://127\u30020\u30020\u30021/": "loopback",  # ideographic full stops
+    "https://\u24dbocalhost/": "loopback",  # circled l
 }
 
 
@@ -142,7 +146,17 @@ def test_the_problem_does_not_name_the_address():
 
 
 @pytest.mark.parametrize(
-    "host", ["localhost", "127.0.0.1", "2130706433", "0x7f.1", "127.1", "::ffff:127.0.0.1", "[::1]"]
+    "host",
+    [
+        "localhost",
+        "127.0.0.1",
+        "2130706433",
+        "0x7f.1",
+        "127.1",
+        "::ffff:127.0.0.1",
+        "[::1]",
+        "\uff11\uff12\uff17.\uff10.\uff10.\uff11",
+    ],
 )
 def test_resolving_to_loopback_is_refused(host):
     with pytest.raises(UnsafeDestination) as caught:

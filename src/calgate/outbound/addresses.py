@@ -51,7 +51,7 @@ def check_url(url: str, *, allow_http: bool, allow_private: bool) -> None:
         parts.port  # noqa: B018 (parsing it is the check)
     except ValueError:
         raise _invalid("The URL's port is not a number from 0 to 65535.") from None
-    host = parts.hostname.rstrip(".")
+    host = _as_resolved(parts.hostname).rstrip(".")
     literal = _literal_address(host)
     if literal is not None:
         _refuse_unsafe(literal, allow_private=allow_private)
@@ -118,6 +118,18 @@ def _embedded_ipv4(address: IPv6Address) -> IPv4Address | None:
     if address in NAT64:
         return IPv4Address(int(address) & 0xFFFF_FFFF)
     return address.sixtofour
+
+
+def _as_resolved(host: str) -> str:
+    """The ASCII name getaddrinfo is given for ``host``: Python encodes a name with IDNA 2003,
+    whose mapping makes fullwidth digits ASCII ones (``127.0.0.1``) and a circled l an l
+    (``localhost``), so the literal checks run on that."""
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        raise _invalid("The URL's host is not a valid name.") from None
 
 
 def _literal_address(host: str) -> Address | None:
