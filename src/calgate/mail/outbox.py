@@ -26,9 +26,10 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from calgate.db import claims
 from calgate.db.models import OutboxRow
 from calgate.domain.mail import RenderedMail
 from calgate.mail.smtp import Outgoing, SendFailure, SmtpTransport
@@ -154,29 +155,22 @@ def _claim(
         OutboxRow.sent_at.is_(None),
         OutboxRow.failed_at.is_(None),
         OutboxRow.next_attempt_at <= now,
-        or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
-    )
-    candidates = (
-        select(OutboxRow.id)
-        .where(*due)
-        .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite writes one at a time anyway
     )
     with sessions() as session:
-        # Two statements: PostgreSQL may run an ``IN (subquery LIMIT n)`` once per row of the
-        # UPDATE, and then claims every due row, not n.
-        ids = list(session.scalars(candidates))
-        if not ids:
-            return None
-        session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(ids), *due)  # checked again: on SQLite under the write lock
-            .values(claimed_by=worker, claimed_until=now + lease_length(settings))
-            .execution_options(synchronize_session=False)
+        ids = claims.claim(
+            session,
+            OutboxRow,
+            due=due,
+            order_by=(OutboxRow.next_attempt_at, OutboxRow.id),
+            limit=limit,
+            worker=worker,
+            now=now,
+            until=now + lease_length(settings),
         )
+        if ids is None:
+            return None
         rows = session.scalars(
-            select(OutboxRow).where(OutboxRow.claimed_by == worker).order_by(OutboxRow.id)
+            select(OutboxRow).where(OutboxRow.id.in_(ids)).order_by(OutboxRow.id)
         ).all()
         return [(row.id, _outgoing(row)) for row in rows]
 
@@ -230,19 +224,9 @@ def _record_sent(
     sessions: Sessions, worker: str, row_id: int, now: datetime, settings: Settings
 ) -> None:
     with sessions() as session:
-        session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == row_id, OutboxRow.claimed_by == worker)
-            .values(sent_at=now, claimed_by=None, claimed_until=None, last_error=None)
-            .execution_options(synchronize_session=False)
-        )
+        claims.release_one(session, OutboxRow, row_id, worker=worker, sent_at=now, last_error=None)
         # the rest of the batch is still being worked on: keep the claim alive
-        session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.claimed_by == worker)
-            .values(claimed_until=now + lease_length(settings))
-            .execution_options(synchronize_session=False)
-        )
+        claims.extend(session, OutboxRow, worker=worker, until=now + lease_length(settings))
 
 
 def _record_failure(
