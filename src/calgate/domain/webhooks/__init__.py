@@ -1,0 +1,1 @@
+"""Webhooks: what calgate pushes to receivers' URLs (pure parts: secrets, signing)."""
