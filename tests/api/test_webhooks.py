@@ -127,6 +127,9 @@ def test_validation_errors_name_the_pointer(db_client):
         ({"url": "ftp://example.org/x"}, "#/url"),
         ({"url": "https://"}, "#/url"),
         ({"url": "/relative"}, "#/url"),
+        ({"url": "https://[::1/x"}, "#/url"),
+        ({"url": "https://exa mple.org/x"}, "#/url"),
+        ({"url": "https://example.org/\nx"}, "#/url"),
         ({"url": "https://example.org/" + "a" * 2000}, "#/url"),
         ({"events": ["event.created", "event.exploded"]}, "#/events/1"),
         ({"events": []}, "#/events"),
@@ -204,3 +207,14 @@ def test_a_revoked_tokens_endpoints_are_inactive(db_client):
         "token_revoked",
         True,
     )
+
+
+def test_an_admin_changing_a_scoped_tokens_endpoint_stays_inside_its_scope(db_client):
+    db_client.post("/api/v1/calendars", json={"id": "team", "name": "Team"})
+    scoped = _token(db_client, calendars=["team"])
+    made = _create(db_client, headers=auth(scoped["token"]))
+    path = f"/api/v1/webhooks/{made['id']}"
+    outside = db_client.patch(path, json={"calendars": ["team", "default"]})
+    assert _problem(outside, 422)["errors"][0]["pointer"] == "#/calendars/1"
+    everything = db_client.patch(path, json={"calendars": None})
+    assert everything.json()["calendars"] == ["team"]

@@ -31,6 +31,8 @@ _INCLUDE_HELP = '"event": deliveries carry the whole event; null: ids and tokens
 
 def check_url(value: str) -> str:
     """Syntax only: the address is checked again where it is resolved (delivery)."""
+    if any(ch.isspace() or not ch.isprintable() for ch in value):
+        raise ValueError("url must not contain spaces or control characters")
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("url must be an absolute http:// or https:// URL with a host")

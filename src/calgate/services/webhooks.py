@@ -24,6 +24,7 @@ from calgate.errors import FieldError, InvalidInput, NotFound
 from calgate.runtime import Runtime
 from calgate.schemas.webhooks import WebhookCreate, WebhookPublic, WebhookUpdate
 from calgate.services.calendars import require_role
+from calgate.services.tokens import grant_of
 
 PREVIOUS_SECRET_KEPT = timedelta(hours=24)
 
@@ -43,16 +44,21 @@ def _require_manager(grant: Grant) -> None:
     require_role(grant, Role.write, "managing webhooks")
 
 
-def _calendars_for(session: Session, grant: Grant, asked: list[str] | None) -> list[str] | None:
+def _calendars_for(
+    session: Session, grant: Grant, asked: list[str] | None, owner: Grant | None = None
+) -> list[str] | None:
     """The calendars to store: the asked ones if the token sees each (an unknown calendar and
-    one outside the scope get the same 422), or the token's own scope (None: unscoped)."""
+    one outside the scope get the same 422), or the token's own scope (None: unscoped).
+    ``owner``: the grant of the token that made the endpoint, when another (an unscoped admin)
+    changes it: the endpoint never reaches beyond its maker's scope."""
+    owner = owner or grant
     if asked is None:
-        return None if grant.calendars is None else sorted(grant.calendars)
+        return None if owner.calendars is None else sorted(owner.calendars)
     known = set(session.scalars(select(CalendarRow.id).where(CalendarRow.id.in_(asked))))
     errors = [
         FieldError(f"no calendar with id {cal!r}", f"#/calendars/{i}")
         for i, cal in enumerate(asked)
-        if cal not in known or not grant.sees(cal)
+        if cal not in known or not grant.sees(cal) or not owner.sees(cal)
     ]
     if errors:
         raise InvalidInput("the webhook names calendars this token cannot see", errors)
@@ -121,7 +127,9 @@ def update(
     if changes.events is not None:
         row.events = sorted(set(changes.events))
     if "calendars" in sent:
-        row.calendars = _calendars_for(session, grant, changes.calendars)
+        maker = session.get(TokenRow, row.created_by_token_id)
+        owner = grant_of(maker) if maker is not None else None
+        row.calendars = _calendars_for(session, grant, changes.calendars, owner)
     if "description" in sent:
         row.description = changes.description
     if "include" in sent:
