@@ -1,9 +1,11 @@
 """The token scope matrix of docs/api.md ("Token scopes and roles"), request by request: every
-token, source and calendar route (and the routes that reach several calendars) for each role,
-scoped to one calendar (``team``) or unscoped. Each cell is the exact status; listings are
-checked for exactly what they show. The rule: a token makes, lists and revokes only tokens it
-covers (role at most its own, calendars inside its scope; itself included); sources and new
-calendars need an admin token that is not scoped; a calendar outside the scope is a 404.
+token, source, webhook and calendar route (and the routes that reach several calendars) for
+each role, scoped to one calendar (``team``) or unscoped. Each cell is the exact status;
+listings are checked for exactly what they show. The rule: a token makes, lists and revokes
+only tokens it covers (role at most its own, calendars inside its scope; itself included);
+sources and new calendars need an admin token that is not scoped; a calendar outside the scope
+is a 404; webhook endpoints need write or admin, and a token manages only its own (an unscoped
+admin every one).
 
 One calgate (SQLite) serves the module: every case puts back what it changed."""
 
@@ -110,6 +112,9 @@ class Row:
     victim: tuple[str, list[str] | None] | None = None  # a token made for the case: {id}
     own: bool = False  # the caller revokes a token of its own kind, made for the case
     source: bool = False  # a source connected for the case: {id}
+    # a webhook endpoint made for the case ({webhook_id}): by the unscoped admin ("admin") or
+    # by the caller itself ("own"; a read token cannot make one, so the admin's)
+    webhook: str | None = None
     label: str = ""
 
     @property
@@ -117,6 +122,13 @@ class Row:
         return f"{self.route} {self.label}".strip().replace(" ", "_")
 
 
+HOOK = {"url": "https://receiver.example.org/hook", "events": ["event.created"]}
+WEBHOOK_ROUTES = [
+    ("GET /api/v1/webhooks/{webhook_id}", "", None, 200),
+    ("PATCH /api/v1/webhooks/{webhook_id}", "", {"description": "matrix"}, 200),
+    ("DELETE /api/v1/webhooks/{webhook_id}", "", None, 204),
+    ("POST /api/v1/webhooks/{webhook_id}/rotate-secret", "/rotate-secret", None, 200),
+]
 ADMIN_ONLY = (403, 403, 403, 403)
 ALL = (200,) * 6
 SCOPED_404 = (404, 200, 404, 200, 404, 200)
@@ -164,6 +176,23 @@ ROWS = [
     Row("PATCH /api/v1/sources/{source_id}", (*ADMIN_ONLY, 403, 200),
         path="/api/v1/sources/embedded", body={"name": "Embedded store"}),
     Row("DELETE /api/v1/sources/{source_id}", (*ADMIN_ONLY, 403, 204), source=True),
+    # webhook endpoints: write or admin; each token manages its own, the unscoped admin all
+    Row("POST /api/v1/webhooks", (403, 403, 201, 201, 201, 201), body=HOOK, label="scope"),
+    Row("POST /api/v1/webhooks", (403, 403, 201, 201, 201, 201),
+        body={**HOOK, "calendars": ["team"]}, label="team"),
+    Row("POST /api/v1/webhooks", (403, 403, 422, 201, 422, 201),
+        body={**HOOK, "calendars": ["other"]}, label="other"),
+    Row("GET /api/v1/webhooks", (403, 403, 200, 200, 200, 200)),
+    *(
+        Row(route, (403, 403, 404, 404, 404, ok), path=f"/api/v1/webhooks/{{webhook_id}}{tail}",
+            body=body, webhook="admin", label="admin's")
+        for route, tail, body, ok in WEBHOOK_ROUTES
+    ),
+    *(
+        Row(route, (403, 403, ok, ok, ok, ok), path=f"/api/v1/webhooks/{{webhook_id}}{tail}",
+            body=body, webhook="own", label="own")
+        for route, tail, body, ok in WEBHOOK_ROUTES
+    ),
     # calendars
     Row("GET /api/v1/calendars", ALL, listing=(_ids, {"team"}, {"default", "team", "other"})),
     Row("POST /api/v1/calendars", (*ADMIN_ONLY, 403, 201), body={"name": "Made in matrix"}),
@@ -242,6 +271,8 @@ def _put_back(world: World, row: Row, resp: Any) -> None:
         return
     if row.route == "POST /api/v1/tokens":
         assert admin.delete(f"/api/v1/tokens/{resp.json()['id']}").status_code == 204
+    elif row.route == "POST /api/v1/webhooks":
+        assert admin.delete(f"/api/v1/webhooks/{resp.json()['id']}").status_code == 204
     elif row.route == "POST /api/v1/sources":
         assert admin.delete(f"/api/v1/sources/{resp.json()['id']}").status_code == 204
     elif row.route == "POST /api/v1/calendars":
@@ -273,6 +304,12 @@ def test_token_scope_matrix(world: World, row: Row, caller: str) -> None:
         assert connected.status_code == 201, connected.text
         path = path.format(source_id=connected.json()["id"])
         made.append(f"sources:{connected.json()['id']}")
+    if row.webhook is not None:
+        maker = auth(secret) if row.webhook == "own" and not caller.startswith("read") else None
+        hook = world.client.post("/api/v1/webhooks", json=HOOK, headers=maker)
+        assert hook.status_code == 201, hook.text
+        path = path.format(webhook_id=hook.json()["id"])
+        made.append(f"webhooks:{hook.json()['id']}")
     headers = auth(secret)
     resp = None
     try:

@@ -1,15 +1,17 @@
-"""Migrations 0004 (the outbox) and 0007 (calendars.notifications) go down and up again on
-SQLite and PostgreSQL."""
+"""Migrations 0004 (the outbox), 0007 (calendars.notifications) and 0009 (webhook endpoints) go
+down and up again on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from calgate.db.models import CalendarRow
+from calgate.db.models import Base, CalendarRow
 from calgate.db.session import MIGRATIONS
 
 
@@ -58,6 +60,19 @@ def test_notifications_migration_gives_existing_calendars_the_template_rule(outb
         row = session.get(CalendarRow, "room")
         assert row is not None
         assert (row.notifications, row.notification_template) == ("template", "Hi {{ name }}")
+
+
+def test_webhook_endpoints_migration_matches_the_model(outbox_db):
+    """0009 makes exactly the table the model describes (columns, types, nullability, index),
+    and goes down and up again."""
+    with outbox_db.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    ours = [d for d in diffs if "webhook_endpoints" in repr(d)]
+    assert ours == []
+    _alembic(outbox_db, "downgrade", "0008")
+    assert "webhook_endpoints" not in inspect(outbox_db.engine).get_table_names()
+    _alembic(outbox_db, "upgrade", "head")
+    assert "secret_encrypted" in _columns(outbox_db, "webhook_endpoints")
 
 
 def _columns(db, table: str) -> set[str]:

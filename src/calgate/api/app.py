@@ -25,6 +25,7 @@ from calgate.api.routes import (
     roombooking,
     sources,
     tokens,
+    webhooks,
 )
 from calgate.api.stale import StaleMarker
 from calgate.lifecycle import Lifecycle
@@ -68,7 +69,18 @@ def create_app(settings: Settings | None = None, *, lifecycle: Lifecycle | None 
     problems.install(app)
     app.add_middleware(StaleMarker)
     app.add_middleware(Intake, runtime=runtime)  # the credential, then the body's size and depth
-    routers = (health, tokens, sources, calendars, events, occurrences, changes, freebusy, clearing)
+    routers = (
+        health,
+        tokens,
+        sources,
+        webhooks,
+        calendars,
+        events,
+        occurrences,
+        changes,
+        freebusy,
+        clearing,
+    )
     for module in (*routers, roombooking):  # the room-booking tool's /api/{calendar} last
         app.include_router(module.router)
 

@@ -1,5 +1,6 @@
 """Metadata tables. The CalDAV servers hold the events; these rows hold what calgate itself
-owns: sources and their (encrypted) credentials, calendars and their settings, API tokens."""
+owns: sources and their (encrypted) credentials, calendars and their settings, API tokens,
+webhook endpoints (with their encrypted signing secrets)."""
 
 from __future__ import annotations
 
@@ -230,3 +231,33 @@ class OutboxRow(Base):
 
     def __repr__(self) -> str:  # no addresses or contents in logs
         return f"OutboxRow(id={self.id!r}, attempts={self.attempts!r}, sent={self.sent_at!r})"
+
+
+class WebhookEndpointRow(Base):
+    """A URL that receives signed webhook deliveries (docs/webhooks.md, "Endpoints"). Owned by
+    the token that made it (``created_by_token_id``): a revoked token's endpoints stop.
+    ``calendars`` None means every calendar (only for an unscoped token; a scoped token's
+    scope is stored explicitly). The signing secret is sealed with the runtime's SecretBox;
+    after a rotation the previous one keeps signing until ``previous_secret_until``."""
+
+    __tablename__ = "webhook_endpoints"
+    __table_args__ = (Index("ix_webhook_endpoints_token", "created_by_token_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    description: Mapped[str | None] = mapped_column(String(500))
+    events: Mapped[list[str]] = mapped_column(JSON)
+    calendars: Mapped[list[str] | None] = mapped_column(JSON)
+    include: Mapped[str | None] = mapped_column(String(16))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by_token_id: Mapped[str] = mapped_column(String(32))
+    secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    previous_secret_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    previous_secret_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # why delivery disabled it (a 410, failing for days); None when enabled or disabled by hand
+    disabled_reason: Mapped[str | None] = mapped_column(String(500))
+
+    def __repr__(self) -> str:  # never the secrets
+        return f"WebhookEndpointRow(id={self.id!r}, url={self.url!r}, enabled={self.enabled!r})"
