@@ -161,6 +161,16 @@ class Settings(BaseSettings):
         "minute; more are a 429 with Retry-After. A valid token is never slowed.",
     )
 
+    webhook_allow_http: bool = Field(
+        False,
+        description="Let webhook endpoints use http (tests, local networks); else https only.",
+    )
+    webhook_allow_private: bool = Field(
+        False,
+        description="Let webhook endpoints be loopback, private, link-local or CGNAT addresses "
+        "(tests, local networks); cloud metadata addresses stay refused.",
+    )
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:

@@ -90,9 +90,9 @@ def test_patch_changes_only_the_fields_sent(db_client):
     assert (off["enabled"], off["active"], off["inactiveReason"]) == (False, False, "disabled")
     back = db_client.patch(
         f"/api/v1/webhooks/{made['id']}",
-        json={"enabled": True, "url": "http://10.0.0.1:8080/x", "include": None},
+        json={"enabled": True, "url": "https://other.example.org/x", "include": None},
     ).json()
-    assert back["active"] is True and back["url"] == "http://10.0.0.1:8080/x"
+    assert back["active"] is True and back["url"] == "https://other.example.org/x"
     nulled = db_client.patch(f"/api/v1/webhooks/{made['id']}", json={"events": None})
     assert _problem(nulled, 422)["errors"][0]["pointer"] == "#/events"
 
@@ -218,3 +218,39 @@ def test_an_admin_changing_a_scoped_tokens_endpoint_stays_inside_its_scope(db_cl
     assert _problem(outside, 422)["errors"][0]["pointer"] == "#/calendars/1"
     everything = db_client.patch(path, json={"calendars": None})
     assert everything.json()["calendars"] == ["team"]
+
+
+# -- which URLs are allowed (docs/webhooks.md): checked on create and on every change ----------
+
+
+REFUSED = [
+    "http://receiver.example.org/hooks",  # http
+    "https://127.0.0.1/hooks",
+    "https://[::ffff:127.0.0.1]/hooks",
+    "https://169.254.169.254/latest/meta-data/",
+    "https://10.0.0.1:8080/x",
+    "https://100.64.0.1/x",  # CGNAT
+    "https://2130706433/x",  # 127.0.0.1 spelt as one number
+    "https://localhost/x",
+    "https://user:pw@receiver.example.org/x",
+]
+
+
+def test_urls_calgate_will_not_send_to_are_a_422_on_create_and_on_change(client):
+    made = _create(client)
+    for url in REFUSED:
+        created = client.post("/api/v1/webhooks", json={**HOOK, "url": url})
+        assert _problem(created, 422)["errors"][0]["pointer"] == "#/url", url
+        changed = client.patch(f"/api/v1/webhooks/{made['id']}", json={"url": url})
+        assert _problem(changed, 422)["errors"][0]["pointer"] == "#/url", url
+    assert client.get(f"/api/v1/webhooks/{made['id']}").json()["url"] == HOOK["url"]
+
+
+def test_the_test_settings_allow_http_and_private_addresses_but_never_metadata(make_client):
+    client = make_client(webhook_allow_http=True, webhook_allow_private=True)
+    for url in ("http://127.0.0.1:9/hooks", "https://10.0.0.1:8080/x", "http://localhost:8080/x"):
+        assert client.post("/api/v1/webhooks", json={**HOOK, "url": url}).status_code == 201, url
+    metadata = client.post(
+        "/api/v1/webhooks", json={**HOOK, "url": "http://169.254.169.254/latest/meta-data/"}
+    )
+    assert _problem(metadata, 422)["errors"][0]["pointer"] == "#/url"

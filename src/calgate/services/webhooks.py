@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,11 +21,13 @@ from sqlalchemy.orm import Session
 from calgate.db.models import CalendarRow, TokenRow, WebhookEndpointRow
 from calgate.domain.access import Grant, Role
 from calgate.domain.webhooks.signing import new_secret
-from calgate.errors import FieldError, InvalidInput, NotFound
+from calgate.errors import FieldError, InvalidInput, NotFound, UnsafeDestination
+from calgate.outbound import addresses
 from calgate.runtime import Runtime
 from calgate.schemas.webhooks import WebhookCreate, WebhookPublic, WebhookUpdate
 from calgate.services.calendars import require_role
 from calgate.services.tokens import grant_of
+from calgate.settings import Settings
 
 PREVIOUS_SECRET_KEPT = timedelta(hours=24)
 
@@ -65,8 +68,26 @@ def _calendars_for(
     return sorted(set(asked))
 
 
+def check_destination(settings: Settings, url: str) -> None:
+    """Refuse an endpoint URL calgate will not send to (docs/webhooks.md, "Which URLs are
+    allowed"): not https (unless ``webhook_allow_http``), an address or ``localhost`` outside
+    the public internet, or a name that resolves there now (unless ``webhook_allow_private``).
+    A name that does not resolve yet is taken: every attempt resolves and checks it again."""
+    allow_private = settings.webhook_allow_private
+    addresses.check_url(url, allow_http=settings.webhook_allow_http, allow_private=allow_private)
+    parts = urlsplit(url.strip())
+    port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    try:
+        addresses.resolve_safe(parts.hostname or "", port, allow_private=allow_private)
+    except UnsafeDestination:
+        raise
+    except InvalidInput:
+        pass  # not resolvable now: checked again at every attempt
+
+
 def create(runtime: Runtime, session: Session, grant: Grant, body: WebhookCreate) -> NewSecret:
     _require_manager(grant)
+    check_destination(runtime.settings, body.url)
     calendars = _calendars_for(session, grant, body.calendars)
     secret = new_secret()
     now = datetime.now(UTC)
@@ -113,7 +134,7 @@ def get(session: Session, grant: Grant, endpoint_id: str) -> WebhookEndpointRow:
 
 
 def update(
-    session: Session, grant: Grant, endpoint_id: str, changes: WebhookUpdate
+    runtime: Runtime, session: Session, grant: Grant, endpoint_id: str, changes: WebhookUpdate
 ) -> WebhookEndpointRow:
     row = get(session, grant, endpoint_id)
     sent = changes.model_fields_set
@@ -123,6 +144,7 @@ def update(
             "these fields cannot be null", [FieldError("may not be null", f"#/{f}") for f in nulls]
         )
     if changes.url is not None:
+        check_destination(runtime.settings, changes.url)
         row.url = changes.url
     if changes.events is not None:
         row.events = sorted(set(changes.events))

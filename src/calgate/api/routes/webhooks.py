@@ -53,11 +53,15 @@ def get_webhook(webhook_id: str, session: SessionDep, grant: GrantDep) -> Webhoo
 
 @router.patch("/{webhook_id}", response_model=WebhookPublic)
 def update_webhook(
-    webhook_id: str, body: WebhookUpdate, session: SessionDep, grant: GrantDep
+    webhook_id: str,
+    body: WebhookUpdate,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    grant: GrantDep,
 ) -> WebhookPublic:
     """Change `url`, `events`, `calendars`, `description`, `include` or `enabled`; only the
     fields sent change."""
-    return webhooks.to_public(session, webhooks.update(session, grant, webhook_id, body))
+    return webhooks.to_public(session, webhooks.update(runtime, session, grant, webhook_id, body))
 
 
 @router.delete("/{webhook_id}", status_code=204)
