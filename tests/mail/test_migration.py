@@ -75,5 +75,16 @@ def test_webhook_endpoints_migration_matches_the_model(outbox_db):
     assert "secret_encrypted" in _columns(outbox_db, "webhook_endpoints")
 
 
+def test_change_origin_migration_matches_the_model(outbox_db):
+    """0010 adds ``indexed_events.origin`` as the model has it, and goes down and up again."""
+    with outbox_db.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert [d for d in diffs if "indexed_events" in repr(d)] == []
+    _alembic(outbox_db, "downgrade", "0009")
+    assert "origin" not in _columns(outbox_db, "indexed_events")
+    _alembic(outbox_db, "upgrade", "head")
+    assert "origin" in _columns(outbox_db, "indexed_events")
+
+
 def _columns(db, table: str) -> set[str]:
     return {c["name"] for c in inspect(db.engine).get_columns(table)}

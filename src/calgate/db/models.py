@@ -147,6 +147,9 @@ class IndexedEventRow(Base):
     seq: Mapped[int] = mapped_column(Integer)
     created_seq: Mapped[int] = mapped_column(Integer)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # who made the row's last change: "api" (calgate's API), "caldav" (a CalDAV client, through
+    # /dav/ or on the server itself, seen by a sync) or "clearing"; None before it was recorded
+    origin: Mapped[str | None] = mapped_column(String(16))
 
 
 class OccurrenceRow(Base):

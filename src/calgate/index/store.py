@@ -59,6 +59,7 @@ class Put:
     etag: str | None
     ical: str
     fields: Materialized
+    origin: str = "caldav"
 
 
 def put_object(
@@ -70,13 +71,26 @@ def put_object(
     etag: str | None,
     ical: str,
     fields: Materialized,
+    origin: str | None,
 ) -> None:
+    """Enter one object (``origin``: who changed it, see ``IndexedEventRow.origin``; None keeps
+    the row's, for a rewrite of the index's own format)."""
     row = session.scalar(
         select(IndexedEventRow).where(
             IndexedEventRow.calendar_id == state.calendar_id, IndexedEventRow.event_id == event_id
         )
     )
-    _put(session, state, row, event_id=event_id, href=href, etag=etag, ical=ical, fields=fields)
+    _put(
+        session,
+        state,
+        row,
+        event_id=event_id,
+        href=href,
+        etag=etag,
+        ical=ical,
+        fields=fields,
+        origin=origin,
+    )
 
 
 def put_objects(session: Session, state: CalendarSyncRow, objects: Sequence[Put]) -> None:
@@ -102,6 +116,7 @@ def put_objects(session: Session, state: CalendarSyncRow, objects: Sequence[Put]
                 etag=put.etag,
                 ical=put.ical,
                 fields=put.fields,
+                origin=put.origin,
             )
 
 
@@ -115,6 +130,7 @@ def _put(
     etag: str | None,
     ical: str,
     fields: Materialized,
+    origin: str | None,
 ) -> IndexedEventRow:
     state.seq += 1
     had_occurrences = row is not None and row.recurring
@@ -124,6 +140,8 @@ def _put(
             session.add(row)
         row.created_seq = state.seq
     row.href, row.etag, row.ical, row.deleted, row.seq = href, etag, ical, False, state.seq
+    if origin is not None:
+        row.origin = origin
     for name in (
         "uid",
         "public_json",
@@ -155,7 +173,7 @@ def _put(
     return row
 
 
-def delete_object(session: Session, state: CalendarSyncRow, *, event_id: str) -> bool:
+def delete_object(session: Session, state: CalendarSyncRow, *, event_id: str, origin: str) -> bool:
     """Leave a tombstone for the change feed; False when the index had no live object."""
     row = session.scalar(
         select(IndexedEventRow).where(
@@ -168,6 +186,7 @@ def delete_object(session: Session, state: CalendarSyncRow, *, event_id: str) ->
         return False
     state.seq += 1
     row.deleted, row.seq, row.ical, row.public_json, row.etag = True, state.seq, None, None, None
+    row.origin = origin
     _drop_occurrences(session, calendar_id=state.calendar_id, event_id=event_id)
     return True
 

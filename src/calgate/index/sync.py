@@ -53,6 +53,12 @@ _SYNC_TIMES = select(CalendarSyncRow.last_synced, CalendarSyncRow.last_read).whe
 )
 
 
+# who made a change (IndexedEventRow.origin)
+API = "api"
+CALDAV = "caldav"
+CLEARING = "clearing"
+
+
 @dataclass(frozen=True)
 class SyncReport:
     # "sync-collection", "etag", "fresh" (nothing asked), "ctag" (unchanged), "unchanged" (the
@@ -249,6 +255,7 @@ class Indexer:
                         etag=etag,
                         ical=text,
                         fields=fields,
+                        origin=None,  # the same object in the index's new format
                     )
             done += len(batch)
         with self.runtime.db.session() as session:
@@ -375,15 +382,23 @@ class Indexer:
             ]
             store.put_objects(session, state, puts)
             for href in deleted:
-                store.delete_object(session, state, event_id=id_from_href(href))
+                store.delete_object(session, state, event_id=id_from_href(href), origin=CALDAV)
             store.mark_synced(
                 session, state, at=datetime.now(UTC), sync_token=token, ctag=ctag, checked=checked
             )
 
     # -- calgate's own writes ------------------------------------------------------------
     def record_write(
-        self, calendar: CalendarRow, *, href: str, etag: str | None, ical: str
+        self,
+        calendar: CalendarRow,
+        *,
+        href: str,
+        etag: str | None,
+        ical: str,
+        origin: str = API,
     ) -> Materialized:
+        """Enter what calgate just wrote (``origin``: ``api``, ``caldav`` for the /dav/ door,
+        ``clearing``) into the index, before the writer answers."""
         href = path_key(href)
         obj = RemoteObject(href=href, etag=etag, ical=ical)
         fields = self._materialize(calendar, obj)
@@ -397,15 +412,16 @@ class Indexer:
                 etag=etag,
                 ical=ical,
                 fields=fields,
+                origin=origin,
             )
             store.touch(state, href)
         return fields
 
-    def record_delete(self, calendar: CalendarRow, *, href: str) -> None:
+    def record_delete(self, calendar: CalendarRow, *, href: str, origin: str = API) -> None:
         href = path_key(href)
         with self._lock(calendar.id), self.runtime.db.session() as session:
             state = store.sync_state(session, calendar_id=calendar.id, for_update=True)
-            store.delete_object(session, state, event_id=id_from_href(href))
+            store.delete_object(session, state, event_id=id_from_href(href), origin=origin)
             store.touch(state, href)
 
     def forget(self, calendar_id: str) -> None:

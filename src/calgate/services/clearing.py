@@ -37,6 +37,7 @@ from calgate.errors import (
 from calgate.index import lookups
 from calgate.index.intervals import all_intervals
 from calgate.index.materialize import HORIZON_AFTER
+from calgate.index.sync import CLEARING
 from calgate.mail import outbox, templates
 from calgate.services import booking
 from calgate.services.context import CalendarContext
@@ -308,7 +309,7 @@ def run_pass(
 ) -> Outcome:
     """One pass over one calendar: decide, apply (unless ``dry_run``), queue the mails.
     Raises when the calendar's server cannot be read; nothing has changed then."""
-    ctx = CalendarContext(runtime, calendar, source)
+    ctx = CalendarContext(runtime, calendar, source, origin=CLEARING)
     now = now or datetime.now(UTC)
     with booking.calendar_lock(runtime, calendar.id):
         runtime.indexer.sync(calendar, source)

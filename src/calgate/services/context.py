@@ -14,6 +14,7 @@ from calgate.domain.ids import id_from_href, resource_name_from_id
 from calgate.domain.input_limits import InputLimits
 from calgate.domain.model import EventPublic
 from calgate.errors import NotFound
+from calgate.index.sync import API
 from calgate.runtime import Runtime
 from calgate.settings import Settings
 from calgate.upstream import CalDAVConnection, RemoteObject
@@ -26,6 +27,7 @@ class CalendarContext:
     runtime: Runtime
     calendar: CalendarRow
     source: SourceRow
+    origin: str = API  # who its writes are recorded as (IndexedEventRow.origin)
 
     @property
     def conn(self) -> CalDAVConnection:

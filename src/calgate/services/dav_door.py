@@ -30,6 +30,7 @@ from calgate.domain.access import Grant, Role
 from calgate.domain.ids import id_from_href, resource_name_from_id
 from calgate.embedded.auth import basic_password
 from calgate.errors import BookingConflict, CalgateError, InvalidInput
+from calgate.index.sync import CALDAV
 from calgate.services import booking, dav_calendars
 from calgate.services.calendars import read_visible
 from calgate.services.context import CalendarContext
@@ -238,9 +239,11 @@ class DavDoor:
             store = self._runtime.embedded
             held = None if deleted or store is None else store.read_item(target.path)
             if held is None:
-                indexer.record_delete(calendar, href=target.path)
+                indexer.record_delete(calendar, href=target.path, origin=CALDAV)
             else:
-                indexer.record_write(calendar, href=target.path, etag=held[1], ical=held[0])
+                indexer.record_write(
+                    calendar, href=target.path, etag=held[1], ical=held[0], origin=CALDAV
+                )
         except Exception:
             log.warning("indexing the /dav/ write of %s failed", target.path, exc_info=True)
 

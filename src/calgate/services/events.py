@@ -19,6 +19,7 @@ from calgate.domain.model import EventPublic, EventWrite
 from calgate.domain.timezones import clamped_utc
 from calgate.errors import InvalidInput, NotFound, PreconditionFailed
 from calgate.index import queries
+from calgate.index.sync import CALDAV
 from calgate.services import writing
 from calgate.services.context import CalendarContext
 
@@ -245,7 +246,7 @@ def delete_event(ctx: CalendarContext, event_id: str, *, if_match: str | None) -
     except PreconditionFailed:
         ctx.runtime.indexer.sync(ctx.calendar, ctx.source)
         raise
-    except NotFound as exc:
-        ctx.runtime.indexer.record_delete(ctx.calendar, href=href)
+    except NotFound as exc:  # gone from the server already: another client deleted it
+        ctx.runtime.indexer.record_delete(ctx.calendar, href=href, origin=CALDAV)
         raise ctx.no_event(event_id) from exc
-    ctx.runtime.indexer.record_delete(ctx.calendar, href=href)
+    ctx.runtime.indexer.record_delete(ctx.calendar, href=href, origin=ctx.origin)

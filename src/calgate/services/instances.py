@@ -139,7 +139,7 @@ def edit_following(
         try:
             ctx.conn.delete(new_href)
         finally:
-            ctx.runtime.indexer.record_delete(ctx.calendar, href=new_href)
+            ctx.runtime.indexer.record_delete(ctx.calendar, href=new_href, origin=ctx.origin)
         raise
     return new.event(), True
 

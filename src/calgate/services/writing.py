@@ -94,7 +94,7 @@ def _recorded(
     server changed what was sent, a create answers with what it holds and an edit with what
     it asked for (as calgate always has)."""
     fields = ctx.runtime.indexer.record_write(
-        ctx.calendar, href=href, etag=stored.etag, ical=stored.ical
+        ctx.calendar, href=href, etag=stored.etag, ical=stored.ical, origin=ctx.origin
     )
     if stored.ical == sent:
         return Written(ctx, href, cal, stored.etag, stored.ical, fields.public_json)
@@ -155,7 +155,9 @@ def adopt_written(ctx: CalendarContext, event_id: str) -> Written | None:
     cal = parse_remote(obj)
     if cal is None:
         raise NotFound(f"event {event_id!r} exists but cannot be read as iCalendar")
-    fields = ctx.runtime.indexer.record_write(ctx.calendar, href=href, etag=obj.etag, ical=obj.ical)
+    fields = ctx.runtime.indexer.record_write(
+        ctx.calendar, href=href, etag=obj.etag, ical=obj.ical, origin=ctx.origin
+    )
     return Written(ctx, obj.href, cal, obj.etag, obj.ical, fields.public_json)
 
 
