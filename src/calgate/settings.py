@@ -161,6 +161,12 @@ class Settings(BaseSettings):
         "minute; more are a 429 with Retry-After. A valid token is never slowed.",
     )
 
+    webhook_sync_interval: float = Field(
+        60.0,
+        ge=1.0,
+        description="Seconds between syncs of the calendars a webhook endpoint watches, so "
+        "changes made on their CalDAV servers are seen (and delivered) within this time.",
+    )
     webhook_allow_http: bool = Field(
         False,
         description="Let webhook endpoints use http (tests, local networks); else https only.",

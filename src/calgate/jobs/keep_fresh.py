@@ -1,5 +1,6 @@
 """``calgate-sync``: keeps the calendars read in the last ten minutes fresh, so reads rarely
-wait for a sync and changes by other clients show up within ``index_max_age``.
+wait for a sync and changes by other clients show up within ``index_max_age``; and the
+calendars a webhook endpoint watches, read or not, within ``webhook_sync_interval``.
 
 Each sync runs in its source's pool (``Indexer.refresh``, failures logged there): a stalled
 server delays only its own calendars, and never this loop.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from calgate.db.models import CalendarRow, SourceRow
 from calgate.index import recent
 from calgate.jobs.loop import Loop
 from calgate.runtime import Runtime
@@ -38,8 +40,15 @@ class KeepFresh:
         self._loop.stop()
 
     def _round(self) -> None:
-        max_age = timedelta(seconds=self._interval)
-        for calendar, source in recent.recently_read(self._runtime.db, within=RECENTLY):
+        db = self._runtime.db
+        read_age = timedelta(seconds=self._interval)
+        watch_age = timedelta(seconds=self._runtime.settings.webhook_sync_interval)
+        due: dict[str, tuple[CalendarRow, SourceRow, timedelta]] = {}
+        for calendar, source in recent.watched(db):
+            due[calendar.id] = (calendar, source, watch_age)
+        for calendar, source in recent.recently_read(db, within=RECENTLY):
+            due[calendar.id] = (calendar, source, min(read_age, watch_age))
+        for calendar, source, max_age in due.values():
             if self._loop.stopping:
                 return
             self._runtime.indexer.refresh(calendar, source, max_age=max_age)
