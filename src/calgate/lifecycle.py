@@ -16,6 +16,7 @@ from calgate.jobs.clearing import ClearingSchedule
 from calgate.jobs.heartbeat import Heartbeat
 from calgate.jobs.keep_fresh import KeepFresh
 from calgate.jobs.outbox import OutboxWorker
+from calgate.jobs.webhooks import WebhookWorker
 from calgate.runtime import Runtime
 from calgate.services import bootstrap, tokens
 from calgate.services.tokens import NewToken
@@ -104,4 +105,5 @@ class Lifecycle:
             jobs.append(ClearingSchedule(runtime))
         if settings.smtp_enabled:
             jobs.append(OutboxWorker(settings, runtime.db.session))
+        jobs.append(WebhookWorker(runtime))
         return jobs

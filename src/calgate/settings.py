@@ -167,6 +167,19 @@ class Settings(BaseSettings):
         description="Seconds between syncs of the calendars a webhook endpoint watches, so "
         "changes made on their CalDAV servers are seen (and delivered) within this time.",
     )
+    webhook_interval: float = Field(
+        0.5,
+        gt=0,
+        description="Seconds between rounds of the webhook worker (new changes become "
+        "messages, due messages are sent).",
+    )
+    webhook_retry_scale: float = Field(
+        1.0,
+        gt=0,
+        le=1.0,
+        description="Multiplies the waits of the webhook retry schedule (tests shorten it; 1 is "
+        "Standard Webhooks' schedule).",
+    )
     webhook_allow_http: bool = Field(
         False,
         description="Let webhook endpoints use http (tests, local networks); else https only.",

@@ -86,5 +86,18 @@ def test_change_origin_migration_matches_the_model(outbox_db):
     assert "origin" in _columns(outbox_db, "indexed_events")
 
 
+def test_webhook_deliveries_migration_matches_the_model(outbox_db):
+    """0011 makes the deliveries and cursors tables as the models have them, down and up."""
+    with outbox_db.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert [
+        d for d in diffs if "webhook_deliveries" in repr(d) or "webhook_cursors" in repr(d)
+    ] == []
+    _alembic(outbox_db, "downgrade", "0010")
+    assert "webhook_deliveries" not in inspect(outbox_db.engine).get_table_names()
+    _alembic(outbox_db, "upgrade", "head")
+    assert "message_id" in _columns(outbox_db, "webhook_deliveries")
+
+
 def _columns(db, table: str) -> set[str]:
     return {c["name"] for c in inspect(db.engine).get_columns(table)}

@@ -1,0 +1,67 @@
+"""One webhook POST, to an address that was checked just before: the connection goes to that
+address (never a second lookup of the name, which a DNS change could point elsewhere), with the
+name kept for ``Host`` and TLS (SNI and certificate). No redirect is followed; at most
+``MAX_BODY`` bytes of the answer are read; ``CONNECT_TIMEOUT`` to connect and ``TOTAL_TIMEOUT``
+for the whole exchange."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from .addresses import Address
+
+CONNECT_TIMEOUT = 5.0
+TOTAL_TIMEOUT = 15.0
+MAX_BODY = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    retry_after: float | None
+
+
+class PostFailed(Exception):
+    """No HTTP answer: the connection failed, timed out, or TLS did not verify."""
+
+
+def post(url: str, address: Address, headers: dict[str, str], body: bytes) -> Answer:
+    parts = urlsplit(url)
+    https = parts.scheme.lower() == "https"
+    host = parts.hostname or ""
+    port = parts.port or (443 if https else 80)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    started = time.monotonic()
+    try:
+        sock = socket.create_connection((str(address), port), timeout=CONNECT_TIMEOUT)
+    except OSError as exc:
+        raise PostFailed(f"could not connect: {exc.__class__.__name__}") from exc
+    try:
+        sock.settimeout(TOTAL_TIMEOUT)
+        if https:
+            sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
+        conn = http.client.HTTPConnection(host, port, timeout=TOTAL_TIMEOUT)
+        conn.sock = sock  # the checked address, not a new lookup of ``host``
+        conn.request("POST", path, body=body, headers={**headers, "Host": parts.netloc})
+        response = conn.getresponse()
+        response.read(MAX_BODY)  # drained up to the cap, never more
+        if time.monotonic() - started > TOTAL_TIMEOUT:
+            raise PostFailed(f"no whole answer within {TOTAL_TIMEOUT:g} s")
+        return Answer(response.status, _seconds(response.getheader("Retry-After")))
+    except (OSError, http.client.HTTPException) as exc:
+        raise PostFailed(f"{exc.__class__.__name__}: {exc}"[:300]) from exc
+    finally:
+        sock.close()
+
+
+def _seconds(value: str | None) -> float | None:
+    """Retry-After as seconds (the delta form; an HTTP date is taken as absent)."""
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None

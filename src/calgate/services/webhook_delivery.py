@@ -1,0 +1,165 @@
+"""Sending the queued webhook messages: claimed with a lease (``db.claims``, as mails are), so
+several threads and processes share the work and a message held by a killed process is taken
+over when its lease runs out; signed as Standard Webhooks defines, with the endpoint's secret
+(and, for 24 h after a rotation, the previous one too); sent to an address checked on this very
+attempt (``outbound``); retried on the Standard Webhooks schedule (``webhook_retry_scale``
+shortens it, for tests); a 410 disables the endpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+from calgate.db import claims
+from calgate.db.models import WebhookDeliveryRow, WebhookEndpointRow
+from calgate.domain.webhooks import schedule
+from calgate.domain.webhooks.signing import headers
+from calgate.errors import InvalidInput
+from calgate.outbound import addresses
+from calgate.outbound.post import Answer, PostFailed, post
+from calgate.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+BATCH = 20
+LEASE = timedelta(seconds=60)  # longer than one attempt's 15 s, renewed per message
+
+
+@dataclass
+class DeliveryReport:
+    delivered: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+def deliver_due(runtime: Runtime, *, rng: schedule.RandomSource | None = None) -> DeliveryReport:
+    report = DeliveryReport()
+    chance = rng or random.Random()  # noqa: S311  (jitter, not a secret)
+    while True:
+        worker = uuid.uuid4().hex
+        now = datetime.now(UTC)
+        with runtime.db.session() as session:
+            ids = claims.claim(
+                session,
+                WebhookDeliveryRow,
+                due=(
+                    WebhookDeliveryRow.delivered_at.is_(None),
+                    WebhookDeliveryRow.failed_at.is_(None),
+                    WebhookDeliveryRow.next_attempt_at <= now,
+                ),
+                order_by=(WebhookDeliveryRow.next_attempt_at, WebhookDeliveryRow.id),
+                limit=BATCH,
+                worker=worker,
+                now=now,
+                until=now + LEASE,
+            )
+        if ids is None:
+            return report
+        for row_id in ids:
+            _attempt(runtime, worker, row_id, report, chance)
+
+
+def _attempt(
+    runtime: Runtime,
+    worker: str,
+    row_id: int,
+    report: DeliveryReport,
+    rng: schedule.RandomSource,
+) -> None:
+    with runtime.db.session() as session:
+        row = session.get(WebhookDeliveryRow, row_id)
+        endpoint = session.get(WebhookEndpointRow, row.endpoint_id) if row else None
+        if row is None or row.claimed_by != worker:
+            return
+        if endpoint is None or not endpoint.enabled:
+            claims.release_one(
+                session,
+                WebhookDeliveryRow,
+                row_id,
+                worker=worker,
+                failed_at=datetime.now(UTC),
+                last_error="the endpoint is disabled",
+            )
+            report.failed += 1
+            return
+        url, body, msg_id = endpoint.url, row.payload.encode(), row.message_id
+        endpoint_id = endpoint.id
+        signing = [runtime.box.open(endpoint.secret_encrypted)]
+        previous = endpoint.previous_secret_encrypted
+        until = endpoint.previous_secret_until
+        if previous is not None and until is not None and _utc(until) > datetime.now(UTC):
+            signing.append(runtime.box.open(previous))
+        attempts = row.attempts
+    answer: Answer | None = None
+    error: str | None = None
+    try:
+        answer = post(
+            url,
+            _checked_address(runtime, url),
+            headers(signing, msg_id, int(time.time()), body),
+            body,
+        )
+    except (PostFailed, InvalidInput) as exc:
+        error = getattr(exc, "detail", None) or str(exc)
+    now = datetime.now(UTC)
+    with runtime.db.session() as session:
+        if answer is not None and 200 <= answer.status < 300:
+            claims.release_one(
+                session,
+                WebhookDeliveryRow,
+                row_id,
+                worker=worker,
+                delivered_at=now,
+                attempts=attempts + 1,
+                last_status=answer.status,
+                last_error=None,
+            )
+            report.delivered += 1
+            return
+        status = answer.status if answer is not None else None
+        if status == 410:  # the receiver is gone for good: stop sending to it
+            endpoint = session.get(WebhookEndpointRow, endpoint_id)
+            if endpoint is not None:
+                endpoint.enabled = False
+                endpoint.disabled_reason = "the receiver answered 410 Gone"
+        later = (
+            None
+            if status == 410
+            else schedule.next_attempt(
+                attempts + 1, now, retry_after=answer.retry_after if answer else None, rng=rng
+            )
+        )
+        values: dict[str, object] = {
+            "attempts": attempts + 1,
+            "last_status": status,
+            "last_error": (error or f"HTTP {status}")[:500],
+        }
+        if later is None:
+            values["failed_at"] = now
+            report.failed += 1
+        else:
+            scale = runtime.settings.webhook_retry_scale
+            values["next_attempt_at"] = now + (later - now) * scale
+            report.retrying += 1
+        claims.release_one(session, WebhookDeliveryRow, row_id, worker=worker, **values)
+
+
+def _checked_address(runtime: Runtime, url: str) -> addresses.Address:
+    """The address to connect to, checked now (InvalidInput/UnsafeDestination when none may
+    be used)."""
+    settings = runtime.settings
+    allow_private = settings.webhook_allow_private
+    addresses.check_url(url, allow_http=settings.webhook_allow_http, allow_private=allow_private)
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    return addresses.resolve_safe(parts.hostname or "", port, allow_private=allow_private)[0]
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

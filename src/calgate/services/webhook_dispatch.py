@@ -1,0 +1,148 @@
+"""Deliveries derived from the change feed: for each enabled endpoint whose token is still
+valid, and each calendar it covers, the index's changes after the endpoint's cursor become
+delivery rows, and the cursor moves past them, in one transaction. So a change is turned into
+a message exactly once per endpoint, whichever calgate process does it and whenever it crashes;
+the message id is fixed here, so every retry and replay carries the same ``webhook-id``.
+
+A new endpoint starts at the calendar's position when it is first seen (no backlog). A
+calendar whose index was rebuilt (a new epoch of its change feed) gets one
+``calendar.resync_required`` instead of a message per object.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from calgate.db.models import (
+    CalendarRow,
+    CalendarSyncRow,
+    IndexedEventRow,
+    TokenRow,
+    WebhookCursorRow,
+    WebhookDeliveryRow,
+    WebhookEndpointRow,
+)
+from calgate.domain.webhooks.signing import message_id
+from calgate.index.changes import encode
+from calgate.runtime import Runtime
+
+BATCH = 500  # changes turned into messages per calendar and endpoint in one transaction
+
+
+def dispatch(runtime: Runtime) -> int:
+    """One pass over every endpoint and calendar; the number of messages queued."""
+    queued = 0
+    with runtime.db.session() as session:
+        endpoints = [e.id for e in _live_endpoints(session)]
+    for endpoint_id in endpoints:
+        with runtime.db.session() as session:
+            endpoint = session.get(WebhookEndpointRow, endpoint_id)
+            if endpoint is None:
+                continue
+            for calendar_id in _calendars_of(session, endpoint):
+                queued += _dispatch_one(session, endpoint, calendar_id)
+    return queued
+
+
+def _live_endpoints(session: Session) -> list[WebhookEndpointRow]:
+    query = (
+        select(WebhookEndpointRow)
+        .join(TokenRow, TokenRow.id == WebhookEndpointRow.created_by_token_id)
+        .where(WebhookEndpointRow.enabled.is_(True), TokenRow.revoked.is_(None))
+    )
+    return list(session.scalars(query))
+
+
+def _calendars_of(session: Session, endpoint: WebhookEndpointRow) -> list[str]:
+    if endpoint.calendars is not None:
+        return sorted(endpoint.calendars)
+    return list(session.scalars(select(CalendarRow.id).order_by(CalendarRow.id)))
+
+
+def _dispatch_one(session: Session, endpoint: WebhookEndpointRow, calendar_id: str) -> int:
+    state = session.get(CalendarSyncRow, calendar_id)
+    if state is None:
+        return 0  # never synced: nothing to tell yet
+    cursor = session.get(WebhookCursorRow, (endpoint.id, calendar_id))
+    if cursor is None:  # first seen: start from here
+        session.add(
+            WebhookCursorRow(
+                endpoint_id=endpoint.id, calendar_id=calendar_id, epoch=state.epoch, seq=state.seq
+            )
+        )
+        return 0
+    now = datetime.now(UTC)
+    if cursor.epoch != state.epoch:  # the index was rebuilt: one message, not a flood
+        cursor.epoch, cursor.seq = state.epoch, state.seq
+        if "calendar.resync_required" in endpoint.events:
+            key = f"{calendar_id}:resync:{state.epoch}"
+            _queue(
+                session,
+                endpoint,
+                key,
+                "calendar.resync_required",
+                now,
+                {
+                    "calendarId": calendar_id,
+                    "syncToken": encode(calendar_id, state.epoch, state.seq),
+                },
+            )
+            return 1
+        return 0
+    rows = session.scalars(
+        select(IndexedEventRow)
+        .where(IndexedEventRow.calendar_id == calendar_id, IndexedEventRow.seq > cursor.seq)
+        .order_by(IndexedEventRow.seq)
+        .limit(BATCH)
+    ).all()
+    queued = 0
+    for row in rows:
+        kind = _kind(row)
+        cursor.seq = row.seq
+        if kind not in endpoint.events or (row.public_json is None and not row.deleted):
+            continue  # not wanted, or not an event (a task, an unreadable object)
+        data: dict[str, object] = {
+            "calendarId": calendar_id,
+            "eventId": row.event_id,
+            "uid": row.uid,
+            "etag": row.etag,
+            "origin": row.origin,
+            "syncToken": encode(calendar_id, state.epoch, row.seq),
+        }
+        if endpoint.include == "event" and row.public_json is not None:
+            data["event"] = json.loads(row.public_json)
+        _queue(session, endpoint, f"{calendar_id}:{state.epoch}:{row.seq}", kind, now, data)
+        queued += 1
+    return queued
+
+
+def _kind(row: IndexedEventRow) -> str:
+    if row.deleted:
+        return "event.deleted"
+    return "event.created" if row.created_seq == row.seq else "event.updated"
+
+
+def _queue(
+    session: Session,
+    endpoint: WebhookEndpointRow,
+    change_key: str,
+    kind: str,
+    now: datetime,
+    data: dict[str, object],
+) -> None:
+    body = {"type": kind, "timestamp": now.isoformat().replace("+00:00", "Z"), "data": data}
+    session.add(
+        WebhookDeliveryRow(
+            endpoint_id=endpoint.id,
+            message_id=message_id(change_key, endpoint.id),
+            event_type=kind,
+            payload=json.dumps(body, separators=(",", ":")),
+            created_at=now,
+            attempts=0,
+            next_attempt_at=now,
+        )
+    )
