@@ -40,6 +40,7 @@ INTERNAL_SIGNALS = {
     "calgate.domain.mail.TemplateTooLong",
     "calgate.mail.templates.TemplateTooSlow",
     "calgate.mail.smtp.SendFailure",
+    "calgate.outbound.post.PostFailed",
 }
 
 

@@ -42,7 +42,8 @@ reach a client as they are (``tests/test_error_tree.py`` holds the list to these
   ``ContentTooLarge``;
 - ``domain.mail.TemplateTooLong`` and ``mail.templates.TemplateTooSlow``: a calendar's template
   past its limits; the mail falls back to the default template;
-- ``mail.smtp.SendFailure``: a delivery failure and its kind; the outbox retries or gives up.
+- ``mail.smtp.SendFailure``: a delivery failure and its kind; the outbox retries or gives up;
+- ``outbound.post.PostFailed``: a webhook POST that got no HTTP answer; the delivery retries.
 """
 
 from __future__ import annotations
