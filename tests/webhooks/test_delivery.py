@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from sqlalchemy import select
 from standardwebhooks import Webhook
 
-from calgate.db.models import WebhookCursorRow
+from calgate.db.models import WebhookCursorRow, WebhookDeliveryRow
 from calgate.services import webhook_delivery, webhook_dispatch
 from tests.conftest import ADMIN_TOKEN
 
@@ -177,3 +178,38 @@ def test_the_background_worker_delivers_on_its_own(hooked, receiver):
     while not receiver.got and time.monotonic() < deadline:
         time.sleep(0.05)
     assert [json.loads(b)["data"]["origin"] for _, b in receiver.got] == ["api"]
+
+
+def test_a_revoked_makers_messages_stop(make_client, receiver):
+    """Queued and tried before the revocation, never sent after it. (The background worker is
+    kept out of the way: a round an hour; the retry waits about a second.)"""
+    client = make_client(
+        webhook_allow_http=True,
+        webhook_allow_private=True,
+        webhook_retry_scale=0.2,
+        webhook_interval=3600,
+    )
+    maker = client.post("/api/v1/tokens", json={"role": "write"}).json()
+    made = client.post(
+        "/api/v1/webhooks",
+        json={"url": receiver.url, "events": ["event.created"]},
+        headers={"Authorization": f"Bearer {maker['token']}"},
+    )
+    assert made.status_code == 201, made.text
+    client.get(EVENTS)
+    runtime = client.app.state.runtime
+    webhook_dispatch.dispatch(runtime)
+    receiver.answers = [500]
+    client.post(
+        EVENTS,
+        json={"title": "Late", "start": "2027-03-06T10:00:00Z", "end": "2027-03-06T11:00:00Z"},
+    )
+    webhook_dispatch.dispatch(runtime)
+    assert webhook_delivery.deliver_due(runtime).retrying == 1
+    assert client.delete(f"/api/v1/tokens/{maker['id']}").status_code == 204
+    time.sleep(1.5)  # the retry is due
+    assert webhook_delivery.deliver_due(runtime).failed == 1
+    with runtime.db.session() as session:
+        row = session.scalar(select(WebhookDeliveryRow))
+        assert row is not None and "revoked" in (row.last_error or "")
+    assert len(receiver.got) == 1

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+from sqlalchemy.orm import Session
+
 from calgate.db import claims
-from calgate.db.models import WebhookDeliveryRow, WebhookEndpointRow
+from calgate.db.models import TokenRow, WebhookDeliveryRow, WebhookEndpointRow
 from calgate.domain.webhooks import schedule
 from calgate.domain.webhooks.signing import headers
 from calgate.errors import InvalidInput
@@ -77,17 +79,19 @@ def _attempt(
         endpoint = session.get(WebhookEndpointRow, row.endpoint_id) if row else None
         if row is None or row.claimed_by != worker:
             return
-        if endpoint is None or not endpoint.enabled:
+        stopped = _stopped(session, endpoint)
+        if stopped is not None:
             claims.release_one(
                 session,
                 WebhookDeliveryRow,
                 row_id,
                 worker=worker,
                 failed_at=datetime.now(UTC),
-                last_error="the endpoint is disabled",
+                last_error=stopped,
             )
             report.failed += 1
             return
+        assert endpoint is not None
         url, body, msg_id = endpoint.url, row.payload.encode(), row.message_id
         endpoint_id = endpoint.id
         signing = [runtime.box.open(endpoint.secret_encrypted)]
@@ -148,6 +152,16 @@ def _attempt(
             values["next_attempt_at"] = now + (later - now) * scale
             report.retrying += 1
         claims.release_one(session, WebhookDeliveryRow, row_id, worker=worker, **values)
+
+
+def _stopped(session: Session, endpoint: WebhookEndpointRow | None) -> str | None:
+    """Why nothing more is sent to ``endpoint``; None when it is live."""
+    if endpoint is None or not endpoint.enabled:
+        return "the endpoint is disabled"
+    maker = session.get(TokenRow, endpoint.created_by_token_id)
+    if maker is None or maker.revoked is not None:
+        return "the token that made the endpoint was revoked"
+    return None
 
 
 def _checked_address(runtime: Runtime, url: str) -> addresses.Address:
