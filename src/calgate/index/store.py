@@ -59,7 +59,7 @@ class Put:
     etag: str | None
     ical: str
     fields: Materialized
-    origin: str = "caldav"
+    origin: str | None = "caldav"
 
 
 def put_object(
@@ -75,22 +75,7 @@ def put_object(
 ) -> None:
     """Enter one object (``origin``: who changed it, see ``IndexedEventRow.origin``; None keeps
     the row's, for a rewrite of the index's own format)."""
-    row = session.scalar(
-        select(IndexedEventRow).where(
-            IndexedEventRow.calendar_id == state.calendar_id, IndexedEventRow.event_id == event_id
-        )
-    )
-    _put(
-        session,
-        state,
-        row,
-        event_id=event_id,
-        href=href,
-        etag=etag,
-        ical=ical,
-        fields=fields,
-        origin=origin,
-    )
+    put_objects(session, state, [Put(event_id, href, etag, ical, fields, origin)])
 
 
 def put_objects(session: Session, state: CalendarSyncRow, objects: Sequence[Put]) -> None:
