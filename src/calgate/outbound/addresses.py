@@ -80,6 +80,25 @@ def resolve_safe(host: str, port: int, *, allow_private: bool) -> list[Address]:
     return found
 
 
+def safe_addresses(
+    url: str, *, allow_http: bool, allow_private: bool, must_resolve: bool
+) -> list[Address]:
+    """:func:`check_url`, then :func:`resolve_safe` of its host and port: the addresses a
+    request to ``url`` may connect to now. A host that does not resolve is InvalidInput with
+    ``must_resolve``, else no addresses (a name whose DNS is not set up yet)."""
+    check_url(url, allow_http=allow_http, allow_private=allow_private)
+    parts = urlsplit(url.strip())
+    port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    try:
+        return resolve_safe(parts.hostname or "", port, allow_private=allow_private)
+    except UnsafeDestination:
+        raise
+    except InvalidInput:
+        if must_resolve:
+            raise
+        return []
+
+
 def unsafe_reason(address: Address, *, allow_private: bool) -> str | None:
     """Why calgate does not send to ``address`` (None: it does). An IPv6 form carrying an IPv4
     address (mapped, NAT64, 6to4) is judged by the IPv4 address it reaches."""

@@ -14,12 +14,12 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
 from calgate.db import claims
 from calgate.db.models import TokenRow, WebhookDeliveryRow, WebhookEndpointRow
+from calgate.domain.timezones import instant
 from calgate.domain.webhooks import schedule
 from calgate.domain.webhooks.signing import headers
 from calgate.errors import InvalidInput
@@ -97,7 +97,7 @@ def _attempt(
         signing = [runtime.box.open(endpoint.secret_encrypted)]
         previous = endpoint.previous_secret_encrypted
         until = endpoint.previous_secret_until
-        if previous is not None and until is not None and _utc(until) > datetime.now(UTC):
+        if previous is not None and until is not None and instant(until, UTC) > datetime.now(UTC):
             signing.append(runtime.box.open(previous))
         attempts = row.attempts
     answer: Answer | None = None
@@ -168,12 +168,9 @@ def _checked_address(runtime: Runtime, url: str) -> addresses.Address:
     """The address to connect to, checked now (InvalidInput/UnsafeDestination when none may
     be used)."""
     settings = runtime.settings
-    allow_private = settings.webhook_allow_private
-    addresses.check_url(url, allow_http=settings.webhook_allow_http, allow_private=allow_private)
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
-    return addresses.resolve_safe(parts.hostname or "", port, allow_private=allow_private)[0]
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return addresses.safe_addresses(
+        url,
+        allow_http=settings.webhook_allow_http,
+        allow_private=settings.webhook_allow_private,
+        must_resolve=True,
+    )[0]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 from calgate.db.models import CalendarRow, TokenRow, WebhookEndpointRow
 from calgate.domain.access import Grant, Role
 from calgate.domain.webhooks.signing import new_secret
-from calgate.errors import FieldError, InvalidInput, NotFound, UnsafeDestination
+from calgate.errors import FieldError, InvalidInput, NotFound
 from calgate.outbound import addresses
 from calgate.runtime import Runtime
 from calgate.schemas.webhooks import WebhookCreate, WebhookPublic, WebhookUpdate
@@ -73,16 +72,12 @@ def check_destination(settings: Settings, url: str) -> None:
     allowed"): not https (unless ``webhook_allow_http``), an address or ``localhost`` outside
     the public internet, or a name that resolves there now (unless ``webhook_allow_private``).
     A name that does not resolve yet is taken: every attempt resolves and checks it again."""
-    allow_private = settings.webhook_allow_private
-    addresses.check_url(url, allow_http=settings.webhook_allow_http, allow_private=allow_private)
-    parts = urlsplit(url.strip())
-    port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
-    try:
-        addresses.resolve_safe(parts.hostname or "", port, allow_private=allow_private)
-    except UnsafeDestination:
-        raise
-    except InvalidInput:
-        pass  # not resolvable now: checked again at every attempt
+    addresses.safe_addresses(
+        url,
+        allow_http=settings.webhook_allow_http,
+        allow_private=settings.webhook_allow_private,
+        must_resolve=False,
+    )
 
 
 def create(runtime: Runtime, session: Session, grant: Grant, body: WebhookCreate) -> NewSecret:
