@@ -111,6 +111,20 @@ def basic_password(header: str) -> str | None:
     return decoded.partition(":")[2] or None
 
 
+REQUEST_GRANT = "calgate.grant"  # the WSGI environ key of the request's checked token
+
+
+def request_grant(environ: WSGIEnvironment, check_token: TokenCheck) -> Grant | None:
+    """The grant of the token a ``/dav/`` request sends as its Basic password, checked once
+    per request: calgate's door, the throttle and the guard all ask, and the answer is kept in
+    the request's environ. (Radicale's auth plugin checks again, on its own.)"""
+    if REQUEST_GRANT not in environ:
+        secret = basic_password(environ.get("HTTP_AUTHORIZATION", ""))
+        environ[REQUEST_GRANT] = check_token(secret) if secret else None
+    grant: Grant | None = environ[REQUEST_GRANT]
+    return grant
+
+
 def readable_basic(header: str) -> bool:
     """Whether Radicale can read an ``Authorization`` header: anything but Basic, or Basic
     whose value is ASCII base64 of ``user:password`` (Radicale raises on the rest)."""

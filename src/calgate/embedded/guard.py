@@ -18,7 +18,7 @@ Radicale's 401 before any body is read.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from xml.parsers import expat
 from xml.sax.saxutils import escape
@@ -27,12 +27,10 @@ from calgate.domain.ical_parse import parse_ical
 from calgate.domain.ical_raw import rule_problem
 from calgate.errors import InvalidInput
 
-from .auth import basic_password
+from .auth import TokenCheck, basic_password, request_grant
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
-
-TokenKnown = Callable[[str], bool]
 
 MAX_XML_DEPTH = 64  # a calendar-query with filters nests about 8 deep
 _XML_METHODS = frozenset({"PROPFIND", "PROPPATCH", "REPORT", "MKCALENDAR", "MKCOL", "LOCK"})
@@ -88,7 +86,7 @@ def refusal_body(reason: str) -> bytes:
 
 
 def refuse_hostile_requests(
-    app: WSGIApplication, token_known: TokenKnown, max_body: int | None
+    app: WSGIApplication, check_token: TokenCheck, max_body: int | None
 ) -> WSGIApplication:
     def guarded(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD")
@@ -100,7 +98,12 @@ def refuse_hostile_requests(
         except ValueError:
             length = 0
         too_big = max_body is not None and length > max_body
-        if password is None or length <= 0 or too_big or not token_known(password):
+        if (
+            password is None
+            or length <= 0
+            or too_big
+            or request_grant(environ, check_token) is None
+        ):
             return app(environ, start_response)  # Radicale's own 401, 411 or 413
         body = environ["wsgi.input"].read(length)
         environ["wsgi.input"] = io.BytesIO(body)

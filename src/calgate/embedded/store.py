@@ -158,17 +158,14 @@ class EmbeddedStore:
             self.folder, PluginFactory("calgate-internal-auth", internal_auth), storage_type
         )
 
-        def token_known(secret: str) -> bool:
-            return check_token(secret) is not None
-
         self.failed_logins = failed_logins or FailedLogins(limit=10, window=60.0)
         self.wsgi_app: WSGIApplication = refuse_guessing(
             refuse_unreadable_credentials(
                 refuse_hostile_requests(
-                    utf8_paths(Application(public_conf)), token_known, max_content_length
+                    utf8_paths(Application(public_conf)), check_token, max_content_length
                 )
             ),
-            token_known,
+            check_token,
             self.failed_logins,
         )
         self._internal_app: WSGIApplication = refuse_unreadable_credentials(

@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from .auth import basic_password
+from .auth import TokenCheck, basic_password, request_grant
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -65,13 +65,13 @@ class FailedLogins:
 
 
 def refuse_guessing(
-    app: WSGIApplication, token_known: Callable[[str], bool], failures: FailedLogins
+    app: WSGIApplication, check_token: TokenCheck, failures: FailedLogins
 ) -> WSGIApplication:
     """``app`` behind :class:`FailedLogins` (see the module's docstring)."""
 
     def throttled(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         secret = basic_password(environ.get("HTTP_AUTHORIZATION", ""))
-        if secret is None or token_known(secret):
+        if secret is None or request_grant(environ, check_token) is not None:
             # no password (Radicale's challenge, at once), or a valid token: never slowed
             return app(environ, start_response)
         address = environ.get("REMOTE_ADDR", "")

@@ -28,7 +28,7 @@ from xml.sax.saxutils import escape, quoteattr
 from calgate.domain import ical_events as ical
 from calgate.domain.access import Grant, Role
 from calgate.domain.ids import id_from_href, resource_name_from_id
-from calgate.embedded.auth import basic_password
+from calgate.embedded.auth import request_grant
 from calgate.errors import BookingConflict, CalgateError, InvalidInput
 from calgate.index.sync import CALDAV
 from calgate.services import booking, dav_calendars
@@ -120,8 +120,7 @@ class DavDoor:
 
     # -- who and what ----------------------------------------------------------------------
     def _grant(self, environ: WSGIEnvironment) -> Grant | None:
-        secret = basic_password(environ.get("HTTP_AUTHORIZATION", ""))
-        return self._runtime.check_token(secret) if secret else None
+        return request_grant(environ, self._runtime.check_token)
 
     def _target(self, grant: Grant, named: tuple[str, str]) -> _Target | None:
         """The event a writer names, in a calendar of the embedded store it may write; None
