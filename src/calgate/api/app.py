@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from calgate import __version__
-from calgate.api import problems
+from calgate.api import problems, webhook_messages
 from calgate.api.intake import Intake
 from calgate.api.query_params import StrictQueryRoute
 from calgate.api.routes import (
@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None, *, lifecycle: Lifecycle | None 
     )
     for module in (*routers, roombooking):  # the room-booking tool's /api/{calendar} last
         app.include_router(module.router)
+    webhook_messages.document(app)  # the bodies calgate POSTs to webhook endpoints
 
     if runtime.embedded is not None:
 

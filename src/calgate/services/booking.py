@@ -35,6 +35,7 @@ from calgate.domain.span import event_span
 from calgate.errors import BookingConflict, InvalidInput
 from calgate.index.intervals import BusyInterval, all_intervals
 from calgate.index.materialize import HORIZON_AFTER, HORIZON_BEFORE
+from calgate.services import booking_webhooks
 
 if TYPE_CHECKING:
     from calgate.runtime import Runtime
@@ -132,7 +133,8 @@ def check_free(
 ) -> None:
     """Raise :class:`BookingConflict` when ``cal`` (the object about to be stored as
     ``event_id``) takes busy time another event holds (``held_by``: one whose time it takes
-    over). Call with the booking lock held."""
+    over), after queueing the ``booking.rejected`` webhook message. Call with the booking lock
+    held."""
     now = datetime.now(UTC)
     try:
         wanted = busy_periods_of(cal, floating_tz=ctx.tz, now=now)
@@ -156,6 +158,7 @@ def check_free(
     conflicts = overlapping(new, others)
     if not conflicts:
         return
+    booking_webhooks.rejected(ctx, event_id, cal, new[0], conflicts, MAX_REPORTED)
     shown = [_conflict_json(i) for i in conflicts[:MAX_REPORTED]]
     first = shown[0]
     raise BookingConflict(

@@ -2,7 +2,8 @@
 created first (or the prioritized one), as room-booking tools do in a later pass for calendars
 that other clients write to directly. The decision is :mod:`calgate.domain.clearing`; this
 module reads the bookings from a freshly synced index, applies the plan with conditional
-writes, queues the organizers' mails and builds the report.
+writes, queues the organizers' mails and a ``booking.cleared`` webhook message per booking
+removed for an overlap, and builds the report.
 
 The whole pass holds the calendar's booking lock, so no calgate booking lands between the read
 and the writes. A booking that changed on the server meanwhile (412) is left alone and named in
@@ -39,7 +40,7 @@ from calgate.index.intervals import all_intervals
 from calgate.index.materialize import HORIZON_AFTER
 from calgate.index.sync import CLEARING
 from calgate.mail import outbox, templates
-from calgate.services import booking
+from calgate.services import booking, booking_webhooks
 from calgate.services.context import CalendarContext
 from calgate.services.events import delete_event
 from calgate.services.instances import delete_one
@@ -222,11 +223,14 @@ def _apply(ctx: CalendarContext, plan: ClearingPlan, loaded: _Loaded) -> list[Sk
     deletions = [*plan.deleted_cancelled_events, *plan.deleted_overlapping_events]
     for entry in deletions:
         b = entry.booking
+        etag = loaded.etags.get(b.event_id)
         try:
-            delete_event(ctx, b.event_id, if_match=loaded.etags.get(b.event_id))
+            delete_event(ctx, b.event_id, if_match=etag)
         except CalgateError as exc:
             log.info("clearing %s: %s left alone: %s", ctx.calendar.id, b.key, exc.detail)
             skipped.append(Skipped(b, _skip_reason(exc)))
+        else:
+            booking_webhooks.cleared(ctx, entry, "deleted", etag)
     for entry in plan.cancelled_overlapping_recurring_events:
         b = entry.booking
         assert b.recurrence_id is not None
@@ -235,6 +239,10 @@ def _apply(ctx: CalendarContext, plan: ClearingPlan, loaded: _Loaded) -> list[Sk
         except CalgateError as exc:
             log.info("clearing %s: %s left alone: %s", ctx.calendar.id, b.key, exc.detail)
             skipped.append(Skipped(b, _skip_reason(exc)))
+        else:
+            booking_webhooks.cleared(
+                ctx, entry, "occurrence_cancelled", loaded.etags.get(b.event_id)
+            )
     return skipped
 
 

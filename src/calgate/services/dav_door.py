@@ -6,7 +6,8 @@ write the calendar (PUT, DELETE or MOVE of one event):
 - into a calendar whose booking policy is ``overlap: reject``, the object is checked against
   the calendar's bookings under the same lock as an API write (``booking.guard``: the lock, a
   fresh index, the check), and Radicale stores it only when it takes no busy time; a refused
-  write is a 409 with a ``DAV:error`` naming the booking in the way, and nothing is stored;
+  write is a 409 with a ``DAV:error`` naming the booking in the way, and nothing is stored
+  (webhook endpoints get ``booking.rejected`` with origin ``caldav``, as the check queues it);
 - after Radicale stored it, the index (and so the change feed) learns of the change before the
   client gets its answer: a client that reads the API right after its CalDAV write sees it.
 
@@ -134,7 +135,8 @@ class DavDoor:
             return None
         if source.kind != "embedded" or calendar.href.rstrip("/") != path.rsplit("/", 1)[0]:
             return None
-        return _Target(CalendarContext(self._runtime, calendar, source), path, grant)
+        ctx = CalendarContext(self._runtime, calendar, source, origin=CALDAV)
+        return _Target(ctx, path, grant)
 
     def _destination(self, environ: WSGIEnvironment, grant: Grant) -> _Target | None:
         """A MOVE's destination, when it is an event of a calendar the token may write."""

@@ -7,6 +7,10 @@ the message id is fixed here, so every retry and replay carries the same ``webho
 A new endpoint starts at the calendar's position when it is first seen (no backlog). A
 calendar whose index was rebuilt (a new epoch of its change feed) gets one
 ``calendar.resync_required`` instead of a message per object.
+
+What happens without an index change (a refused booking, a booking cleared) is queued by
+:func:`announce` where it happens, for the endpoints live at that moment. Every body is built
+through its model in :mod:`calgate.schemas.webhook_messages`, which the OpenAPI document shows.
 """
 
 from __future__ import annotations
@@ -29,6 +33,12 @@ from calgate.db.models import (
 from calgate.domain.webhooks.signing import message_id
 from calgate.index.changes import encode
 from calgate.runtime import Runtime
+from calgate.schemas.webhook_messages import (
+    EventChange,
+    MessageData,
+    ResyncRequired,
+    message_json,
+)
 
 BATCH = 500  # changes turned into messages per calendar and endpoint in one transaction
 
@@ -49,12 +59,19 @@ def dispatch(runtime: Runtime) -> int:
 
 
 def _live_endpoints(session: Session) -> list[WebhookEndpointRow]:
+    return [endpoint for endpoint, _ in _live_with_scope(session)]
+
+
+def _live_with_scope(session: Session) -> list[tuple[WebhookEndpointRow, list[str] | None]]:
+    """The enabled endpoints whose maker token is not revoked, each with that token's scope
+    (None: every calendar)."""
     query = (
-        select(WebhookEndpointRow)
+        select(WebhookEndpointRow, TokenRow.calendars)
         .join(TokenRow, TokenRow.id == WebhookEndpointRow.created_by_token_id)
         .where(WebhookEndpointRow.enabled.is_(True), TokenRow.revoked.is_(None))
+        .order_by(WebhookEndpointRow.id)
     )
-    return list(session.scalars(query))
+    return [(endpoint, calendars) for endpoint, calendars in session.execute(query)]
 
 
 def _calendars_of(session: Session, endpoint: WebhookEndpointRow) -> list[str]:
@@ -86,10 +103,9 @@ def _dispatch_one(session: Session, endpoint: WebhookEndpointRow, calendar_id: s
                 key,
                 "calendar.resync_required",
                 now,
-                {
-                    "calendarId": calendar_id,
-                    "syncToken": encode(calendar_id, state.epoch, state.seq),
-                },
+                ResyncRequired(
+                    calendar_id=calendar_id, sync_token=encode(calendar_id, state.epoch, state.seq)
+                ),
             )
             return 1
         return 0
@@ -105,16 +121,16 @@ def _dispatch_one(session: Session, endpoint: WebhookEndpointRow, calendar_id: s
         cursor.seq = row.seq
         if kind not in endpoint.events or (row.public_json is None and not row.deleted):
             continue  # not wanted, or not an event (a task, an unreadable object)
-        data: dict[str, object] = {
-            "calendarId": calendar_id,
-            "eventId": row.event_id,
-            "uid": row.uid,
-            "etag": row.etag,
-            "origin": row.origin,
-            "syncToken": encode(calendar_id, state.epoch, row.seq),
-        }
+        data = EventChange(
+            calendar_id=calendar_id,
+            event_id=row.event_id,
+            uid=row.uid,
+            etag=row.etag,
+            origin=row.origin,
+            sync_token=encode(calendar_id, state.epoch, row.seq),
+        )
         if endpoint.include == "event" and row.public_json is not None:
-            data["event"] = json.loads(row.public_json)
+            data.event = json.loads(row.public_json)
         _queue(session, endpoint, f"{calendar_id}:{state.epoch}:{row.seq}", kind, now, data)
         queued += 1
     return queued
@@ -132,17 +148,42 @@ def _queue(
     change_key: str,
     kind: str,
     now: datetime,
-    data: dict[str, object],
+    data: MessageData,
 ) -> None:
-    body = {"type": kind, "timestamp": now.isoformat().replace("+00:00", "Z"), "data": data}
     session.add(
         WebhookDeliveryRow(
             endpoint_id=endpoint.id,
             message_id=message_id(change_key, endpoint.id),
             event_type=kind,
-            payload=json.dumps(body, separators=(",", ":")),
+            payload=message_json(kind, now, data),
             created_at=now,
             attempts=0,
             next_attempt_at=now,
         )
     )
+
+
+def announce(session: Session, calendar_id: str, kind: str, data: MessageData, key: str) -> int:
+    """Queue a message that no index change carries (booking.rejected, booking.cleared) for
+    every live endpoint that wants ``kind`` and covers the calendar, within its maker token's
+    scope; the number queued. ``key`` names what happened: announcing it again (a retried
+    step) queues nothing more, as the message id is made from it."""
+    now = datetime.now(UTC)
+    queued = 0
+    for endpoint, token_calendars in _live_with_scope(session):
+        if kind not in endpoint.events or not _covers(endpoint, token_calendars, calendar_id):
+            continue
+        known = select(WebhookDeliveryRow.id).where(
+            WebhookDeliveryRow.message_id == message_id(key, endpoint.id)
+        )
+        if session.scalar(known) is not None:
+            continue
+        _queue(session, endpoint, key, kind, now, data)
+        queued += 1
+    return queued
+
+
+def _covers(
+    endpoint: WebhookEndpointRow, token_calendars: list[str] | None, calendar_id: str
+) -> bool:
+    return all(c is None or calendar_id in c for c in (endpoint.calendars, token_calendars))
