@@ -2,7 +2,8 @@
 or through ``/dav/``, and a clearing pass, reach a real HTTP receiver on loopback, verified with
 ``standardwebhooks``; endpoints that did not ask for them, or do not cover the calendar, get
 nothing. Every delivered body is checked against its model (the OpenAPI document's schema).
-The background worker is kept out of the way (a round an hour): the tests drive it."""
+The background worker is kept out of the way (a round an hour): the tests drive it. On SQLite
+and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -19,20 +20,26 @@ from calgate.schemas.webhook_messages import MESSAGES, BookingRejected
 from calgate.schemas.webhooks import WebhookEvent
 from calgate.services import webhook_dispatch
 from tests.booking.helpers import ics
-from tests.conftest import ADMIN_TOKEN, auth
+from tests.conftest import ADMIN_TOKEN, _reset_postgres, auth
 from tests.webhooks.test_delivery import EVENTS, Receiver, run, subscribe, verified
 
 BOOKING = ["booking.rejected", "booking.cleared"]
 DAV_BASIC = base64.b64encode(f"someone:{ADMIN_TOKEN}".encode()).decode()
 
 
-@pytest.fixture
-def quiet(make_client):
+@pytest.fixture(params=["sqlite", "postgres"])
+def quiet(request, make_client):
+    """calgate on each metadata database."""
+    database: dict[str, str] = {}
+    if request.param == "postgres":
+        database["database_url"] = request.getfixturevalue("postgres_database")
+        _reset_postgres(database["database_url"])
     return make_client(
         webhook_allow_http=True,
         webhook_allow_private=True,
         webhook_retry_scale=0.0001,
         webhook_interval=3600,
+        **database,
     )
 
 
@@ -102,6 +109,14 @@ def test_an_api_double_booking_is_announced_to_the_endpoints_that_want_it(quiet,
         headers=auth(team["token"]),
     )
     assert made.status_code == 201 and made.json()["calendars"] == ["team"]
+    revoked, dropped = receivers(), quiet.post("/api/v1/tokens", json={"role": "write"}).json()
+    made = quiet.post(
+        "/api/v1/webhooks",
+        json={"url": revoked.url, "events": BOOKING},
+        headers=auth(dropped["token"]),
+    )
+    assert made.status_code == 201
+    assert quiet.delete(f"/api/v1/tokens/{dropped['id']}").status_code == 204
 
     first = book(quiet, "Standup", "2027-04-01T10:00:00Z", "2027-04-01T11:00:00Z")
     later = book(quiet, "Review", "2027-04-01T12:00:00Z", "2027-04-01T13:00:00Z")
@@ -142,7 +157,7 @@ def test_an_api_double_booking_is_announced_to_the_endpoints_that_want_it(quiet,
     assert updated["data"]["conflicts"] == [in_the_way]
     assert len({h["webhook-id"] for h, _ in wants.got}) == 2  # two refusals, two messages
     assert [json.loads(b)["type"] for _, b in events_only.got] == ["event.created"] * 2
-    assert elsewhere.got == [] and off.got == []
+    assert elsewhere.got == [] and off.got == [] and revoked.got == []
 
 
 def test_a_dav_double_booking_is_announced_with_origin_caldav(quiet, receivers):
