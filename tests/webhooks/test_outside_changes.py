@@ -22,6 +22,7 @@ from standardwebhooks import Webhook
 from calgate.db.models import CalendarRow, CalendarSyncRow, SourceRow, WebhookCursorRow
 from calgate.domain.timezones import instant
 from calgate.services import webhook_delivery, webhook_dispatch
+from tests.conftest import _reset_postgres
 from tests.robustness.process import ADMIN_TOKEN, CalgateProcess
 from tests.servers import RunningServer
 from tests.webhooks.test_delivery import Receiver
@@ -236,16 +237,25 @@ def _state(client, calendar_id: str) -> tuple[CalendarRow, SourceRow]:
         return calendar, source
 
 
-@pytest.mark.parametrize("server_name", ["xandikos", "radicale"])
+@pytest.mark.parametrize(
+    ("server_name", "database"), [("xandikos", "sqlite"), ("radicale", "postgres")]
+)
 def test_a_rejected_sync_token_gives_one_resync_required(
-    make_client, request, server_name, receiver
+    make_client, request, server_name, database, receiver
 ):
     """calgate's stored sync token is replaced by one the server never gave out: the server
-    refuses it (Xandikos 412, Radicale 403, both DAV:valid-sync-token), calgate reads the
-    calendar in full, and the endpoint hears it once instead of once per event. The
-    dispatcher and the sender are called directly; reads sync first (index_max_age 0)."""
+        refuses it (Xandikos 412, Radicale 403, both DAV:valid-sync-token), calgate reads the
+        calendar in full, and the endpoint hears it once instead of once per event. The
+        dispatcher and the sender are called directly; reads sync first (index_max_age 0). One
+    server on each metadata database."""
     server = request.getfixturevalue(f"{server_name}_server")
-    client = make_client(webhook_allow_http=True, webhook_allow_private=True, webhook_interval=3600)
+    on: dict[str, object] = {}
+    if database == "postgres":
+        on["database_url"] = url = request.getfixturevalue("postgres_database")
+        _reset_postgres(url)
+    client = make_client(
+        webhook_allow_http=True, webhook_allow_private=True, webhook_interval=3600, **on
+    )
     runtime = client.app.state.runtime
     calendar, calendar_id = upstream_calendar(client, server)
     for n in range(5):
