@@ -295,3 +295,49 @@ def test_a_rejected_sync_token_gives_one_resync_required(
     got = messages(receiver, endpoint["secret"], len(receiver.got))
     assert [summary(m) for m in got[1:]] == [("event.created", after, "caldav")]
     assert json.loads(receiver.got[0][1])["type"] == "calendar.resync_required"
+
+
+def test_a_calendar_id_used_again_gets_its_changes_delivered(
+    make_client, xandikos_server, receiver
+):
+    """A source removed and added again gives its calendars the same ids, with a new change
+    feed from the start: the messages for its changes are new ones, not taken for the ones
+    delivered before under the same id (the endpoint covers every calendar, so it stays)."""
+    client = make_client(webhook_allow_http=True, webhook_allow_private=True, webhook_interval=3600)
+    runtime = client.app.state.runtime
+    calendar, calendar_id = upstream_calendar(client, xandikos_server)
+    made = client.post("/api/v1/webhooks", json={"url": receiver.url, "events": ALL})
+    assert made.status_code == 201, made.text
+    endpoint = made.json()
+    events = f"/api/v1/calendars/{calendar_id}/events"
+    window = {"start": "2027-05-01", "end": "2027-06-01"}
+
+    def change_and_send(uid: str, day: int, title: str = "Outside") -> None:
+        calendar.save_event(ics(uid, title, day=day))
+        client.get(events, params=window)
+        webhook_dispatch.dispatch(runtime)
+        webhook_delivery.deliver_due(runtime)
+
+    client.get(events, params=window)
+    webhook_dispatch.dispatch(runtime)  # the endpoint's cursor starts here
+    first = f"first-{uuid.uuid4().hex}"
+    for n in range(3):  # created, updated, updated: the old feed's changes 1 to 3
+        change_and_send(first, day=1, title=f"Version {n}")
+    with runtime.db.session() as session:
+        source_id = session.get(CalendarRow, calendar_id).source_id
+    assert client.delete(f"/api/v1/sources/{source_id}").status_code == 204
+    body = {"url": str(calendar.url), "username": "alice", "password": "password"}
+    again = client.post("/api/v1/sources", json=body)
+    assert again.status_code == 201, again.text
+    assert again.json()["calendars"][0]["id"] == calendar_id
+    client.get(events, params=window)
+    webhook_dispatch.dispatch(runtime)  # the new calendar's cursor starts here
+    second = f"second-{uuid.uuid4().hex}"
+    change_and_send(second, day=2)
+    got = messages(receiver, endpoint["secret"], 4)
+    assert [summary(m) for m in got] == [
+        ("event.created", first, "caldav"),
+        ("event.updated", first, "caldav"),
+        ("event.updated", first, "caldav"),
+        ("event.created", second, "caldav"),
+    ]
