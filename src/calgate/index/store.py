@@ -218,12 +218,18 @@ def wipe(session: Session, *, calendar_id: str) -> CalendarSyncRow:
     state = sync_state(session, calendar_id=calendar_id, for_update=True)
     session.execute(delete(OccurrenceRow).where(OccurrenceRow.calendar_id == calendar_id))
     session.execute(delete(IndexedEventRow).where(IndexedEventRow.calendar_id == calendar_id))
-    state.epoch += 1
-    state.floor = state.seq
+    new_epoch(state)
     state.sync_token = state.ctag = state.last_synced = None
     state.touched = []
     state.index_format = FORMAT
     return state
+
+
+def new_epoch(state: CalendarSyncRow) -> None:
+    """Break the change feed's continuity: tokens from before answer 410 and webhook endpoints
+    get one ``calendar.resync_required``, so feed readers read the calendar again."""
+    state.epoch += 1
+    state.floor = state.seq
 
 
 def stale_rows(

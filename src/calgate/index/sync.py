@@ -3,8 +3,10 @@
 RFC 6578 sync-collection where the server has it (only hrefs and ETags travel, then the changed
 objects are fetched with calendar-multiget in batches); ctag, then a PROPFIND of ETags, where it
 does not (SabreDAV 1.8). A sync token the server rejects means a full resync, never an error to
-the user. calgate's own writes go into the index at once (``record_write``), so a client reads
-what it just wrote without waiting for the next sync.
+the user, and a new epoch of the change feed: the server's history broke off (restored, reset),
+so the feed's readers and webhook endpoints are told once to read the calendar again rather
+than sent a guess of every change. calgate's own writes go into the index at once
+(``record_write``), so a client reads what it just wrote without waiting for the next sync.
 
 Syncs that reads ask for run in their source's own small pool (``upstream_concurrency``
 threads), one at a time per calendar: a read waits for it ``upstream_read_deadline`` seconds
@@ -282,6 +284,7 @@ class Indexer:
         new_token: str | None = None
         new_ctag: str | None = None
         full = False
+        broken = False  # the server refused the token: its history of changes broke off
         if token is not None and self.runtime.change_marker(calendar, source) == token:
             # the store says nothing changed since the last sync: no request, no scan
             self._touch(calendar.id, token=token, ctag=old_ctag)
@@ -293,7 +296,7 @@ class Indexer:
                 except SyncTokenRejected:
                     log.info("sync token of calendar %s rejected; resyncing fully", calendar.id)
                     delta = conn.sync_collection(url, None)
-                    token = None
+                    token, broken = None, True
                 full = token is None
                 listing = {path_key(h): etag for h, etag in delta.changed.items()}
                 gone = [path_key(h) for h in delta.deleted]
@@ -330,7 +333,15 @@ class Indexer:
             # a touched href the server no longer has was deleted (after a re-create, maybe)
             got = {path_key(obj.href) for obj in fetched}
             deleted += [h for h in touched if h in changed and h not in got and h in known]
-        self._apply(calendar, fetched, deleted, token=new_token, ctag=new_ctag, checked=touched)
+        self._apply(
+            calendar,
+            fetched,
+            deleted,
+            token=new_token,
+            ctag=new_ctag,
+            checked=touched,
+            new_epoch=broken,
+        )
         return SyncReport(mode, fetched=len(fetched), deleted=len(deleted), full=full)
 
     def _known(self, calendar_id: str, hrefs: set[str] | None) -> dict[str, str | None]:
@@ -368,11 +379,14 @@ class Indexer:
         token: str | None,
         ctag: str | None,
         checked: set[str],
+        new_epoch: bool = False,
     ) -> None:
         # CPU work (parsing, expansion) before the write transaction, which stays short.
         ready = [(obj, self._materialize(calendar, obj)) for obj in fetched]
         with self.runtime.db.session() as session:
             state = store.sync_state(session, calendar_id=calendar.id, for_update=True)
+            if new_epoch:  # one "re-read" to feed readers, not a guess of what changed meanwhile
+                store.new_epoch(state)
             for obj, fields in ready:
                 if fields.public_json is None and "BEGIN:VEVENT" in obj.ical.upper():
                     log.warning("indexing %s: not readable as iCalendar", obj.href)

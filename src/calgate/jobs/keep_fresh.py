@@ -24,11 +24,15 @@ RECENTLY = timedelta(minutes=10)
 class KeepFresh:
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
-        self._interval = max(runtime.settings.index_max_age, 1.0)
+        settings = runtime.settings
+        self._interval = max(settings.index_max_age, 1.0)
+        # rounds often enough for the stricter of the two promises: a watched calendar must not
+        # wait for index_max_age when webhook_sync_interval is shorter
+        every = max(min(settings.index_max_age, settings.webhook_sync_interval), 1.0)
         self._loop = Loop(
             "calgate-sync",
             self._round,
-            interval=self._interval,
+            interval=every,
             failure="background sync round failed",
             logger=log,
         )

@@ -2,14 +2,18 @@
 address (never a second lookup of the name, which a DNS change could point elsewhere), with the
 name kept for ``Host`` and TLS (SNI and certificate). No redirect is followed; at most
 ``MAX_BODY`` bytes of the answer are read; ``CONNECT_TIMEOUT`` to connect and ``TOTAL_TIMEOUT``
-for the whole exchange."""
+for the whole exchange (a timer shuts the connection down then: a socket timeout bounds each
+read, not their sum, and a receiver dripping its answer a byte at a time would otherwise hold
+the sender as long as it liked, past the lease of the message it sends)."""
 
 from __future__ import annotations
 
 import http.client
 import socket
 import ssl
+import threading
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -41,22 +45,63 @@ def post(url: str, address: Address, headers: dict[str, str], body: bytes) -> An
         sock = socket.create_connection((str(address), port), timeout=CONNECT_TIMEOUT)
     except OSError as exc:
         raise PostFailed(f"could not connect: {exc.__class__.__name__}") from exc
+    deadline = _Deadline(max(TOTAL_TIMEOUT - (time.monotonic() - started), 0.0), sock)
     try:
         sock.settimeout(TOTAL_TIMEOUT)
         if https:
-            sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
+            sock = ssl.create_default_context().wrap_socket(
+                sock, server_hostname=host, do_handshake_on_connect=False
+            )
+            deadline.watch(sock)  # before the handshake, which the timer bounds too
+            sock.do_handshake()
         conn = http.client.HTTPConnection(host, port, timeout=TOTAL_TIMEOUT)
         conn.sock = sock  # the checked address, not a new lookup of ``host``
         conn.request("POST", path, body=body, headers={**headers, "Host": parts.netloc})
         response = conn.getresponse()
         response.read(MAX_BODY)  # drained up to the cap, never more
-        if time.monotonic() - started > TOTAL_TIMEOUT:
+        if deadline.passed or time.monotonic() - started > TOTAL_TIMEOUT:
             raise PostFailed(f"no whole answer within {TOTAL_TIMEOUT:g} s")
         return Answer(response.status, _seconds(response.getheader("Retry-After")))
     except (OSError, http.client.HTTPException) as exc:
+        if deadline.passed:
+            raise PostFailed(f"no whole answer within {TOTAL_TIMEOUT:g} s") from exc
         raise PostFailed(f"{exc.__class__.__name__}: {exc}"[:300]) from exc
     finally:
+        deadline.cancel()
         sock.close()
+
+
+class _Deadline:
+    """Shuts the watched socket down (both ways: any read or write in progress ends) once
+    ``seconds`` have passed."""
+
+    def __init__(self, seconds: float, sock: socket.socket) -> None:
+        self.passed = False
+        self._sock = sock
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._cut)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        """Watch ``sock`` instead (the TLS socket that took the plain one over)."""
+        with self._lock:
+            self._sock = sock
+            if self.passed:
+                _shut(sock)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def _cut(self) -> None:
+        with self._lock:
+            self.passed = True
+            _shut(self._sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    with suppress(OSError):  # closed already, or a plain socket TLS has taken over
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 def _seconds(value: str | None) -> float | None:

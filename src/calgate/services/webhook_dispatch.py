@@ -93,10 +93,15 @@ def _dispatch_one(session: Session, endpoint: WebhookEndpointRow, calendar_id: s
         )
         return 0
     now = datetime.now(UTC)
+    # the feed's name in message ids: a calendar id used again (a source removed and added
+    # again) starts a new feed from epoch 1, change 1, whose messages must not take the ids
+    # of the old one's
+    calendar = session.get(CalendarRow, calendar_id)
+    feed = f"{calendar_id}@{calendar.created.isoformat() if calendar else ''}:{state.epoch}"
     if cursor.epoch != state.epoch:  # the index was rebuilt: one message, not a flood
         cursor.epoch, cursor.seq = state.epoch, state.seq
         if "calendar.resync_required" in endpoint.events:
-            key = f"{calendar_id}:resync:{state.epoch}"
+            key = f"{feed}:resync"
             _queue(
                 session,
                 endpoint,
@@ -131,7 +136,7 @@ def _dispatch_one(session: Session, endpoint: WebhookEndpointRow, calendar_id: s
         )
         if endpoint.include == "event" and row.public_json is not None:
             data.event = json.loads(row.public_json)
-        _queue(session, endpoint, f"{calendar_id}:{state.epoch}:{row.seq}", kind, now, data)
+        _queue(session, endpoint, f"{feed}:{row.seq}", kind, now, data)
         queued += 1
     return queued
 
