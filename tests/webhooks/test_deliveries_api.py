@@ -8,7 +8,6 @@ with the clock "advanced" by making a retry due in the database."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -17,31 +16,19 @@ from standardwebhooks import Webhook
 
 from calgate.db.models import WebhookDeliveryRow
 from calgate.services import webhook_delivery
-from tests.conftest import _reset_postgres, auth
+from tests.conftest import auth
 from tests.webhooks.test_delivery import Receiver
 
 HOOKS = "/api/v1/webhooks"
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.server.shutdown()
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def hooked(request, make_client):
-    extra: dict[str, object] = {}
-    if request.param == "postgres":
-        url = request.getfixturevalue("postgres_database")
-        _reset_postgres(url)
-        extra["database_url"] = url
+def hooked(make_client, database):
     return make_client(
         webhook_allow_http=True,
         webhook_allow_private=True,
         webhook_interval=3600,
-        **extra,
+        **database,
     )
 
 

@@ -16,19 +16,11 @@ from calgate.db.models import OutboxRow, WebhookEndpointRow
 from calgate.domain.timezones import instant
 from calgate.domain.webhooks.schedule import GIVE_UP_AFTER
 from calgate.services import webhook_delivery, webhook_health
-from tests.conftest import _reset_postgres
 from tests.mail.smtp_server import SmtpServer
 from tests.webhooks.test_delivery import Receiver
 
 HOOKS = "/api/v1/webhooks"
 ADMINS = ["ops@example.org", "oncall@example.org"]
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.server.shutdown()
 
 
 @pytest.fixture
@@ -39,13 +31,8 @@ def smtp() -> Iterator[SmtpServer]:
     server.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def hooked(request, make_client, smtp):
-    extra: dict[str, object] = {}
-    if request.param == "postgres":
-        url = request.getfixturevalue("postgres_database")
-        _reset_postgres(url)
-        extra["database_url"] = url
+@pytest.fixture
+def hooked(make_client, database, smtp):
     return make_client(
         webhook_allow_http=True,
         webhook_allow_private=True,
@@ -58,7 +45,7 @@ def hooked(request, make_client, smtp):
         smtp_bcc="rooms-office@example.org",  # booking notifications' copy: not for admins
         admin_emails=", ".join(ADMINS),
         outbox_interval=0.1,
-        **extra,
+        **database,
     )
 
 
