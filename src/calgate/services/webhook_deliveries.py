@@ -106,7 +106,13 @@ def list_deliveries(
 
 
 def get(session: Session, grant: Grant, endpoint_id: str, delivery_id: str) -> WebhookDeliveryRow:
-    endpoint = webhooks.get(session, grant, endpoint_id)
+    return _delivery_of(session, webhooks.get(session, grant, endpoint_id), delivery_id)
+
+
+def _delivery_of(
+    session: Session, endpoint: WebhookEndpointRow, delivery_id: str
+) -> WebhookDeliveryRow:
+    """One of ``endpoint``'s deliveries; another endpoint's answers as an unknown one."""
     number = _as_id(delivery_id)
     row = session.get(WebhookDeliveryRow, number) if number is not None else None
     if row is None or row.endpoint_id != endpoint.id:
@@ -120,8 +126,7 @@ def replay(
     """Send the message again, as it was (same ``webhook-id``, same body): due now, with the
     whole retry schedule ahead of it again (``attempts`` starts from 0). 409 while a worker
     is attempting it."""
-    _live(session, grant, endpoint_id)
-    row = get(session, grant, endpoint_id, delivery_id)
+    row = _delivery_of(session, _live(session, grant, endpoint_id), delivery_id)
     now = datetime.now(UTC)
     done = session.execute(
         update(WebhookDeliveryRow)
