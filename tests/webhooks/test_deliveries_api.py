@@ -8,7 +8,7 @@ with the clock "advanced" by making a retry due in the database."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
@@ -220,3 +220,22 @@ def test_a_revoked_makers_endpoint_refuses_tests(hooked, receiver):
     assert hooked.delete(f"/api/v1/tokens/{writer['id']}").status_code == 204
     refused = _problem(hooked.post(f"{HOOKS}/{endpoint['id']}/test"), 409)  # as the admin
     assert "revoked" in refused["detail"]
+
+
+def test_a_replay_waits_for_an_attempt_under_way(hooked, receiver):
+    endpoint = _endpoint(hooked, receiver)
+    delivery = hooked.post(f"{HOOKS}/{endpoint['id']}/test").json()
+    replay = f"{HOOKS}/{endpoint['id']}/deliveries/{delivery['id']}/replay"
+
+    def lease(until: datetime) -> None:  # as a worker holding the delivery leaves it
+        with hooked.app.state.runtime.db.session() as session:
+            session.execute(
+                update(WebhookDeliveryRow)
+                .where(WebhookDeliveryRow.id == delivery["id"])
+                .values(claimed_by="another-worker", claimed_until=until)
+            )
+
+    lease(datetime.now(UTC) + timedelta(minutes=1))
+    assert "being attempted" in _problem(hooked.post(replay), 409)["detail"]
+    lease(datetime.now(UTC) - timedelta(seconds=1))  # that worker died: its lease ran out
+    assert hooked.post(replay).status_code == 202

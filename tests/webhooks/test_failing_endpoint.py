@@ -5,6 +5,7 @@ test); the sender is called directly, the mail goes out through calgate's own ma
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -162,3 +163,29 @@ def test_a_2xx_ends_the_run_of_failures(hooked, receiver):
     assert began is not None and began >= before - timedelta(seconds=1)
     assert hooked.get(f"{HOOKS}/{endpoint['id']}").json()["enabled"] is True
     assert _mails_queued(hooked) == 0
+
+
+def test_workers_failing_on_one_endpoint_at_once_disable_it_and_mail_once(hooked, receiver):
+    """Several workers find the 5 days over at the same moment (threads, each in its own
+    transaction): one of them disables the endpoint and queues the mails."""
+    endpoint = _endpoint(hooked, receiver)
+    _set_failing_since(hooked, endpoint["id"], datetime.now(UTC) - GIVE_UP_AFTER * 2)
+    runtime = hooked.app.state.runtime
+    start = threading.Barrier(4)
+    outcomes: list[bool] = []
+
+    def worker() -> None:
+        start.wait()
+        with runtime.db.session() as session:
+            outcomes.append(
+                webhook_health.failed(runtime, session, endpoint["id"], datetime.now(UTC), "x")
+            )
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == [False, False, False, True]
+    assert _mails_queued(hooked) == len(ADMINS)
+    assert hooked.get(f"{HOOKS}/{endpoint['id']}").json()["enabled"] is False
