@@ -302,6 +302,12 @@ class Settings(BaseSettings):
     outbox_keep_days: int = Field(
         30, ge=1, description="Days a sent mail stays in the outbox before it is purged."
     )
+    admin_emails: str | None = Field(
+        None,
+        description="Addresses told by mail about trouble that needs an administrator (a "
+        "webhook endpoint disabled after failing for 5 days), comma-separated. Needs an SMTP "
+        "server.",
+    )
 
     @field_validator("smtp_email")
     @classmethod
@@ -315,11 +321,12 @@ class Settings(BaseSettings):
     @field_validator("smtp_bcc")
     @classmethod
     def _bcc_addresses(cls, value: str | None) -> str | None:
-        for address in (a.strip() for a in (value or "").split(",")):
-            problem = address_problem(address) if address else None
-            if problem is not None:
-                raise ValueError(f"SMTP_BCC: {problem}")
-        return value
+        return _checked_addresses("SMTP_BCC", value)
+
+    @field_validator("admin_emails")
+    @classmethod
+    def _admin_addresses(cls, value: str | None) -> str | None:
+        return _checked_addresses("CALGATE_ADMIN_EMAILS", value)
 
     @property
     def smtp_enabled(self) -> bool:
@@ -339,4 +346,21 @@ class Settings(BaseSettings):
 
     @property
     def smtp_bcc_list(self) -> list[str]:
-        return [a.strip() for a in (self.smtp_bcc or "").split(",") if a.strip()]
+        return _address_list(self.smtp_bcc)
+
+    @property
+    def admin_email_list(self) -> list[str]:
+        return _address_list(self.admin_emails)
+
+
+def _address_list(value: str | None) -> list[str]:
+    """The addresses of a comma-separated setting, blanks dropped."""
+    return [a.strip() for a in (value or "").split(",") if a.strip()]
+
+
+def _checked_addresses(name: str, value: str | None) -> str | None:
+    for address in _address_list(value):
+        problem = address_problem(address)
+        if problem is not None:
+            raise ValueError(f"{name}: {problem}")
+    return value

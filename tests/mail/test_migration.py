@@ -1,4 +1,4 @@
-"""Migrations 0004 (the outbox), 0007 (calendars.notifications) and 0009 (webhook endpoints) go
+"""Migrations 0004 (the outbox), 0007 (calendars.notifications), 0009 to 0012 (webhooks) go
 down and up again on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from calgate.db.models import Base, CalendarRow
+from calgate.db.models import Base, CalendarRow, WebhookEndpointRow
 from calgate.db.session import MIGRATIONS
 
 
@@ -97,6 +97,32 @@ def test_webhook_deliveries_migration_matches_the_model(outbox_db):
     assert "webhook_deliveries" not in inspect(outbox_db.engine).get_table_names()
     _alembic(outbox_db, "upgrade", "head")
     assert "message_id" in _columns(outbox_db, "webhook_deliveries")
+
+
+def test_webhook_failing_since_migration_matches_the_model(outbox_db):
+    """0012 adds ``webhook_endpoints.failing_since`` and ``webhook_deliveries.last_attempt_at``
+    as the models have them, keeps the rows there, and goes down and up again."""
+    with outbox_db.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert [d for d in diffs if "webhook_" in repr(d)] == []
+    _alembic(outbox_db, "downgrade", "0011")
+    assert "failing_since" not in _columns(outbox_db, "webhook_endpoints")
+    assert "last_attempt_at" not in _columns(outbox_db, "webhook_deliveries")
+    with outbox_db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO webhook_endpoints (id, url, events, enabled, created, updated, "
+                "created_by_token_id, secret_encrypted) VALUES ('wh_1', 'https://r.example/', "
+                "'[\"event.created\"]', true, :now, :now, 'tok', :secret)"
+            ),
+            {"now": datetime.now(UTC), "secret": b"sealed"},
+        )
+    _alembic(outbox_db, "upgrade", "head")
+    assert "failing_since" in _columns(outbox_db, "webhook_endpoints")
+    assert "last_attempt_at" in _columns(outbox_db, "webhook_deliveries")
+    with outbox_db.session() as session:
+        row = session.get(WebhookEndpointRow, "wh_1")
+        assert row is not None and row.failing_since is None and row.enabled
 
 
 def _columns(db, table: str) -> set[str]:

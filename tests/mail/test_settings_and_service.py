@@ -77,6 +77,15 @@ def test_a_server_without_a_sender_is_refused_without_showing_the_password(clean
     assert "s3cret-pass" not in str(caught.value)
 
 
+def test_admin_emails_are_a_checked_comma_list(clean_env):
+    clean_env.setenv("CALGATE_ADMIN_EMAILS", " ops@example.org,, oncall@example.org ")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.admin_email_list == ["ops@example.org", "oncall@example.org"]
+    clean_env.setenv("CALGATE_ADMIN_EMAILS", "ops@example.org, Ops <x@example.org>")
+    with pytest.raises(ValueError, match="CALGATE_ADMIN_EMAILS"):
+        Settings(_env_file=None)  # type: ignore[call-arg]
+
+
 def test_no_server_means_notifications_off(make_settings):
     assert not make_settings().smtp_enabled
 

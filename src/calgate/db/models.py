@@ -261,6 +261,8 @@ class WebhookEndpointRow(Base):
     previous_secret_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # why delivery disabled it (a 410, failing for days); None when enabled or disabled by hand
     disabled_reason: Mapped[str | None] = mapped_column(String(500))
+    # when the current run of failed attempts began (None after a 2xx): 5 days of it disables
+    failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     def __repr__(self) -> str:  # never the secrets
         return f"WebhookEndpointRow(id={self.id!r}, url={self.url!r}, enabled={self.enabled!r})"
@@ -305,5 +307,6 @@ class WebhookDeliveryRow(Base):
     failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_status: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     claimed_by: Mapped[str | None] = mapped_column(String(32))
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

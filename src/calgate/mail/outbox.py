@@ -69,15 +69,17 @@ def enqueue(
     *,
     settings: Settings,
     now: datetime | None = None,
+    blind_copy: bool = True,
 ) -> int:
     """Add ``mails`` to the outbox in the caller's transaction (so a mail exists exactly when
     the change it reports is committed). Notifications off (no SMTP server): nothing is
-    queued. Returns how many rows were written."""
+    queued. ``blind_copy`` False: not copied to ``smtp_bcc`` (a mail to the admins, not a
+    booking notification). Returns how many rows were written."""
     if not settings.smtp_enabled:
         return 0
     now = _utc(now or datetime.now(UTC))
     domain = (settings.smtp_email or "").rpartition("@")[2] or "calgate.invalid"
-    bcc = settings.smtp_bcc_list
+    bcc = settings.smtp_bcc_list if blind_copy else []
     count = 0
     for mail in mails:
         message_id = f"<{uuid.uuid4().hex}.calgate@{domain}>"

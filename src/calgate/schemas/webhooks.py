@@ -3,7 +3,7 @@ and rotate-secret (``WebhookCreated``)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
@@ -105,3 +105,39 @@ class WebhookCreated(WebhookPublic):
 
 class WebhooksPublic(ApiModel):
     items: list[WebhookPublic]
+
+
+DeliveryStatus = Literal["pending", "delivered", "failed"]
+
+
+class WebhookDeliveryPublic(ApiModel):
+    """One message to one endpoint and how its delivery went (the body is in the single
+    delivery's answer only)."""
+
+    id: int = Field(description="The delivery's id (for `before`, the single read and replay).")
+    message_id: str = Field(description="The `webhook-id` it carries, on every attempt.")
+    type: str = Field(description="The message's type: an event type, or `webhook.test`.")
+    status: DeliveryStatus = Field(
+        description="`pending` (due at `nextAttemptAt`), `delivered` (a 2xx) or `failed` "
+        "(given up: the schedule is over, a 410, or the endpoint was disabled)."
+    )
+    attempts: int = Field(description="Attempts made (since the last replay).")
+    last_status: int | None = Field(description="The HTTP status of the last attempt, if any.")
+    last_error: str | None = Field(description="Why the last attempt failed.")
+    last_attempt_at: UtcDateTime | None
+    next_attempt_at: UtcDateTime | None = Field(description="Only while `pending`.")
+    created_at: UtcDateTime
+    delivered_at: UtcDateTime | None
+    failed_at: UtcDateTime | None
+
+
+class WebhookDeliveryDetail(WebhookDeliveryPublic):
+    payload: dict[str, Any] = Field(description="The message's body, as sent.")
+
+
+class WebhookDeliveriesPublic(ApiModel):
+    items: list[WebhookDeliveryPublic] = Field(description="Newest first.")
+    next_before: int | None = Field(
+        description="Send as `before` (with the same `status`) for the next, older page; null "
+        "when this is the last."
+    )

@@ -3,7 +3,8 @@ several threads and processes share the work and a message held by a killed proc
 over when its lease runs out; signed as Standard Webhooks defines, with the endpoint's secret
 (and, for 24 h after a rotation, the previous one too); sent to an address checked on this very
 attempt (``outbound``); retried on the Standard Webhooks schedule (``webhook_retry_scale``
-shortens it, for tests); a 410 disables the endpoint.
+shortens it, for tests); a 410 disables the endpoint, and so do 5 days of nothing but failures
+(``webhook_health``, which also mails the admins).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from calgate.errors import InvalidInput
 from calgate.outbound import addresses
 from calgate.outbound.post import Answer, PostFailed, post
 from calgate.runtime import Runtime
+from calgate.services import webhook_health
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +81,7 @@ def _attempt(
         endpoint = session.get(WebhookEndpointRow, row.endpoint_id) if row else None
         if row is None or row.claimed_by != worker:
             return
-        stopped = _stopped(session, endpoint)
+        stopped = why_stopped(session, endpoint)
         if stopped is not None:
             claims.release_one(
                 session,
@@ -123,26 +125,29 @@ def _attempt(
                 attempts=attempts + 1,
                 last_status=answer.status,
                 last_error=None,
+                last_attempt_at=now,
             )
+            webhook_health.succeeded(session, endpoint_id)
             report.delivered += 1
             return
         status = answer.status if answer is not None else None
+        reason = (error or f"HTTP {status}")[:500]
         if status == 410:  # the receiver is gone for good: stop sending to it
             endpoint = session.get(WebhookEndpointRow, endpoint_id)
             if endpoint is not None:
                 endpoint.enabled = False
                 endpoint.disabled_reason = "the receiver answered 410 Gone"
-        later = (
-            None
-            if status == 410
-            else schedule.next_attempt(
+            later = None
+        else:
+            webhook_health.failed(runtime, session, endpoint_id, now, reason)
+            later = schedule.next_attempt(
                 attempts + 1, now, retry_after=answer.retry_after if answer else None, rng=rng
             )
-        )
         values: dict[str, object] = {
             "attempts": attempts + 1,
             "last_status": status,
-            "last_error": (error or f"HTTP {status}")[:500],
+            "last_error": reason,
+            "last_attempt_at": now,
         }
         if later is None:
             values["failed_at"] = now
@@ -154,7 +159,7 @@ def _attempt(
         claims.release_one(session, WebhookDeliveryRow, row_id, worker=worker, **values)
 
 
-def _stopped(session: Session, endpoint: WebhookEndpointRow | None) -> str | None:
+def why_stopped(session: Session, endpoint: WebhookEndpointRow | None) -> str | None:
     """Why nothing more is sent to ``endpoint``; None when it is live."""
     if endpoint is None or not endpoint.enabled:
         return "the endpoint is disabled"

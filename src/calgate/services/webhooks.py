@@ -152,9 +152,10 @@ def update(
     if "include" in sent:
         row.include = changes.include
     if changes.enabled is not None:
-        row.enabled = changes.enabled
-        if changes.enabled:
+        if changes.enabled and not row.enabled:
             row.disabled_reason = None  # enabled again by hand: delivery's reason is over
+            row.failing_since = None  # and its days of failures: the count starts again
+        row.enabled = changes.enabled
     row.updated = datetime.now(UTC)
     session.flush()
     return row
