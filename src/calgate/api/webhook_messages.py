@@ -1,7 +1,7 @@
 """The webhook messages in the OpenAPI document (its OpenAPI 3.1 ``webhooks`` section): one
 entry per message type, the request calgate makes to an endpoint, with the body's JSON Schema
 from :mod:`calgate.schemas.webhook_messages` (the models every message is built through), made
-from its ``MESSAGES``, so no type calgate sends goes undocumented."""
+from its ``SENT``, so no type calgate sends goes undocumented."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Callable
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from calgate.schemas.webhook_messages import MESSAGES
+from calgate.schemas.webhook_messages import SENT
 
 SIGNED = (
     "POSTed to each endpoint that subscribed to this type, signed as Standard Webhooks 1.0 "
@@ -38,7 +38,7 @@ def _receiver(model: type[BaseModel]) -> Callable[..., None]:
 
 def document(app: FastAPI) -> None:
     """Add every message type to the app's OpenAPI ``webhooks`` section."""
-    for kind, model in MESSAGES.items():
+    for kind, model in SENT.items():
         app.webhooks.add_api_route(
             kind,
             _receiver(model),

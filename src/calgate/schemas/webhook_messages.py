@@ -158,7 +158,21 @@ class ResyncRequiredMessage(_Message):
     data: ResyncRequired
 
 
-MessageData = EventChange | ResyncRequired | BookingRejected | BookingCleared
+class WebhookTest(ApiModel):
+    """``data`` of webhook.test."""
+
+    endpoint_id: str = Field(description="The endpoint POST .../test was called for.")
+
+
+class WebhookTestMessage(_Message):
+    """Sent by POST /api/v1/webhooks/{id}/test only: verify it like any other message, answer
+    2xx, and otherwise ignore it (not a type one subscribes to)."""
+
+    type: Literal["webhook.test"]
+    data: WebhookTest
+
+
+MessageData = EventChange | ResyncRequired | BookingRejected | BookingCleared | WebhookTest
 
 # every message type an endpoint may ask for, with its body's model
 MESSAGES: dict[str, type[_Message]] = {
@@ -169,10 +183,12 @@ MESSAGES: dict[str, type[_Message]] = {
     "booking.cleared": BookingClearedMessage,
     "calendar.resync_required": ResyncRequiredMessage,
 }
+# every message type calgate sends: those above and the test message
+SENT: dict[str, type[_Message]] = {**MESSAGES, "webhook.test": WebhookTestMessage}
 
 
 def message_json(kind: str, timestamp: datetime, data: MessageData) -> str:
     """The body of one message, built and checked through its model (fields left unset, as
     ``event`` without ``include``, stay out)."""
-    message = MESSAGES[kind].model_validate({"type": kind, "timestamp": timestamp, "data": data})
+    message = SENT[kind].model_validate({"type": kind, "timestamp": timestamp, "data": data})
     return message.model_dump_json(by_alias=True, exclude_unset=True)

@@ -17,15 +17,15 @@ from sqlalchemy.orm import Session
 from calgate.db import claims
 from calgate.db.models import WebhookDeliveryRow, WebhookEndpointRow
 from calgate.domain.access import Grant
-from calgate.domain.webhooks.signing import message_id
 from calgate.errors import Conflict, NotFound
+from calgate.schemas.webhook_messages import WebhookTest
 from calgate.schemas.webhooks import (
     DeliveryStatus,
     WebhookDeliveriesPublic,
     WebhookDeliveryDetail,
     WebhookDeliveryPublic,
 )
-from calgate.services import webhooks
+from calgate.services import webhook_dispatch, webhooks
 from calgate.services.webhook_delivery import why_stopped
 
 TEST_TYPE = "webhook.test"  # sent by POST .../test, whatever the endpoint subscribes to
@@ -47,21 +47,10 @@ def send_test(session: Session, grant: Grant, endpoint_id: str) -> WebhookDelive
     sends it, signed and retried like any other)."""
     endpoint = _live(session, grant, endpoint_id)
     now = datetime.now(UTC)
-    body = {
-        "type": TEST_TYPE,
-        "timestamp": now.isoformat().replace("+00:00", "Z"),
-        "data": {"endpointId": endpoint.id},
-    }
-    row = WebhookDeliveryRow(
-        endpoint_id=endpoint.id,
-        message_id=message_id(f"test:{uuid.uuid4().hex}", endpoint.id),
-        event_type=TEST_TYPE,
-        payload=json.dumps(body, separators=(",", ":")),
-        created_at=now,
-        attempts=0,
-        next_attempt_at=now,
+    data = WebhookTest(endpoint_id=endpoint.id)
+    row = webhook_dispatch.queue(
+        session, endpoint, f"test:{uuid.uuid4().hex}", TEST_TYPE, now, data
     )
-    session.add(row)
     session.flush()
     return to_public(row)
 

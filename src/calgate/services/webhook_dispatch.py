@@ -102,7 +102,7 @@ def _dispatch_one(session: Session, endpoint: WebhookEndpointRow, calendar_id: s
         cursor.epoch, cursor.seq = state.epoch, state.seq
         if "calendar.resync_required" in endpoint.events:
             key = f"{feed}:resync"
-            _queue(
+            queue(
                 session,
                 endpoint,
                 key,
@@ -136,7 +136,7 @@ def _dispatch_one(session: Session, endpoint: WebhookEndpointRow, calendar_id: s
         )
         if endpoint.include == "event" and row.public_json is not None:
             data.event = json.loads(row.public_json)
-        _queue(session, endpoint, f"{feed}:{row.seq}", kind, now, data)
+        queue(session, endpoint, f"{feed}:{row.seq}", kind, now, data)
         queued += 1
     return queued
 
@@ -147,25 +147,26 @@ def _kind(row: IndexedEventRow) -> str:
     return "event.created" if row.created_seq == row.seq else "event.updated"
 
 
-def _queue(
+def queue(
     session: Session,
     endpoint: WebhookEndpointRow,
     change_key: str,
     kind: str,
     now: datetime,
     data: MessageData,
-) -> None:
-    session.add(
-        WebhookDeliveryRow(
-            endpoint_id=endpoint.id,
-            message_id=message_id(change_key, endpoint.id),
-            event_type=kind,
-            payload=message_json(kind, now, data),
-            created_at=now,
-            attempts=0,
-            next_attempt_at=now,
-        )
+) -> WebhookDeliveryRow:
+    """One message to ``endpoint``, due now; its id made from ``change_key``."""
+    row = WebhookDeliveryRow(
+        endpoint_id=endpoint.id,
+        message_id=message_id(change_key, endpoint.id),
+        event_type=kind,
+        payload=message_json(kind, now, data),
+        created_at=now,
+        attempts=0,
+        next_attempt_at=now,
     )
+    session.add(row)
+    return row
 
 
 def announce(session: Session, calendar_id: str, kind: str, data: MessageData, key: str) -> int:
@@ -183,7 +184,7 @@ def announce(session: Session, calendar_id: str, kind: str, data: MessageData, k
         )
         if session.scalar(known) is not None:
             continue
-        _queue(session, endpoint, key, kind, now, data)
+        queue(session, endpoint, key, kind, now, data)
         queued += 1
     return queued
 
