@@ -67,7 +67,12 @@ def _dispatch_one(session: Session, endpoint: WebhookEndpointRow, calendar_id: s
     state = session.get(CalendarSyncRow, calendar_id)
     if state is None:
         return 0  # never synced: nothing to tell yet
-    cursor = session.get(WebhookCursorRow, (endpoint.id, calendar_id))
+    # locked until this transaction ends: another process dispatching the same endpoint and
+    # calendar waits, then reads the moved cursor (else both queue the same changes and one
+    # fails on the unique message id)
+    cursor = session.get(
+        WebhookCursorRow, (endpoint.id, calendar_id), with_for_update=True, populate_existing=True
+    )
     if cursor is None:  # first seen: start from here
         session.add(
             WebhookCursorRow(
@@ -99,9 +104,9 @@ def _dispatch_one(session: Session, endpoint: WebhookEndpointRow, calendar_id: s
         .order_by(IndexedEventRow.seq)
         .limit(BATCH)
     ).all()
-    queued = 0
+    queued, start = 0, cursor.seq
     for row in rows:
-        kind = _kind(row)
+        kind = _kind(row, start)
         cursor.seq = row.seq
         if kind not in endpoint.events or (row.public_json is None and not row.deleted):
             continue  # not wanted, or not an event (a task, an unreadable object)
@@ -120,10 +125,13 @@ def _dispatch_one(session: Session, endpoint: WebhookEndpointRow, calendar_id: s
     return queued
 
 
-def _kind(row: IndexedEventRow) -> str:
+def _kind(row: IndexedEventRow, start: int) -> str:
+    """Created when the event's creation is among the changes after ``start`` (the endpoint
+    was never told of it), even when later changes were collapsed into the same row (another
+    process's sync entered the object, then its writer entered it again)."""
     if row.deleted:
         return "event.deleted"
-    return "event.created" if row.created_seq == row.seq else "event.updated"
+    return "event.created" if row.created_seq > start else "event.updated"
 
 
 def _queue(
