@@ -1,6 +1,7 @@
 """A real webhook receiver on 127.0.0.1 for the tests with several ``calgate serve`` processes:
-it records every request (headers, body, when) and answers 200, except that it can hold the
-first request unanswered (``hold_first``) so that the sending process is caught mid-send."""
+it records every request (headers, body, when) and answers 200, after ``delay`` seconds (a slow
+receiver), except that it can hold the first request unanswered (``hold_first``) so that the
+sending process is caught mid-send."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ class Got:
 
 
 class Receiver:
-    def __init__(self, *, hold_first: bool = False) -> None:
+    def __init__(self, *, hold_first: bool = False, delay: float = 0.0) -> None:
         self.got: list[Got] = []
         self.answered: list[Got] = []  # the requests answered 2xx
         self.held = threading.Event()  # set once the first request is being held
@@ -45,6 +46,7 @@ class Receiver:
                     receiver.held.set()
                     receiver._release.wait(60)
                     return
+                time.sleep(delay)  # a slow receiver
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

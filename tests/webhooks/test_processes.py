@@ -154,6 +154,30 @@ def test_a_process_killed_while_sending_leaves_the_message_to_the_next(tmp_path,
     assert restarted.proc.poll() is None
 
 
+def test_a_slow_receiver_does_not_let_a_claimed_batch_go_to_the_other_process(
+    tmp_path, database, started
+):
+    """Each answer takes a second and the lease is 3 s: a batch of six messages takes longer
+    than the lease, which the sending process renews as it goes, so the other process never
+    takes (and sends again) a message the first one still holds."""
+    receiver = Receiver(delay=1.0)
+    try:
+        first = serve(started, tmp_path / "data", database)
+        second = serve(started, tmp_path / "data", database)
+        endpoint = subscribe(first.base, receiver)
+        probes = started_delivering(first.base, receiver)
+        receiver.wait_for(len(probes), within=20)
+        before = len(receiver.answered)
+        made = [create(second.base, n) for n in range(6)]
+        receiver.wait_for(before + 6, within=60)
+        messages = receiver.verified(endpoint["secret"])
+    finally:
+        receiver.close()
+    assert receiver.repeated_ids() == {}
+    assert len(receiver.got) == len(receiver.answered)
+    assert sorted(m["data"]["eventId"] for m in messages[before:]) == sorted(made)
+
+
 def test_a_change_committed_before_a_kill_is_delivered_after_the_restart(
     tmp_path, database, started
 ):

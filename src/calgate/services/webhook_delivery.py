@@ -63,13 +63,14 @@ def deliver_due(runtime: Runtime, *, rng: schedule.RandomSource | None = None) -
             )
         if ids is None:
             return report
+        renewed = now
         for row_id in ids:
-            # the batch's lease, renewed before each attempt: a slow receiver must not let it
-            # run out while this worker still holds messages (another would send them too)
-            with runtime.db.session() as session:
-                claims.extend(
-                    session, WebhookDeliveryRow, worker=worker, until=datetime.now(UTC) + lease
-                )
+            # the batch's lease, renewed once a third of it has gone: a slow receiver must not
+            # let it run out while this worker still holds messages (another would send them)
+            if datetime.now(UTC) - renewed > lease / 3:
+                renewed = datetime.now(UTC)
+                with runtime.db.session() as session:
+                    claims.extend(session, WebhookDeliveryRow, worker=worker, until=renewed + lease)
             _attempt(runtime, worker, row_id, report, chance)
 
 
