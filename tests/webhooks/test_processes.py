@@ -7,6 +7,9 @@ leaves the message to the next process, which sends it with the same ``webhook-i
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -43,16 +46,20 @@ def started() -> Iterator[list[CalgateProcess]]:
         process.stop()
 
 
-def serve(started: list[CalgateProcess], data: Path, database: str, **env: str) -> CalgateProcess:
-    settings = {
+def worker_env(database: str, **env: str) -> dict[str, str]:
+    return {
         "CALGATE_DATABASE_URL": database,
+        "CALGATE_ADMIN_TOKEN": ADMIN_TOKEN,
         "CALGATE_WEBHOOK_ALLOW_HTTP": "true",
         "CALGATE_WEBHOOK_ALLOW_PRIVATE": "true",
         "CALGATE_WEBHOOK_INTERVAL": "0.2",
         "CALGATE_WEBHOOK_LEASE": str(LEASE),
         **env,
     }
-    process = CalgateProcess(data, env=settings)
+
+
+def serve(started: list[CalgateProcess], data: Path, database: str, **env: str) -> CalgateProcess:
+    process = CalgateProcess(data, env=worker_env(database, **env))
     started.append(process)
     return process
 
@@ -205,6 +212,37 @@ def test_a_change_committed_before_a_kill_is_delivered_after_the_restart(
     assert receiver.repeated_ids() == {}
     assert [m["data"]["eventId"] for m in messages[before:]] == made
     assert {m["type"] for m in messages} == {"event.created"}
+
+
+def test_an_api_only_process_leaves_delivery_to_a_worker_process(tmp_path, database, started):
+    """``CALGATE_BACKGROUND_JOBS=false``: the API process serves but sends nothing; a
+    ``calgate worker`` process (no HTTP) on the same database and folder delivers the change."""
+    receiver = Receiver()
+    data = tmp_path / "data"
+    worker: subprocess.Popen[bytes] | None = None
+    log = (tmp_path / "worker.log").open("wb")
+    try:
+        api = serve(started, data, database, CALGATE_BACKGROUND_JOBS="false")
+        endpoint = subscribe(api.base, receiver)
+        assert httpx.get(f"{api.base}{EVENTS}", headers=HEADERS).status_code == 200
+        time.sleep(1.0)  # five worker intervals: an API process running the jobs would act
+        assert receiver.got == []
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "calgate", "worker", "--data-dir", str(data)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **worker_env(database)},
+        )
+        probes = started_delivering(api.base, receiver)
+        receiver.wait_for(len(probes), within=10)
+        messages = receiver.verified(endpoint["secret"])
+    finally:
+        receiver.close()
+        if worker is not None:
+            worker.terminate()
+            assert worker.wait(timeout=30) == 0  # a clean stop on SIGTERM
+            log.close()
+    assert messages and {m["data"]["eventId"] for m in messages} <= set(probes)
 
 
 def test_messages_carry_what_the_feed_says(tmp_path, database, started):
