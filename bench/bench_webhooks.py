@@ -161,9 +161,7 @@ def throughput(count: int, changes: int, postgres: str) -> dict[str, Any]:
         with fresh_database(postgres) as database, processes(count, database) as started:
             subscribe(started[0].base, receiver.url)
             until_delivering(started[-1].base, receiver)
-            clients = [
-                httpx.Client(base_url=s.base, headers=HEADERS, timeout=120) for s in started
-            ]
+            clients = [httpx.Client(base_url=s.base, headers=HEADERS, timeout=120) for s in started]
             answered: dict[str, float] = {}
             lock = threading.Lock()
 
@@ -236,9 +234,7 @@ def memory(pending: int, postgres: str) -> dict[str, Any]:
             time.sleep(0.5)
         with engine.connect() as conn:
             attempts = conn.scalar(select(func.sum(WebhookDeliveryRow.attempts))) or 0
-            tried = conn.scalar(
-                select(func.count()).where(WebhookDeliveryRow.attempts > 0)
-            ) or 0
+            tried = conn.scalar(select(func.count()).where(WebhookDeliveryRow.attempts > 0)) or 0
         engine.dispose()
     return {
         "pending": pending,
