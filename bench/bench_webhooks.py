@@ -269,17 +269,21 @@ def report_lines(runs: list[dict[str, Any]], mem: dict[str, Any]) -> list[str]:
         )
     lines += [
         "",
-        "delivered/s: changes delivered from the first write to the last receipt (the writes "
-        "bound it: delivery keeps up with them). Latency: from the API write's response to the "
-        "receiver reading the message; half a worker interval on average is waiting for the "
-        "next round.",
+        "delivered/s: changes delivered from the first write to the last receipt. Latency: "
+        "from the API write's response to the receiver reading the message; a quarter of a "
+        "second on average is waiting for the worker's next round, the rest is the worker "
+        "catching up: it sends one message at a time, and with one process it shares that "
+        "process's CPU with the API writes, so it falls behind them while they last.",
         "",
         f"Memory: one process, its receiver down (a closed port), {mem['pending']:,} messages "
         f"queued: RSS {mem['idle_mib']:.0f} MiB before they were queued, at most "
         f"{mem['peak_mib']:.0f} MiB (at the end {mem['end_mib']:.0f} MiB) over "
-        f"{mem['seconds']:.0f} s in which the worker made {mem['attempts']:,} attempts at "
-        f"{mem['tried']:,} of them (20 claimed at a time; each failure waits for the next "
-        "attempt of the schedule, 5 s then 5 min).",
+        f"{mem['seconds']:.0f} s in which the worker tried {mem['tried']:,} of them (claimed "
+        "20 at a time, each failure put back to wait for its next attempt): the pending "
+        "messages stay in the database, not in memory.",
+        "",
+        f"Load average at the end: {os.getloadavg()[0]:.1f} (other work on the machine moves "
+        "these numbers).",
         END,
     ]
     return lines
