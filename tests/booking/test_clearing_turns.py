@@ -1,7 +1,7 @@
 """Scheduled passes shared by several workers on one database (issue 17, point 7): a job's turn
 (``db.job_leases``) is taken by one worker per interval, a lease left by a killed worker runs
-out, and two workers running the clearing schedule on one PostgreSQL clear each calendar once
-per interval, not once each."""
+out, two workers running the clearing schedule on one PostgreSQL clear each calendar once
+per interval, not once each, and the background sync of a calendar is one worker's turn."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 
 from calgate.db import job_leases
 from calgate.jobs.clearing import clear_due
+from calgate.jobs.keep_fresh import KeepFresh
 from calgate.lifecycle import build_runtime
 from calgate.runtime import Runtime
 from tests.booking.helpers import ics
@@ -111,3 +112,20 @@ def test_two_workers_clear_each_calendar_once_per_interval(make_client, postgres
     params = {"start": "2027-03-01T00:00:00Z", "end": "2027-03-02T00:00:00Z"}
     items = client.get("/api/v1/calendars/default/events", params=params).json()["items"]
     assert sorted(e["uid"] for e in items) == ["a"]
+
+
+def test_the_background_sync_of_a_calendar_is_one_workers_turn_per_interval(db_client):
+    """Two workers' background sync loops (separate runtimes on one database) asking for the
+    same calendar in one interval: one gets the turn; a shorter interval (the calendar was
+    read, not only watched) is due sooner, since the turn holds no lease."""
+    first: Runtime = db_client.app.state.runtime
+    second = build_runtime(first.settings)
+    try:
+        a, b = KeepFresh(first), KeepFresh(second)
+        assert a._take_turn("default", timedelta(seconds=60))
+        assert not b._take_turn("default", timedelta(seconds=60))
+        time.sleep(0.2)
+        assert b._take_turn("default", timedelta(seconds=0.1))
+        assert not a._take_turn("default", timedelta(seconds=60))
+    finally:
+        second.db.dispose()

@@ -5,8 +5,9 @@ calendars a webhook endpoint watches, read or not, within ``webhook_sync_interva
 Each sync runs in its source's pool (``Indexer.refresh``, failures logged there): a stalled
 server delays only its own calendars, and never this loop. Several processes on one database
 share the calendars: each calendar's sync is a turn (``db.job_leases``, ``sync:<calendar>``)
-that one process takes per interval; the lease is the interval itself (the sync runs on in the
-pool, and the next turn is due then anyway).
+that one process takes per interval. The turn holds no lease: the sync runs on in the pool,
+the interval alone spaces the turns (a calendar read again is due after the shorter read
+interval, whatever the watched one was).
 """
 
 from __future__ import annotations
@@ -67,5 +68,5 @@ class KeepFresh:
                 worker=uuid.uuid4().hex,
                 now=datetime.now(UTC),
                 every=every,
-                lease=every,
+                lease=timedelta(0),
             )
