@@ -23,7 +23,7 @@ from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from calgate.db.models import JobLeaseRow
-from calgate.db.session import Database
+from calgate.db.session import Database, insert_unless_there
 
 
 def take(
@@ -70,16 +70,6 @@ def turn(db: Database, name: str, *, every: timedelta, lease: timedelta) -> Iter
 
 
 def _ensure_row(session: Session, name: str) -> None:
-    """The job's row, made by whichever process asks first (a concurrent insert of the same
-    name waits for the other transaction, then does nothing)."""
-    if session.scalar(select(exists().where(JobLeaseRow.name == name))):
-        return
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        session.execute(pg_insert(JobLeaseRow).values(name=name).on_conflict_do_nothing())
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        session.execute(sqlite_insert(JobLeaseRow).values(name=name).on_conflict_do_nothing())
+    """The job's row, made by whichever process asks first."""
+    if not session.scalar(select(exists().where(JobLeaseRow.name == name))):
+        insert_unless_there(session, JobLeaseRow, name=name)

@@ -26,6 +26,7 @@ from calgate.db.models import (
     WebhookDeliveryRow,
     WebhookEndpointRow,
 )
+from calgate.db.session import insert_unless_there
 from calgate.domain.webhooks.signing import message_id
 from calgate.index.changes import encode
 from calgate.runtime import Runtime
@@ -73,11 +74,14 @@ def _dispatch_one(session: Session, endpoint: WebhookEndpointRow, calendar_id: s
     cursor = session.get(
         WebhookCursorRow, (endpoint.id, calendar_id), with_for_update=True, populate_existing=True
     )
-    if cursor is None:  # first seen: start from here
-        session.add(
-            WebhookCursorRow(
-                endpoint_id=endpoint.id, calendar_id=calendar_id, epoch=state.epoch, seq=state.seq
-            )
+    if cursor is None:  # first seen: start from here (another process may be doing the same)
+        insert_unless_there(
+            session,
+            WebhookCursorRow,
+            endpoint_id=endpoint.id,
+            calendar_id=calendar_id,
+            epoch=state.epoch,
+            seq=state.seq,
         )
         return 0
     now = datetime.now(UTC)
