@@ -67,5 +67,10 @@ bench-recovery: $(TEST_STAMP)
 bench-request-path: $(TEST_STAMP)
 	$(BIN)/python bench/bench_request_path.py
 
+# webhook delivery on PostgreSQL: 1,000 changes with one process and two, 10,000 pending; about 3 minutes
+.PHONY: bench-webhooks
+bench-webhooks: $(TEST_STAMP)
+	$(BIN)/python bench/bench_webhooks.py
+
 clean:
 	rm -rf $(VENV) calgate-data

@@ -1,4 +1,5 @@
-"""The ``calgate`` command: serve (the service), token, source, calendars."""
+"""The ``calgate`` command: serve (the service), worker (its background jobs alone), token,
+source, calendars."""
 
 from __future__ import annotations
 
@@ -114,6 +115,33 @@ def serve(
         port=settings.port,
         log_level=settings.log_level.lower(),
     )
+
+
+@app.command()
+def worker(data_dir: DataDir = None) -> None:
+    """Run the background jobs only (webhook delivery, mail, sync, clearing): no HTTP. Beside
+    API processes started with CALGATE_BACKGROUND_JOBS=false, on one PostgreSQL database."""
+    import signal
+    import threading
+
+    settings = _settings(data_dir, background_jobs=True)
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    quiet_expected_warnings()
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.set())
+    lifecycle = Lifecycle(settings)
+    report = lifecycle.start()
+    typer.echo(f"calgate {__version__} worker (background jobs, no HTTP)")
+    typer.echo(f"  Data:    {settings.data_dir}")
+    if report.admin_token is not None:
+        typer.echo(f"  Admin token (shown once, keep it): {report.admin_token.secret}")
+    try:
+        while not stopping.wait(1.0):
+            pass
+    finally:
+        lifecycle.stop()
 
 
 @token_app.command("create")

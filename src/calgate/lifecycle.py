@@ -1,7 +1,8 @@
 """The composition root: builds calgate's parts from settings (:class:`calgate.runtime.Runtime`),
 runs start-up, and starts and stops the background jobs (:mod:`calgate.jobs`).
 
-``calgate serve`` and the app's lifespan start it whole; the CLI's admin commands start the
+``calgate serve``, ``calgate worker`` (no HTTP) and the app's lifespan start it whole (the
+jobs unless ``background_jobs`` is off: an API-only process); the CLI's admin commands start the
 database only (``serve=False``): no embedded server, no jobs, and no first-start admin token,
 which only ``calgate serve`` may print.
 """
@@ -99,6 +100,8 @@ class Lifecycle:
         """In the order they start and stop (the heartbeat first: claims name this process)."""
         runtime, settings = self.runtime, self.settings
         jobs: list[Job] = [Heartbeat(runtime)]
+        if not settings.background_jobs:  # an API-only process: workers run the jobs
+            return jobs
         if settings.background_sync:
             jobs.append(KeepFresh(runtime))
         if settings.clear_interval > 0:

@@ -96,6 +96,12 @@ class Settings(BaseSettings):
     background_sync: bool = Field(
         True, description="Keep recently read calendars in sync from a background thread."
     )
+    background_jobs: bool = Field(
+        True,
+        description="Run the background jobs (webhook delivery, mail, the background sync, the "
+        "clearing schedule) in this process; `false` for API-only processes beside `calgate "
+        'worker` processes (docs/operations.md, "Several processes on one PostgreSQL").',
+    )
     max_window_days: int = Field(
         366, gt=0, description="Longest time window one listing may ask for, in days."
     )
@@ -179,6 +185,13 @@ class Settings(BaseSettings):
         le=1.0,
         description="Multiplies the waits of the webhook retry schedule (tests shorten it; 1 is "
         "Standard Webhooks' schedule).",
+    )
+    webhook_lease: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds a webhook worker holds the messages it claimed (renewed before each "
+        "attempt); a message held by a process that was killed is sent by another once this "
+        "has passed. Keep it above the 15 s an attempt may take.",
     )
     webhook_allow_http: bool = Field(
         False,

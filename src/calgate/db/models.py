@@ -202,6 +202,19 @@ class ProcessRow(Base):
     seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
+class JobLeaseRow(Base):
+    """A scheduled job's turn, shared by every process on this database: ``last_run`` is when a
+    pass last started, ``claimed_by``/``claimed_until`` the lease of the pass in progress
+    (calgate.db.job_leases). One row per job and subject, e.g. ``clear:room-a``."""
+
+    __tablename__ = "job_leases"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_run: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class OutboxRow(Base):
     """A notification mail waiting for delivery, or delivered (``sent_at``), or refused for
     good (``failed_at``). Written in the transaction of the change it reports, so it exists

@@ -122,3 +122,17 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def insert_unless_there(session: Session, model: type[Any], **values: Any) -> None:
+    """Insert a row unless one with its key is there: when another process inserts the same
+    key at the same time, PostgreSQL makes this one wait for it and then do nothing (no
+    error that would end the transaction). SQLite and PostgreSQL only, as calgate itself."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(pg_insert(model).values(**values).on_conflict_do_nothing())
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        session.execute(sqlite_insert(model).values(**values).on_conflict_do_nothing())

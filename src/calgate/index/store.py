@@ -117,6 +117,13 @@ def _put(
     fields: Materialized,
     origin: str | None,
 ) -> IndexedEventRow:
+    if origin is not None and row is not None and not row.deleted and etag and row.etag == etag:
+        # the object as the index has it already: no change for the feed. (Two processes on
+        # one store: one's sync may enter an object the other wrote before its writer does;
+        # the writer knows who changed it, a sync only that it is there.)
+        if origin != "caldav":
+            row.origin = origin
+        return row
     state.seq += 1
     had_occurrences = row is not None and row.recurring
     if row is None or row.deleted:

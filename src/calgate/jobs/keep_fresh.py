@@ -3,14 +3,20 @@ wait for a sync and changes by other clients show up within ``index_max_age``; a
 calendars a webhook endpoint watches, read or not, within ``webhook_sync_interval``.
 
 Each sync runs in its source's pool (``Indexer.refresh``, failures logged there): a stalled
-server delays only its own calendars, and never this loop.
+server delays only its own calendars, and never this loop. Several processes on one database
+share the calendars: each calendar's sync is a turn (``db.job_leases``, ``sync:<calendar>``)
+that one process takes per interval. The turn holds no lease: the sync runs on in the pool,
+the interval alone spaces the turns (a calendar read again is due after the shorter read
+interval, whatever the watched one was).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 
+from calgate.db import job_leases
 from calgate.db.models import CalendarRow, SourceRow
 from calgate.index import recent
 from calgate.jobs.loop import Loop
@@ -55,4 +61,16 @@ class KeepFresh:
         for calendar, source, max_age in due.values():
             if self._loop.stopping:
                 return
-            self._runtime.indexer.refresh(calendar, source, max_age=max_age)
+            if self._take_turn(calendar.id, max_age):
+                self._runtime.indexer.refresh(calendar, source, max_age=max_age)
+
+    def _take_turn(self, calendar_id: str, every: timedelta) -> bool:
+        with self._runtime.db.session() as session:
+            return job_leases.take(
+                session,
+                f"sync:{calendar_id}",
+                worker=uuid.uuid4().hex,
+                now=datetime.now(UTC),
+                every=every,
+                lease=timedelta(0),
+            )

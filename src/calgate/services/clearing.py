@@ -403,11 +403,15 @@ def nothing_cleared(failures: list[Failure]) -> ClearingFailed:
 def clear_marked_calendars(runtime: Runtime, *, dry_run: bool = False) -> list[dict[str, Any]]:
     """The scheduled pass: every calendar marked ``autoClear``. One calendar failing (its
     server down, say) does not stop the others; it is logged and tried on the next pass."""
+    outcomes, _ = clear_each(runtime, marked_calendars(runtime), dry_run=dry_run)
+    return [report(o) for o in outcomes]
+
+
+def marked_calendars(runtime: Runtime) -> list[tuple[CalendarRow, SourceRow]]:
+    """The calendars marked ``autoClear``, with their sources, by id."""
     with runtime.db.session() as session:
         query = select(CalendarRow, SourceRow).join(SourceRow).where(CalendarRow.auto_clear)
-        marked = [(c, s) for c, s in session.execute(query.order_by(CalendarRow.id))]
-    outcomes, _ = clear_each(runtime, marked, dry_run=dry_run)
-    return [report(o) for o in outcomes]
+        return [(c, s) for c, s in session.execute(query.order_by(CalendarRow.id))]
 
 
 __all__ = [
@@ -419,6 +423,7 @@ __all__ = [
     "clear_each",
     "clear_marked_calendars",
     "mails_wanted",
+    "marked_calendars",
     "nothing_cleared",
     "report",
     "run_pass",

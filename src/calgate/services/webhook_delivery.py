@@ -32,7 +32,6 @@ from calgate.services import webhook_health
 log = logging.getLogger(__name__)
 
 BATCH = 20
-LEASE = timedelta(seconds=60)  # longer than one attempt's 15 s, renewed per message
 
 
 @dataclass
@@ -45,6 +44,7 @@ class DeliveryReport:
 def deliver_due(runtime: Runtime, *, rng: schedule.RandomSource | None = None) -> DeliveryReport:
     report = DeliveryReport()
     chance = rng or random.Random()  # noqa: S311  (jitter, not a secret)
+    lease = timedelta(seconds=runtime.settings.webhook_lease)  # > one attempt's 15 s
     while True:
         worker = uuid.uuid4().hex
         now = datetime.now(UTC)
@@ -61,11 +61,18 @@ def deliver_due(runtime: Runtime, *, rng: schedule.RandomSource | None = None) -
                 limit=BATCH,
                 worker=worker,
                 now=now,
-                until=now + LEASE,
+                until=now + lease,
             )
         if ids is None:
             return report
+        renewed = now
         for row_id in ids:
+            # the batch's lease, renewed once a third of it has gone: a slow receiver must not
+            # let it run out while this worker still holds messages (another would send them)
+            if datetime.now(UTC) - renewed > lease / 3:
+                renewed = datetime.now(UTC)
+                with runtime.db.session() as session:
+                    claims.extend(session, WebhookDeliveryRow, worker=worker, until=renewed + lease)
             _attempt(runtime, worker, row_id, report, chance)
 
 

@@ -30,6 +30,7 @@ from calgate.db.models import (
     WebhookDeliveryRow,
     WebhookEndpointRow,
 )
+from calgate.db.session import insert_unless_there
 from calgate.domain.webhooks.signing import message_id
 from calgate.index.changes import encode
 from calgate.runtime import Runtime
@@ -84,12 +85,20 @@ def _dispatch_one(session: Session, endpoint: WebhookEndpointRow, calendar_id: s
     state = session.get(CalendarSyncRow, calendar_id)
     if state is None:
         return 0  # never synced: nothing to tell yet
-    cursor = session.get(WebhookCursorRow, (endpoint.id, calendar_id))
-    if cursor is None:  # first seen: start from here
-        session.add(
-            WebhookCursorRow(
-                endpoint_id=endpoint.id, calendar_id=calendar_id, epoch=state.epoch, seq=state.seq
-            )
+    # locked until this transaction ends: another process dispatching the same endpoint and
+    # calendar waits, then reads the moved cursor (else both queue the same changes and one
+    # fails on the unique message id)
+    cursor = session.get(
+        WebhookCursorRow, (endpoint.id, calendar_id), with_for_update=True, populate_existing=True
+    )
+    if cursor is None:  # first seen: start from here (another process may be doing the same)
+        insert_unless_there(
+            session,
+            WebhookCursorRow,
+            endpoint_id=endpoint.id,
+            calendar_id=calendar_id,
+            epoch=state.epoch,
+            seq=state.seq,
         )
         return 0
     now = datetime.now(UTC)
@@ -120,9 +129,9 @@ def _dispatch_one(session: Session, endpoint: WebhookEndpointRow, calendar_id: s
         .order_by(IndexedEventRow.seq)
         .limit(BATCH)
     ).all()
-    queued = 0
+    queued, start = 0, cursor.seq
     for row in rows:
-        kind = _kind(row)
+        kind = _kind(row, start)
         cursor.seq = row.seq
         if kind not in endpoint.events or (row.public_json is None and not row.deleted):
             continue  # not wanted, or not an event (a task, an unreadable object)
@@ -141,10 +150,13 @@ def _dispatch_one(session: Session, endpoint: WebhookEndpointRow, calendar_id: s
     return queued
 
 
-def _kind(row: IndexedEventRow) -> str:
+def _kind(row: IndexedEventRow, start: int) -> str:
+    """Created when the event's creation is among the changes after ``start`` (the endpoint
+    was never told of it), even when later changes were collapsed into the same row (another
+    process's sync entered the object, then its writer entered it again)."""
     if row.deleted:
         return "event.deleted"
-    return "event.created" if row.created_seq == row.seq else "event.updated"
+    return "event.created" if row.created_seq > start else "event.updated"
 
 
 def queue(
