@@ -152,7 +152,8 @@ def test_a_dav_write_is_delivered_with_origin_caldav(hooked, receiver):
     assert (data["eventId"], data["origin"]) == ("from-dav", "caldav")
 
 
-def test_the_background_worker_delivers_on_its_own(hooked, receiver):
+def test_the_background_worker_delivers_on_its_own(make_client, receiver):
+    hooked = make_client(webhook_allow_http=True, webhook_allow_private=True, webhook_interval=0.2)
     made = hooked.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["event.created"]})
     assert made.status_code == 201
     hooked.get(EVENTS)
@@ -205,3 +206,71 @@ def test_a_revoked_makers_messages_stop(make_client, receiver):
         row = session.scalar(select(WebhookDeliveryRow))
         assert row is not None and "revoked" in (row.last_error or "")
     assert len(receiver.got) == 1
+
+
+def test_a_change_right_after_the_endpoint_is_made_is_delivered(hooked, receiver):
+    """The endpoint's positions are set when it is made, not when a worker first sees it: a
+    change between the 201 and the next worker round (an API-only process, a worker started
+    later) is still sent."""
+    hooked.get(EVENTS)  # the calendar was read before: it has a feed
+    made = hooked.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["event.created"]})
+    assert made.status_code == 201, made.text
+    created = hooked.post(
+        EVENTS,
+        json={"title": "Early", "start": "2027-03-02T10:00:00Z", "end": "2027-03-02T11:00:00Z"},
+    )
+    assert created.status_code == 201
+    assert run(hooked).delivered == 1
+    ((headers, body),) = receiver.got
+    assert verified(made.json(), headers, body)["data"]["eventId"] == created.json()["id"]
+
+
+def test_a_calendar_added_by_patch_starts_at_the_patch(hooked, receiver):
+    other = hooked.post("/api/v1/calendars", json={"id": "other", "name": "Other"})
+    assert other.status_code == 201, other.text
+    hooked.get(
+        "/api/v1/calendars/other/events",
+        params={"start": "2027-01-01T00:00:00Z", "end": "2027-12-31T00:00:00Z"},
+    )
+    endpoint = subscribe(hooked, receiver, calendars=["default"], events=["event.created"])
+    changed = hooked.patch(
+        f"/api/v1/webhooks/{endpoint['id']}", json={"calendars": ["default", "other"]}
+    )
+    assert changed.status_code == 200, changed.text
+    created = hooked.post(
+        "/api/v1/calendars/other/events",
+        json={"title": "There", "start": "2027-03-02T10:00:00Z", "end": "2027-03-02T11:00:00Z"},
+    )
+    assert created.status_code == 201, created.text
+    assert run(hooked).delivered == 1
+    ((headers, body),) = receiver.got
+    data = verified(endpoint, headers, body)["data"]
+    assert (data["calendarId"], data["eventId"]) == ("other", created.json()["id"])
+
+
+def test_one_endpoints_failure_does_not_hold_up_the_others(hooked, receiver, monkeypatch):
+    """A pass that fails for one endpoint (a fault injected into its calendar's step) still
+    queues the other endpoints' messages, and the failed one's come next round."""
+    first = subscribe(hooked, receiver, events=["event.created"])
+    second = subscribe(hooked, receiver, events=["event.created"])
+    real = webhook_dispatch._dispatch_one
+
+    def failing(session, endpoint, calendar_id):
+        if endpoint.id == first["id"]:
+            raise RuntimeError("injected")
+        return real(session, endpoint, calendar_id)
+
+    monkeypatch.setattr(webhook_dispatch, "_dispatch_one", failing)
+    made = hooked.post(
+        EVENTS,
+        json={"title": "Both", "start": "2027-03-03T10:00:00Z", "end": "2027-03-03T11:00:00Z"},
+    )
+    assert made.status_code == 201
+    assert run(hooked).delivered == 1
+    monkeypatch.setattr(webhook_dispatch, "_dispatch_one", real)
+    assert run(hooked).delivered == 1
+    ids = {
+        Webhook(e["secret"]).verify(b, h)["data"]["eventId"]
+        for e, (h, b) in zip((second, first), receiver.got)
+    }
+    assert ids == {made.json()["id"]}

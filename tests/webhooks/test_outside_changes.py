@@ -121,6 +121,7 @@ def test_changes_on_xandikos_are_delivered_once_with_their_origin(
         background_sync=True,
         index_max_age=3600,
         webhook_sync_interval=1,
+        webhook_interval=0.5,  # the background worker delivers
         webhook_allow_http=True,
         webhook_allow_private=True,
     )

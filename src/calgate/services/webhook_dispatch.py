@@ -4,7 +4,8 @@ delivery rows, and the cursor moves past them, in one transaction. So a change i
 a message exactly once per endpoint, whichever calgate process does it and whenever it crashes;
 the message id is fixed here, so every retry and replay carries the same ``webhook-id``.
 
-A new endpoint starts at the calendar's position when it is first seen (no backlog). A
+A new endpoint starts at each calendar's position when it is made (``start_positions``); a
+calendar it covers that had no position then starts when first seen here (no backlog). A
 calendar whose index was rebuilt (a new epoch of its change feed) gets one
 ``calendar.resync_required`` instead of a message per object.
 
@@ -16,6 +17,8 @@ through its model in :mod:`calgate.schemas.webhook_messages`, which the OpenAPI 
 from __future__ import annotations
 
 import json
+import logging
+import threading
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -41,22 +44,61 @@ from calgate.schemas.webhook_messages import (
     message_json,
 )
 
+log = logging.getLogger(__name__)
+
 BATCH = 500  # changes turned into messages per calendar and endpoint in one transaction
+
+
+# One pass at a time in a process: SQLite has no row locks for ``_dispatch_one`` to take.
+_ONE_PASS = threading.Lock()
 
 
 def dispatch(runtime: Runtime) -> int:
     """One pass over every endpoint and calendar; the number of messages queued."""
+    with _ONE_PASS:
+        return _dispatch_all(runtime)
+
+
+def _dispatch_all(runtime: Runtime) -> int:
     queued = 0
     with runtime.db.session() as session:
         endpoints = [e.id for e in _live_endpoints(session)]
     for endpoint_id in endpoints:
-        with runtime.db.session() as session:
-            endpoint = session.get(WebhookEndpointRow, endpoint_id)
-            if endpoint is None:
-                continue
-            for calendar_id in _calendars_of(session, endpoint):
-                queued += _dispatch_one(session, endpoint, calendar_id)
+        try:
+            with runtime.db.session() as session:
+                endpoint = session.get(WebhookEndpointRow, endpoint_id)
+                if endpoint is None:
+                    continue
+                for calendar_id in _calendars_of(session, endpoint):
+                    queued += _dispatch_one(session, endpoint, calendar_id)
+        except Exception:  # one endpoint's trouble must not hold up the others' messages
+            log.exception(
+                "queueing webhook messages for %s failed; tried again next round", endpoint_id
+            )
     return queued
+
+
+def start_positions(session: Session, endpoint: WebhookEndpointRow) -> None:
+    """Start ``endpoint`` at the current position of each calendar it covers that has none
+    yet (made, or given more calendars): changes from now on are its to receive, even those
+    made before a worker's next round."""
+    for calendar_id in _calendars_of(session, endpoint):
+        state = session.get(CalendarSyncRow, calendar_id)
+        if state is not None:  # never synced: the first dispatch starts it after that sync
+            _start(session, endpoint, state)
+
+
+def _start(session: Session, endpoint: WebhookEndpointRow, state: CalendarSyncRow) -> None:
+    """The endpoint's position in the calendar's feed, at its end, unless it has one (another
+    process may be making it at the same time)."""
+    insert_unless_there(
+        session,
+        WebhookCursorRow,
+        endpoint_id=endpoint.id,
+        calendar_id=state.calendar_id,
+        epoch=state.epoch,
+        seq=state.seq,
+    )
 
 
 def _live_endpoints(session: Session) -> list[WebhookEndpointRow]:
@@ -91,15 +133,8 @@ def _dispatch_one(session: Session, endpoint: WebhookEndpointRow, calendar_id: s
     cursor = session.get(
         WebhookCursorRow, (endpoint.id, calendar_id), with_for_update=True, populate_existing=True
     )
-    if cursor is None:  # first seen: start from here (another process may be doing the same)
-        insert_unless_there(
-            session,
-            WebhookCursorRow,
-            endpoint_id=endpoint.id,
-            calendar_id=calendar_id,
-            epoch=state.epoch,
-            seq=state.seq,
-        )
+    if cursor is None:  # first seen: start from here
+        _start(session, endpoint, state)
         return 0
     now = datetime.now(UTC)
     # the feed's name in message ids: a calendar id used again (a source removed and added

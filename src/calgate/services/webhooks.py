@@ -24,6 +24,7 @@ from calgate.errors import FieldError, InvalidInput, NotFound
 from calgate.outbound import addresses
 from calgate.runtime import Runtime
 from calgate.schemas.webhooks import WebhookCreate, WebhookPublic, WebhookUpdate
+from calgate.services import webhook_dispatch
 from calgate.services.calendars import require_role
 from calgate.services.tokens import grant_of
 from calgate.settings import Settings
@@ -104,6 +105,7 @@ def create(runtime: Runtime, session: Session, grant: Grant, body: WebhookCreate
     )
     session.add(row)
     session.flush()
+    webhook_dispatch.start_positions(session, row)
     return NewSecret(row=row, secret=secret)
 
 
@@ -147,6 +149,8 @@ def update(
         maker = session.get(TokenRow, row.created_by_token_id)
         owner = grant_of(maker) if maker is not None else None
         row.calendars = _calendars_for(session, grant, changes.calendars, owner)
+        session.flush()
+        webhook_dispatch.start_positions(session, row)  # the calendars added start now
     if "description" in sent:
         row.description = changes.description
     if "include" in sent:
