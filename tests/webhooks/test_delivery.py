@@ -211,8 +211,8 @@ def test_a_revoked_makers_messages_stop(make_client, receiver):
 def test_a_change_right_after_the_endpoint_is_made_is_delivered(hooked, receiver):
     """The endpoint's positions are set when it is made, not when a worker first sees it: a
     change between the 201 and the next worker round (an API-only process, a worker started
-    later) is still sent."""
-    hooked.get(EVENTS)  # the calendar was read before: it has a feed
+    later) is still sent; on a calendar calgate never read before too (a new install's
+    `default`: it is read when the endpoint is made)."""
     made = hooked.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["event.created"]})
     assert made.status_code == 201, made.text
     created = hooked.post(

@@ -10,6 +10,7 @@ except in :class:`NewSecret`.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,10 +18,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from calgate.db.models import CalendarRow, TokenRow, WebhookEndpointRow
+from calgate.db.models import CalendarRow, CalendarSyncRow, SourceRow, TokenRow, WebhookEndpointRow
 from calgate.domain.access import Grant, Role
 from calgate.domain.webhooks.signing import new_secret
-from calgate.errors import FieldError, InvalidInput, NotFound
+from calgate.errors import CalgateError, FieldError, InvalidInput, NotFound
 from calgate.outbound import addresses
 from calgate.runtime import Runtime
 from calgate.schemas.webhooks import WebhookCreate, WebhookPublic, WebhookUpdate
@@ -28,6 +29,8 @@ from calgate.services import webhook_dispatch
 from calgate.services.calendars import require_role
 from calgate.services.tokens import grant_of
 from calgate.settings import Settings
+
+log = logging.getLogger(__name__)
 
 PREVIOUS_SECRET_KEPT = timedelta(hours=24)
 
@@ -79,6 +82,30 @@ def check_destination(settings: Settings, url: str) -> None:
         allow_private=settings.webhook_allow_private,
         must_resolve=False,
     )
+
+
+def read_unread(runtime: Runtime, grant: Grant, asked: list[str] | None) -> None:
+    """Read now the calendars an endpoint is about to cover that calgate has never read, so
+    that the endpoint starts after what they hold: a calendar never read has no place in its
+    change feed to start from, and starting at the worker's first sight of it would skip the
+    changes made in between. Best effort, in sessions of its own (call it before the request's
+    session writes): a server that does not answer leaves the calendar to start at first
+    sight, as before."""
+    with runtime.db.session() as session:
+        query = (
+            select(CalendarRow, SourceRow)
+            .join(SourceRow, SourceRow.id == CalendarRow.source_id)
+            .outerjoin(CalendarSyncRow, CalendarSyncRow.calendar_id == CalendarRow.id)
+            .where(CalendarSyncRow.last_synced.is_(None))
+        )
+        if asked is not None:
+            query = query.where(CalendarRow.id.in_(asked))
+        unread = [(c, s) for c, s in session.execute(query) if grant.sees(c.id)]
+    for calendar, source in unread:
+        try:
+            runtime.indexer.ensure_fresh(calendar, source)
+        except CalgateError as exc:
+            log.info("webhook endpoint: %s not read yet (%s)", calendar.id, exc.detail)
 
 
 def create(runtime: Runtime, session: Session, grant: Grant, body: WebhookCreate) -> NewSecret:

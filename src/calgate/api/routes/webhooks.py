@@ -40,6 +40,7 @@ def create_webhook(
 ) -> WebhookCreated:
     """A new endpoint. The answer holds the signing secret, shown only here (and in
     rotate-secret's answer)."""
+    webhooks.read_unread(runtime, grant, body.calendars)  # before the session writes
     made = webhooks.create(runtime, session, grant, body)
     response.headers["Location"] = f"/api/v1/webhooks/{made.row.id}"
     return _created(session, made)
@@ -68,6 +69,8 @@ def update_webhook(
 ) -> WebhookPublic:
     """Change `url`, `events`, `calendars`, `description`, `include` or `enabled`; only the
     fields sent change."""
+    if "calendars" in body.model_fields_set:
+        webhooks.read_unread(runtime, grant, body.calendars)  # before the session writes
     return webhooks.to_public(session, webhooks.update(runtime, session, grant, webhook_id, body))
 
 
