@@ -14,6 +14,7 @@ into this tree at the boundary that sees them, with ``raise ... from exc``.
     ├── NotFound                         404  (also: outside the token's scope)
     ├── Conflict                         409
     │   ├── CalendarAlreadyConnected     409  a new source's calendar is connected already
+    │   ├── ReadOnlyCalendar             409  a write to a subscribed iCalendar feed's calendar
     │   └── BookingConflict              409  the slot is taken in an ``overlap: reject`` calendar
     ├── PreconditionFailed               412  (If-Match / If-None-Match)
     ├── NotAcceptable                    406  no representation the Accept header allows
@@ -166,6 +167,13 @@ class Conflict(CalgateError):
     status = 409
     title = "Conflict"
     slug = "conflict"
+
+
+class ReadOnlyCalendar(Conflict):
+    """A write to a calendar calgate mirrors read-only (a subscribed iCalendar feed)."""
+
+    title = "Calendar is read-only"
+    slug = "read-only-calendar"
 
 
 class CalendarAlreadyConnected(Conflict):
