@@ -45,6 +45,9 @@ reach a client as they are (``tests/test_error_tree.py`` holds the list to these
   past its limits; the mail falls back to the default template;
 - ``mail.smtp.SendFailure``: a delivery failure and its kind; the outbox retries or gives up;
 - ``outbound.post.PostFailed``: a webhook POST that got no HTTP answer; the delivery retries.
+- ``outbound.get.FetchFailed`` and ``domain.ics_feed.FeedUnreadable``: a subscribed feed that
+  gave no usable iCalendar; a refresh records it on the source (``lastError``), subscribing
+  answers ``SourceConnectFailed``.
 """
 
 from __future__ import annotations
