@@ -452,3 +452,68 @@ def test_removing_a_subscription_forgets_its_feed(ics_client, feed_server):
         assert session.get(IcsFeedRow, source["id"]) is None
     again = _subscribe(ics_client, url)  # the same feed may be subscribed again
     assert again["calendars"]
+
+
+def test_instances_free_busy_and_the_calendar_marker(ics_client, feed_server):
+    _, url = feed_server
+    source = _subscribe(ics_client, url)
+    cal = source["calendars"][0]
+    assert cal["readOnly"] is True
+    listed = {c["id"]: c for c in ics_client.get("/api/v1/calendars").json()["items"]}
+    assert listed[cal["id"]]["readOnly"] is True and listed["default"]["readOnly"] is False
+    labour = next(e for e in _events(ics_client, cal["id"]) if e["title"] == "Labour Day")
+    base = f"/api/v1/calendars/{cal['id']}/events/{labour['id']}/instances"
+    got = ics_client.get(base, params={"start": "2027-01-01", "end": "2028-12-31"})
+    assert got.status_code == 200, got.text
+    titles = [i["title"] for i in got.json()["items"]]
+    assert titles == ["Labour Day (observed)", "Labour Day"]
+    one = got.json()["items"][0]["recurrenceId"]
+    changed = ics_client.patch(f"{base}/{one}", json={"title": "mine"})
+    assert changed.status_code == 409 and "read-only" in changed.json()["detail"]
+    assert ics_client.delete(f"{base}/{one}").status_code == 409
+    # the meeting (in a VTIMEZONE-less Europe/Berlin) is busy; transparent holidays are not
+    busy = ics_client.post(
+        "/api/v1/freebusy",
+        json={"calendars": [cal["id"]], "start": "2027-03-10", "end": "2027-03-11"},
+    )
+    assert busy.status_code == 200, busy.text
+    assert busy.json()["calendars"][0]["busy"] == [
+        {"start": "2027-03-10T09:00:00Z", "end": "2027-03-10T10:00:00Z"}
+    ]
+    clear = ics_client.patch(f"/api/v1/calendars/{cal['id']}", json={"autoClear": True})
+    assert clear.status_code == 422 and clear.json()["errors"][0]["pointer"] == "#/autoClear"
+    # a calendar cannot be made in a subscription's source
+    made = ics_client.post("/api/v1/calendars", json={"name": "x", "source": source["id"]})
+    assert made.status_code == 422, made.text
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_two_processes_refresh_a_due_feed_once(make_client, feed_server, database, request):
+    """Two apps on one database (as two processes): the turn ``ics:<source>`` and the due
+    time read again under it let one of them fetch."""
+    feed, url = feed_server
+    extra: dict[str, object] = {"ics_allow_private": True}
+    if database == "postgres":
+        from tests.conftest import _reset_postgres
+
+        db_url = request.getfixturevalue("postgres_database")
+        _reset_postgres(db_url)
+        extra["database_url"] = db_url
+    first = make_client(**extra)
+    second = make_client(**extra)
+    source = _subscribe(first, url)
+    with first.app.state.runtime.db.session() as session:
+        row = session.get(IcsFeedRow, source["id"])
+        row.next_refresh_at = row.last_success_at
+    feed.requests.clear()
+    results: list[dict[str, subscriptions.Outcome]] = []
+    threads = [
+        threading.Thread(target=lambda c=c: results.append(refresh_due(c.app.state.runtime)))
+        for c in (first, second)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(len(r) for r in results) == [0, 1]
+    assert len(feed.requests) == 1
