@@ -517,3 +517,29 @@ def test_two_processes_refresh_a_due_feed_once(make_client, feed_server, databas
         t.join()
     assert sorted(len(r) for r in results) == [0, 1]
     assert len(feed.requests) == 1
+
+
+def test_a_refresh_reaches_webhooks_with_origin_ics(make_client, feed_server):
+    from calgate.services import webhook_delivery, webhook_dispatch
+    from tests.webhooks.test_delivery import Receiver
+    from tests.webhooks.test_outside_changes import messages, subscribe, summary
+
+    feed, url = feed_server
+    client = make_client(
+        ics_allow_private=True, webhook_allow_http=True, webhook_allow_private=True
+    )
+    runtime = client.app.state.runtime
+    receiver = Receiver()
+    try:
+        source = _subscribe(client, url)
+        cal = source["calendars"][0]["id"]
+        endpoint = subscribe(client, receiver, cal)
+        webhook_dispatch.dispatch(runtime)
+        feed.body = HOLIDAYS.replace("SUMMARY:Feed meeting", "SUMMARY:Moved").encode()
+        assert _refresh(client, source["id"]).changed == 1
+        webhook_dispatch.dispatch(runtime)
+        webhook_delivery.deliver_due(runtime)
+        [got] = messages(receiver, endpoint["secret"], 1)
+        assert summary(got) == ("event.updated", "meeting@holidays.example", "ics")
+    finally:
+        receiver.server.shutdown()
