@@ -375,11 +375,9 @@ def test_a_redirect_from_a_public_address_to_loopback_is_refused(
 
 
 def test_too_many_redirects_fail(ics_client):
-    holder: dict[str, str] = {}
     for outer in _serve(Feed()):
         loop, loop_url = outer
         loop.redirect = loop_url
-        holder["url"] = loop_url
         resp = ics_client.post("/api/v1/sources", json={"kind": "ics", "url": loop_url})
         assert resp.status_code == 422
         assert "redirected more than 5 times" in resp.json()["detail"]
@@ -543,3 +541,13 @@ def test_a_refresh_reaches_webhooks_with_origin_ics(make_client, feed_server):
         assert summary(got) == ("event.updated", "meeting@holidays.example", "ics")
     finally:
         receiver.server.shutdown()
+
+
+def test_an_asked_interval_wins_and_an_odd_feed_interval_is_ignored(ics_client, feed_server):
+    feed, url = feed_server
+    asked = _subscribe(ics_client, url, refreshInterval=900)
+    assert asked["refreshInterval"] == 900  # not the feed's two hours
+    ics_client.delete(f"/api/v1/sources/{asked['id']}")
+    feed.body = HOLIDAYS.replace("REFRESH-INTERVAL;VALUE=DURATION:PT2H", "X-PUBLISHED-TTL:PT1M")
+    feed.body = feed.body.encode()
+    assert _subscribe(ics_client, url)["refreshInterval"] == 3600  # 1 min: out of bounds

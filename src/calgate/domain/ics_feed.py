@@ -53,9 +53,15 @@ def read_feed(body: bytes) -> Feed:
     if "BEGIN:VCALENDAR" not in text[:4096].upper():
         raise FeedUnreadable("The feed's body is not iCalendar (no BEGIN:VCALENDAR).")
     try:
-        cal = Calendar.from_ical(text)
-    except ValueError as exc:
+        return _read(text)
+    except FeedUnreadable:
+        raise
+    except Exception as exc:  # the parser's failures on odd input are of many kinds
         raise FeedUnreadable(f"The feed's body is not valid iCalendar ({exc}).") from exc
+
+
+def _read(text: str) -> Feed:
+    cal = Calendar.from_ical(text)
     zones = {str(z.get("TZID")): z for z in cal.walk("VTIMEZONE")}
     groups: dict[str, list[Component]] = {}
     seen: dict[str, int] = {}
