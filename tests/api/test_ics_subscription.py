@@ -200,6 +200,11 @@ def test_subscribe_lists_the_first_copy_read_only(ics_client, feed_server):
             f"/api/v1/calendars/{cal['id']}/events/{event_id}", headers={"Accept": "text/calendar"}
         )
         assert raw.status_code == 200 and "BEGIN:VEVENT" in raw.text
+        jscal = ics_client.get(
+            f"/api/v1/calendars/{cal['id']}/events/{event_id}",
+            headers={"Accept": "application/jscalendar+json"},
+        )
+        assert jscal.status_code == 200 and jscal.json()["@type"] == "Event", jscal.text
     labour = next(e for e in _events(ics_client, cal["id"]) if e["title"] == "Labour Day")
     expanded = ics_client.get(
         f"/api/v1/calendars/{cal['id']}/events",
