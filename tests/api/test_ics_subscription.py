@@ -455,6 +455,11 @@ def test_removing_a_subscription_forgets_its_feed(ics_client, feed_server):
         assert session.get(IcsFeedRow, source["id"]) is None
     again = _subscribe(ics_client, url)  # the same feed may be subscribed again
     assert again["calendars"]
+    twice = ics_client.post("/api/v1/sources", json={"kind": "ics", "url": url})
+    assert twice.status_code == 409, twice.text
+    assert twice.json()["existing"] == [
+        {"calendar": again["calendars"][0]["id"], "source": again["id"]}
+    ]
 
 
 def test_instances_free_busy_and_the_calendar_marker(ics_client, feed_server):

@@ -25,7 +25,13 @@ from sqlalchemy.orm import Session
 from calgate.db.models import CalendarRow, IcsFeedRow, SourceRow
 from calgate.domain.ics_feed import Feed, FeedUnreadable, content_hash, read_feed
 from calgate.domain.timezones import instant
-from calgate.errors import Conflict, InvalidInput, NotFound, SourceConnectFailed
+from calgate.errors import (
+    CalendarAlreadyConnected,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    SourceConnectFailed,
+)
 from calgate.outbound.addresses import check_url
 from calgate.outbound.get import Fetched, FetchFailed, get
 from calgate.runtime import Runtime
@@ -76,6 +82,8 @@ def add(runtime: Runtime, body: SourceCreate) -> str:
             with runtime.db.session() as session:
                 source_id = _store(session, runtime, body, url, feed)
             break
+        except CalendarAlreadyConnected:
+            raise
         except Conflict:
             continue  # a concurrent request took a slug first: derive them again
     else:
@@ -87,9 +95,11 @@ def add(runtime: Runtime, body: SourceCreate) -> str:
 def _store(session: Session, runtime: Runtime, body: SourceCreate, url: str, feed: Feed) -> str:
     taken = session.scalar(select(IcsFeedRow.source_id).where(IcsFeedRow.url == url))
     if taken is not None:
-        raise Conflict(
-            f"this feed is subscribed to already (source {taken!r}); nothing was added",
-            existing=[{"source": taken}],
+        cal = session.scalar(select(CalendarRow.id).where(CalendarRow.source_id == taken))
+        raise CalendarAlreadyConnected(
+            f"this feed is subscribed to already, as calendar {cal!r} (source {taken!r}); use "
+            "it, or remove that source first. Nothing was added.",
+            existing=[{"calendar": cal, "source": taken}],
         )
     name = body.name or feed.name or urlsplit(url).hostname or "feed"
     source_id = unique_slug(
