@@ -139,7 +139,8 @@ def _store(session: Session, runtime: Runtime, body: SourceCreate, url: str, fee
             source_id=source_id,
             url=url,
             refresh_interval=body.refresh_interval,
-            next_refresh_at=now,
+            # set properly once the first copy is in; should that fail, retried this soon
+            next_refresh_at=now + timedelta(seconds=MIN_INTERVAL),
         )
     )
     session.flush()
