@@ -41,6 +41,9 @@ INTERNAL_SIGNALS = {
     "calgate.mail.templates.TemplateTooSlow",
     "calgate.mail.smtp.SendFailure",
     "calgate.outbound.post.PostFailed",
+    # a feed refresh that failed: recorded on the source (lastError), or a 422 on subscribing
+    "calgate.outbound.get.FetchFailed",
+    "calgate.domain.ics_feed.FeedUnreadable",
 }
 
 

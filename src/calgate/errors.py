@@ -14,6 +14,7 @@ into this tree at the boundary that sees them, with ``raise ... from exc``.
     ├── NotFound                         404  (also: outside the token's scope)
     ├── Conflict                         409
     │   ├── CalendarAlreadyConnected     409  a new source's calendar is connected already
+    │   ├── ReadOnlyCalendar             409  a write to a subscribed iCalendar feed's calendar
     │   └── BookingConflict              409  the slot is taken in an ``overlap: reject`` calendar
     ├── PreconditionFailed               412  (If-Match / If-None-Match)
     ├── NotAcceptable                    406  no representation the Accept header allows
@@ -44,6 +45,9 @@ reach a client as they are (``tests/test_error_tree.py`` holds the list to these
   past its limits; the mail falls back to the default template;
 - ``mail.smtp.SendFailure``: a delivery failure and its kind; the outbox retries or gives up;
 - ``outbound.post.PostFailed``: a webhook POST that got no HTTP answer; the delivery retries.
+- ``outbound.get.FetchFailed`` and ``domain.ics_feed.FeedUnreadable``: a subscribed feed that
+  gave no usable iCalendar; a refresh records it on the source (``lastError``), subscribing
+  answers ``SourceConnectFailed``.
 """
 
 from __future__ import annotations
@@ -166,6 +170,13 @@ class Conflict(CalgateError):
     status = 409
     title = "Conflict"
     slug = "conflict"
+
+
+class ReadOnlyCalendar(Conflict):
+    """A write to a calendar calgate mirrors read-only (a subscribed iCalendar feed)."""
+
+    title = "Calendar is read-only"
+    slug = "read-only-calendar"
 
 
 class CalendarAlreadyConnected(Conflict):

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from calgate.jobs.clearing import ClearingSchedule
 from calgate.jobs.heartbeat import Heartbeat
+from calgate.jobs.ics_refresh import IcsRefresh
 from calgate.jobs.keep_fresh import KeepFresh
 from calgate.jobs.outbox import OutboxWorker
 from calgate.jobs.webhooks import WebhookWorker
@@ -104,6 +105,7 @@ class Lifecycle:
             return jobs
         if settings.background_sync:
             jobs.append(KeepFresh(runtime))
+            jobs.append(IcsRefresh(runtime))
         if settings.clear_interval > 0:
             jobs.append(ClearingSchedule(runtime))
         if settings.smtp_enabled:

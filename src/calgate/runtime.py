@@ -26,7 +26,7 @@ from calgate.embedded.throttle import FailedLogins
 from calgate.index.sync import Indexer
 from calgate.settings import Settings
 from calgate.upstream import CalDAVConnection
-from calgate.upstream.source_kind import CalDAVKind, SourceKind
+from calgate.upstream.source_kind import CalDAVKind, IcsKind, SourceKind
 
 EMBEDDED_SOURCE_ID = "embedded"
 
@@ -60,6 +60,7 @@ class Runtime:
                 internal_url=self.embedded_base_url,
                 public_base=lambda: self.settings.effective_public_url,
             ),
+            "ics": IcsKind(),
         }
         # source id -> (the row's connection settings, its connection)
         self._connections: dict[str, tuple[tuple[object, ...], CalDAVConnection]] = {}
@@ -153,6 +154,10 @@ class Runtime:
     def calendar_url(self, calendar: CalendarRow, source: SourceRow) -> str:
         """Absolute URL of a calendar collection as calgate's upstream client reaches it."""
         return urljoin(self.source_kind(source).base_url(source), calendar.href)
+
+    def mirrored(self, source: SourceRow) -> bool:
+        """Whether the source's calendars live only in the index (an iCalendar feed)."""
+        return self.source_kind(source).mirrored
 
     def change_marker(self, calendar: CalendarRow, source: SourceRow) -> str | None:
         return self.source_kind(source).change_marker(source, calendar.href)

@@ -202,6 +202,16 @@ class Settings(BaseSettings):
         description="Let webhook endpoints be loopback, private, link-local or CGNAT addresses "
         "(tests, local networks); cloud metadata addresses stay refused.",
     )
+    ics_allow_http: bool = Field(
+        True,
+        description="Let subscribed iCalendar feeds use plain http (many public feeds do); "
+        "false: https (and webcal://, read as https) only.",
+    )
+    ics_allow_private: bool = Field(
+        False,
+        description="Let subscribed iCalendar feeds be on loopback, private, link-local or "
+        "CGNAT addresses (tests, intranet feeds); cloud metadata addresses stay refused.",
+    )
 
     @field_validator("data_dir")
     @classmethod

@@ -1,5 +1,5 @@
-"""Migrations 0004 (the outbox), 0007 (calendars.notifications), 0009 to 0012 (webhooks) go
-down and up again on SQLite and PostgreSQL."""
+"""Migrations 0004 (the outbox), 0007 (calendars.notifications), 0009 to 0012 (webhooks) and
+0014 (ics_feeds) go down and up again on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -127,3 +127,14 @@ def test_webhook_failing_since_migration_matches_the_model(outbox_db):
 
 def _columns(db, table: str) -> set[str]:
     return {c["name"] for c in inspect(db.engine).get_columns(table)}
+
+
+def test_ics_feeds_migration_matches_the_model(outbox_db):
+    """0014 makes ``ics_feeds`` as the model has it, and goes down and up again."""
+    with outbox_db.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert [d for d in diffs if "ics_feeds" in repr(d)] == []
+    _alembic(outbox_db, "downgrade", "0013")
+    assert "ics_feeds" not in inspect(outbox_db.engine).get_table_names()
+    _alembic(outbox_db, "upgrade", "head")
+    assert "next_refresh_at" in _columns(outbox_db, "ics_feeds")

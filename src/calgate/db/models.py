@@ -215,6 +215,29 @@ class JobLeaseRow(Base):
     last_run: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class IcsFeedRow(Base):
+    """Where the mirror of a subscribed iCalendar feed stands (a source of kind ``ics``): the
+    validators of its last answer (for a conditional GET), the hash of the last body read (an
+    unchanged body costs no index work), and how the last refreshes went."""
+
+    __tablename__ = "ics_feeds"
+
+    source_id: Mapped[str] = mapped_column(
+        ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
+    )
+    url: Mapped[str] = mapped_column(String(2000))  # fetched (webcal:// read as https://)
+    # seconds, as asked; None: not asked (the feed's own when in bounds, else an hour)
+    refresh_interval: Mapped[int | None] = mapped_column(Integer)
+    feed_interval: Mapped[int | None] = mapped_column(Integer)  # the feed's own, when in bounds
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_refresh_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class OutboxRow(Base):
     """A notification mail waiting for delivery, or delivered (``sent_at``), or refused for
     good (``failed_at``). Written in the transaction of the change it reports, so it exists

@@ -22,6 +22,7 @@ class EmbeddedKind:
     title = "the embedded store"
     may_change_credentials = False
     may_be_removed = False
+    mirrored = False
 
     def __init__(
         self,

@@ -59,6 +59,7 @@ _SYNC_TIMES = select(CalendarSyncRow.last_synced, CalendarSyncRow.last_read).whe
 API = "api"
 CALDAV = "caldav"
 CLEARING = "clearing"
+ICS = "ics"  # a refresh of a subscribed iCalendar feed
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,11 @@ class Parts(Protocol):
 
     def calendar_url(self, calendar: CalendarRow, source: SourceRow) -> str:
         """The absolute URL of the calendar's collection."""
+        ...
+
+    def mirrored(self, source: SourceRow) -> bool:
+        """Whether the source's calendars live only in the index (an iCalendar feed, which
+        ``mirror`` fills): nothing to sync them with."""
         ...
 
     def change_marker(self, calendar: CalendarRow, source: SourceRow) -> str | None:
@@ -158,7 +164,11 @@ class Indexer:
     ) -> SyncReport:
         """Sync when the last sync is older than the setting; note the read for the
         background loop, which keeps recently read calendars fresh. ``known``: the calendar's
-        sync times as the caller read them just now, with its data (one read fewer)."""
+        sync times as the caller read them just now, with its data (one read fewer). A mirrored
+        calendar (an iCalendar feed) is read as the index holds it: its refreshes run on their
+        own schedule, and a read never waits for a feed."""
+        if self.runtime.mirrored(source):
+            return SyncReport("fresh")
         now = datetime.now(UTC)
         found = known
         if found is None:
@@ -203,6 +213,8 @@ class Indexer:
                 f"The CalDAV server of calendar {calendar.id!r} did not answer in time "
                 "(an earlier sync of the calendar is still waiting for it)."
             )
+        if self.runtime.mirrored(source):
+            return SyncReport("fresh")  # no server to sync with: ``mirror`` fills it
         try:
             if max_age is not None:  # another thread may have synced while this one waited
                 with self.runtime.db.session() as session:
@@ -214,7 +226,11 @@ class Indexer:
             lock.release()
 
     def rebuild(self, calendar: CalendarRow, source: SourceRow) -> SyncReport:
-        """Drop the calendar's index and fill it again from the server (calgate reindex)."""
+        """Drop the calendar's index and fill it again from the server (calgate reindex). A
+        mirrored calendar is left as it is: its index is the only copy (the feed's next
+        refresh brings it up to date)."""
+        if self.runtime.mirrored(source):
+            return SyncReport("fresh")
         with self._lock(calendar.id):
             with self.runtime.db.session() as session:
                 store.wipe(session, calendar_id=calendar.id)
@@ -380,6 +396,7 @@ class Indexer:
         ctag: str | None,
         checked: set[str],
         new_epoch: bool = False,
+        origin: str = CALDAV,
     ) -> None:
         # CPU work (parsing, expansion) before the write transaction, which stays short.
         ready = [(obj, self._materialize(calendar, obj)) for obj in fetched]
@@ -391,15 +408,32 @@ class Indexer:
                 if fields.public_json is None and "BEGIN:VEVENT" in obj.ical.upper():
                     log.warning("indexing %s: not readable as iCalendar", obj.href)
             puts = [
-                store.Put(id_from_href(obj.href), path_key(obj.href), obj.etag, obj.ical, fields)
+                store.Put(
+                    id_from_href(obj.href), path_key(obj.href), obj.etag, obj.ical, fields, origin
+                )
                 for obj, fields in ready
             ]
             store.put_objects(session, state, puts)
             for href in deleted:
-                store.delete_object(session, state, event_id=id_from_href(href), origin=CALDAV)
+                store.delete_object(session, state, event_id=id_from_href(href), origin=origin)
             store.mark_synced(
                 session, state, at=datetime.now(UTC), sync_token=token, ctag=ctag, checked=checked
             )
+
+    def mirror(self, calendar: CalendarRow, objects: list[RemoteObject]) -> SyncReport:
+        """Make the calendar's index hold exactly ``objects`` (the whole of an iCalendar feed,
+        each with a stable href and an ETag hashed from its text): only objects whose ETag
+        changed are entered, those no longer there are deleted, all with origin ``ics``."""
+        with self._lock(calendar.id):
+            self._upgrade_format(calendar)
+            listing = {path_key(obj.href): obj for obj in objects}
+            known = self._known(calendar.id, None)
+            changed = [obj for h, obj in listing.items() if known.get(h) != obj.etag]
+            deleted = [h for h in known if h not in listing]
+            self._apply(
+                calendar, changed, deleted, token=None, ctag=None, checked=set(), origin=ICS
+            )
+            return SyncReport("mirror", fetched=len(changed), deleted=len(deleted), full=True)
 
     # -- calgate's own writes ------------------------------------------------------------
     def record_write(

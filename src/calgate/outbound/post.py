@@ -45,7 +45,7 @@ def post(url: str, address: Address, headers: dict[str, str], body: bytes) -> An
         sock = socket.create_connection((str(address), port), timeout=CONNECT_TIMEOUT)
     except OSError as exc:
         raise PostFailed(f"could not connect: {exc.__class__.__name__}") from exc
-    deadline = _Deadline(max(TOTAL_TIMEOUT - (time.monotonic() - started), 0.0), sock)
+    deadline = Deadline(max(TOTAL_TIMEOUT - (time.monotonic() - started), 0.0), sock)
     try:
         sock.settimeout(TOTAL_TIMEOUT)
         if https:
@@ -71,7 +71,7 @@ def post(url: str, address: Address, headers: dict[str, str], body: bytes) -> An
         sock.close()
 
 
-class _Deadline:
+class Deadline:
     """Shuts the watched socket down (both ways: any read or write in progress ends) once
     ``seconds`` have passed."""
 

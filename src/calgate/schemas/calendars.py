@@ -19,6 +19,11 @@ class CalendarPublic(ApiModel):
     time_zone: str
     source: str
     caldav_url: str = Field(description="Where a CalDAV client reaches this calendar.")
+    read_only: bool = Field(
+        False,
+        description="A subscription to an iCalendar feed (its source is of kind ics): writes "
+        "are 409 read-only-calendar.",
+    )
     capabilities: dict[str, Any] = Field(
         default_factory=dict,
         description="What the calendar's server supports and what calgate emulates (probed "

@@ -13,10 +13,23 @@ AuthType = Literal["basic", "digest", "bearer"]
 
 
 class SourceCreate(ApiInput):
+    kind: Literal["caldav", "ics"] = Field(
+        "caldav",
+        description="caldav: a CalDAV server; ics: a read-only subscription to an iCalendar "
+        "feed (docs/sources.md).",
+    )
     url: str = Field(
         min_length=1,
         max_length=2000,
-        description="A server root, a principal, or one calendar's URL (as Confluence gives it).",
+        description="A server root, a principal, or one calendar's URL (as Confluence gives "
+        "it); for kind ics the feed's URL (webcal:// is read as https://).",
+    )
+    refresh_interval: int | None = Field(
+        None,
+        ge=900,
+        le=86400,
+        description="kind ics: seconds between refreshes (15 min to 24 h); default: the "
+        "feed's REFRESH-INTERVAL or X-PUBLISHED-TTL when in those bounds, else one hour.",
     )
     name: str | None = Field(None, max_length=200)
     username: str | None = Field(None, max_length=200)
@@ -50,7 +63,7 @@ class SourceUpdate(ApiInput):
 
 class SourcePublic(ApiModel):
     id: str
-    kind: Literal["embedded", "caldav"]
+    kind: Literal["embedded", "caldav", "ics"]
     name: str
     url: str
     username: str | None
@@ -58,6 +71,20 @@ class SourcePublic(ApiModel):
     created: UtcDateTime
     capabilities: dict[str, Any]
     calendars: list[CalendarPublic]
+    # kind ics only (null for the others): how the feed's refreshes go
+    refresh_interval: int | None = Field(
+        None, description="kind ics: seconds between refreshes, as now in effect."
+    )
+    last_success_at: UtcDateTime | None = Field(
+        None, description="kind ics: when a refresh last worked."
+    )
+    last_error: str | None = Field(
+        None, description="kind ics: why the last refresh failed (null: it worked)."
+    )
+    last_error_at: UtcDateTime | None = Field(None, description="kind ics: when it failed.")
+    next_refresh_at: UtcDateTime | None = Field(
+        None, description="kind ics: when the next refresh is due."
+    )
 
 
 class SourcesPublic(ApiModel):

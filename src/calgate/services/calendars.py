@@ -33,6 +33,7 @@ def to_public(runtime: Runtime, row: CalendarRow, source: SourceRow) -> Calendar
         time_zone=row.time_zone,
         source=source.id,
         caldav_url=runtime.public_calendar_url(row, source),
+        read_only=runtime.mirrored(source),
         capabilities=source.capabilities,
         overlap=row.overlap,
         auto_clear=row.auto_clear,
@@ -175,6 +176,12 @@ def update_calendar(
     if changes.overlap is not None:
         row.overlap = changes.overlap
     if changes.auto_clear is not None:
+        if changes.auto_clear and runtime.mirrored(source):
+            raise InvalidInput.field(
+                "#/autoClear",
+                "this calendar is a read-only subscription to an iCalendar feed: calgate "
+                "cannot clear it",
+            )
         row.auto_clear = changes.auto_clear
     if changes.notifications is not None:
         row.notifications = changes.notifications

@@ -1,6 +1,7 @@
 """CalDAV sources: connect (discover calendars, store encrypted credentials), replace the name
-or credentials, list, remove. A calendar is connected once: a source leading to a calendar
-calgate already has is refused."""
+or credentials, list, remove. Subscriptions to iCalendar feeds (kind ``ics``) are sources too:
+added by :mod:`calgate.services.subscriptions`, listed and removed here. A calendar is
+connected once: a source leading to a calendar calgate already has is refused."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from calgate.errors import (
 )
 from calgate.runtime import Runtime
 from calgate.schemas.sources import SourceCreate, SourcePublic, SourceUpdate
-from calgate.services import calendars
+from calgate.services import calendars, subscriptions
 from calgate.services.slugs import slugify, unique_slug
 from calgate.upstream import CalDAVConnection, Credentials, DiscoveredCalendar
 from calgate.upstream.hrefs import collection_key
@@ -38,6 +39,8 @@ _SOURCES_LOCK = int.from_bytes(hashlib.sha256(b"calgate-sources").digest()[:8], 
 def check_source_input(body: SourceCreate) -> str:
     """Check the combination of fields; returns the effective auth type."""
     errors: list[FieldError] = []
+    if body.refresh_interval is not None:
+        errors.append(FieldError("refreshInterval is for sources of kind ics", "#/refreshInterval"))
     parts = urlsplit(body.url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         errors.append(FieldError("url must be an absolute http:// or https:// URL", "#/url"))
@@ -91,7 +94,9 @@ def _credentials_field(body: SourceCreate) -> str:
 
 def add_source(runtime: Runtime, body: SourceCreate) -> str:
     """Discover first; store nothing unless the server answered with calendars, none of which
-    calgate has already. Returns the new source's id."""
+    calgate has already. Returns the new source's id. Kind ``ics``: a feed subscription."""
+    if body.kind == "ics":
+        return subscriptions.add(runtime, body)
     auth_type = check_source_input(body)
     creds = Credentials(body.username, body.secret, auth_type)  # type: ignore[arg-type]
     conn = CalDAVConnection(body.url, creds, timeout=runtime.settings.upstream_timeout)
@@ -332,6 +337,7 @@ def to_public(runtime: Runtime, session: Session, row: SourceRow) -> SourcePubli
     """A source as the API shows it, with its calendars (the embedded store's address is
     calgate's own /dav/)."""
     cals = [calendars.to_public(runtime, c, row) for c in source_calendars(session, row.id)]
+    feed = subscriptions.feed_state(session, row.id) if row.kind == "ics" else None
     return SourcePublic(
         id=row.id,
         kind=row.kind,
@@ -342,6 +348,11 @@ def to_public(runtime: Runtime, session: Session, row: SourceRow) -> SourcePubli
         created=row.created,
         capabilities=row.capabilities,
         calendars=cals,
+        refresh_interval=subscriptions.interval(feed) if feed else None,
+        last_success_at=feed.last_success_at if feed else None,
+        last_error=feed.last_error if feed else None,
+        last_error_at=feed.last_error_at if feed else None,
+        next_refresh_at=feed.next_refresh_at if feed else None,
     )
 
 
@@ -353,5 +364,6 @@ def remove_source(session: Session, runtime: Runtime, source_id: str) -> None:
         raise InvalidInput.field("source", f"{kind.title} cannot be removed")
     for cal in source_calendars(session, source_id):
         session.delete(cal)
+    subscriptions.forget(session, source_id)
     session.delete(row)
     runtime.forget_connection(source_id)

@@ -1,6 +1,8 @@
 """How calgate reaches the calendars of one kind of source, behind one interface
 (``SourceKind``): a CalDAV server it was given the address and credentials of (``CalDAVKind``,
-here), or its own embedded store (``calgate.embedded.source.EmbeddedKind``).
+here), its own embedded store (``calgate.embedded.source.EmbeddedKind``), or an iCalendar feed
+it mirrors read-only (``IcsKind``, here: the index is the only copy, refreshed by
+``calgate.services.subscriptions``).
 
 Everything else treats every source alike: the runtime asks a source's kind for the address and
 credentials of its connection and for the address people use; services ask it to create a
@@ -49,6 +51,12 @@ class SourceKind(Protocol):
     @property
     def may_be_removed(self) -> bool: ...
 
+    @property
+    def mirrored(self) -> bool:
+        """The calendars are copies calgate keeps in its index (an iCalendar feed): no CalDAV
+        server to sync with or write to; they are read-only."""
+        ...
+
     def base_url(self, source: StoredSource) -> str:
         """The address calgate's connection to the source starts from."""
         ...
@@ -93,6 +101,7 @@ class CalDAVKind:
     title = "a CalDAV source"
     may_change_credentials = True
     may_be_removed = True
+    mirrored = False
 
     def __init__(self, open_secret: Callable[[bytes], str]) -> None:
         """``open_secret``: decrypts ``secret_encrypted`` (``crypto.SecretBox.open``)."""
@@ -136,3 +145,45 @@ class CalDAVKind:
 
     def change_marker(self, source: StoredSource, href: str) -> str | None:
         return None  # only a request to the server can tell
+
+
+class IcsKind:
+    """An iCalendar feed (``webcal://`` and ``https://`` addresses): one read-only calendar
+    whose objects calgate keeps in its index; no credentials, no calendars to create."""
+
+    title = "an iCalendar subscription"
+    may_change_credentials = False
+    may_be_removed = True
+    mirrored = True
+
+    def base_url(self, source: StoredSource) -> str:
+        return source.url
+
+    def credentials(self, source: StoredSource) -> Credentials:
+        return Credentials(None, None, "basic")
+
+    def public_url(self, source: StoredSource, href: str | None = None) -> str:
+        return source.url
+
+    def make_calendar(
+        self,
+        source: StoredSource,
+        connect: Callable[[], CalDAVConnection],
+        calendar_id: str,
+        *,
+        name: str,
+        time_zone: str,
+    ) -> str:
+        raise InvalidInput.field(
+            "#/source",
+            f"source {source.id!r} is a read-only iCalendar subscription: it holds its feed's "
+            "calendar and no other",
+        )
+
+    def describe_calendar(
+        self, source: StoredSource, calendar_id: str, *, name: str, time_zone: str
+    ) -> None:
+        """Nothing: the feed is the publisher's."""
+
+    def change_marker(self, source: StoredSource, href: str) -> str | None:
+        return None

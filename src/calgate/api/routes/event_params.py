@@ -26,11 +26,14 @@ Prefer = Annotated[
 def calendar_context(
     runtime: Runtime, grant: Grant, calendar_id: str, *, write: bool
 ) -> CalendarContext:
-    """The calendar the request names, when the token sees it (and may write, for a write)."""
+    """The calendar the request names, when the token sees it (and may write, for a write, to
+    a calendar that is not read-only)."""
     calendar, source = read_visible(runtime.db, grant, calendar_id)
+    ctx = CalendarContext(runtime, calendar, source)
     if write:
         require_role(grant, Role.write, "changing events")
-    return CalendarContext(runtime, calendar, source)
+        ctx.check_writable()
+    return ctx
 
 
 def location(calendar_id: str, event_id: str) -> str:
