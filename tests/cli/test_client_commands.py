@@ -158,3 +158,35 @@ def test_unreachable_server_is_exit_1(env):
     done = run_cli("calendars", env=env)
     assert done.code == 1
     assert done.err.startswith("error: cannot reach http://127.0.0.1:9")
+
+
+def test_create_with_an_idempotency_key_runs_once(env):
+    args = (
+        "events",
+        "create",
+        "-c",
+        CALENDAR,
+        "--title",
+        "Once",
+        "--start",
+        "2026-12-09T10:00:00Z",
+        "--idempotency-key",
+        "cli-test-once-1",
+    )
+    first = run_cli(*args, env=env)
+    again = run_cli(*args, env=env)
+    assert first.code == again.code == 0, (first.err, again.err)
+    assert first.out == again.out  # the same event, created once
+    listed = run_cli(
+        "events",
+        "list",
+        "-c",
+        CALENDAR,
+        "--start",
+        "2026-12-09",
+        "--end",
+        "2026-12-10",
+        "--json",
+        env=env,
+    )
+    assert [e["title"] for e in json.loads(listed.out)].count("Once") == 1

@@ -141,6 +141,14 @@ def events_create(
     time_zone: Annotated[str | None, typer.Option("--time-zone", help="IANA zone.")] = None,
     location: Annotated[str | None, typer.Option(help="Location.")] = None,
     description: Annotated[str | None, typer.Option(help="Description.")] = None,
+    idempotency_key: Annotated[
+        str | None,
+        typer.Option(
+            "--idempotency-key",
+            help="Sent as Idempotency-Key: running the command again with the same key and "
+            "body creates the event once (the server keeps keys 24 h).",
+        ),
+    ] = None,
     json_out: Json = False,
     url: Url = None,
     token: Token = None,
@@ -161,7 +169,10 @@ def events_create(
     }
     with session(url, token, token_file, server) as api:
         body = _body(data, fields)
-        event = api.request("POST", f"/calendars/{calendar}/events", json=body).json()
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        event = api.request(
+            "POST", f"/calendars/{calendar}/events", json=body, headers=headers
+        ).json()
     if json_out:
         print_json(event)
     else:
