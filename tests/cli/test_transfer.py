@@ -170,4 +170,3 @@ def test_export_unknown_calendar_and_bad_token(standin, tmp_path):
     assert run_cli("export", "-c", "nope", "-o", str(target), env=env).code == 5
     assert run_cli("export", "-c", CALENDAR, env={**env, "CALGATE_TOKEN": "cg_x"}).code == 4
     assert not target.exists()
-
