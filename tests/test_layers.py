@@ -33,7 +33,7 @@ LAYERS: list[set[str]] = [
     {"services"},
     {"jobs"},
     {"lifecycle"},
-    {"api", "cli", "docs", "__main__"},
+    {"api", "cli", "client", "docs", "__main__"},
 ]
 ROUTES_MAY_NOT_IMPORT = ("calgate.index", "calgate.db", "calgate.upstream", "calgate.embedded")
 

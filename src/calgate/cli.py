@@ -1,5 +1,7 @@
-"""The ``calgate`` command: serve (the service), worker (its background jobs alone), token,
-source, calendars."""
+"""The ``calgate`` command. Two halves, shown apart in ``--help``: "Run a server" (serve,
+worker, token, source, reindex, outbox, clear-bookings: they act on the local data folder) and
+"Talk to a server" (calendars, events, import, export: HTTP clients of a running calgate, in
+:mod:`calgate.client`)."""
 
 from __future__ import annotations
 
@@ -13,21 +15,26 @@ from typing import Annotated
 import typer
 
 from calgate import __version__
+from calgate.client.cli import EXIT_CODES_HELP, register_client
 from calgate.domain.access import Role
 from calgate.errors import CalgateError
 from calgate.lifecycle import Lifecycle
 from calgate.runtime import Runtime
 from calgate.settings import Settings
 
+SERVER = "Run a server (on this machine's data folder)"
+CLIENT = "Talk to a server (over its HTTP API)"
+
 app = typer.Typer(
     help="calgate: a REST/JSON API for calendar events on any CalDAV calendar.",
+    epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
     add_completion=False,
 )
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 source_app = typer.Typer(help="CalDAV sources.", no_args_is_help=True)
-app.add_typer(token_app, name="token")
-app.add_typer(source_app, name="source")
+app.add_typer(token_app, name="token", rich_help_panel=SERVER)
+app.add_typer(source_app, name="source", rich_help_panel=SERVER)
 
 DataDir = Annotated[
     Path | None,
@@ -70,7 +77,7 @@ def _fail(exc: CalgateError) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-@app.command()
+@app.command(rich_help_panel=SERVER)
 def serve(
     data_dir: DataDir = None,
     host: Annotated[str | None, typer.Option(help="Listen address (default 127.0.0.1).")] = None,
@@ -117,7 +124,7 @@ def serve(
     )
 
 
-@app.command()
+@app.command(rich_help_panel=SERVER)
 def worker(data_dir: DataDir = None) -> None:
     """Run the background jobs only (webhook delivery, mail, sync, clearing): no HTTP. Beside
     API processes started with CALGATE_BACKGROUND_JOBS=false, on one PostgreSQL database."""
@@ -270,7 +277,7 @@ def source_list(data_dir: DataDir = None) -> None:
             )
 
 
-@app.command()
+@app.command(rich_help_panel=SERVER)
 def reindex(
     calendar: Annotated[
         list[str] | None, typer.Option("--calendar", help="A calendar id (repeat); none: all.")
@@ -304,7 +311,7 @@ def reindex(
             typer.echo(f"{cal.id}: {report.fetched} events indexed ({report.mode})")
 
 
-@app.command()
+@app.command(rich_help_panel=SERVER)
 def outbox(
     deliver: Annotated[
         bool, typer.Option("--deliver", help="Send the waiting mails now, backoff or not.")
@@ -342,7 +349,7 @@ def outbox(
         typer.echo(f"  last error: {error}")
 
 
-@app.command("clear-bookings")
+@app.command("clear-bookings", rich_help_panel=SERVER)
 def clear_bookings(
     calendar: Annotated[
         list[str] | None,
@@ -383,10 +390,13 @@ def clear_bookings(
             raise _fail(exc) from exc
 
 
-@app.command()
+@app.command(rich_help_panel=SERVER)
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)
+
+
+register_client(app, CLIENT)
 
 
 def main() -> None:
