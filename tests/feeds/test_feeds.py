@@ -223,3 +223,19 @@ def test_url_uses_the_public_url_setting(make_client):
 def test_feed_without_public_url_names_the_request_base(client):
     feed = make_feed(client, "default")
     assert feed["url"].startswith("http://testserver/feeds/")
+
+
+def test_feed_and_export_on_each_metadata_database(db_client):
+    """The feeds table (migration 0015) and the index reads on SQLite and PostgreSQL."""
+    seed(db_client, "default", [objects.private_single, objects.private_series])
+    feed = make_feed(db_client, "default", detail="busy")
+    first = read(db_client, feed["url"])
+    assert first.status_code == 200
+    assert (
+        read(db_client, feed["url"], **{"If-None-Match": first.headers["etag"]}).status_code == 304
+    )
+    assert len(occurrences(first.content)) == 1 + 4
+    exported = db_client.get("/api/v1/calendars/default/export")
+    assert exported.status_code == 200 and exported.text.count("BEGIN:VEVENT") == 4
+    assert db_client.delete(f"{feeds_url('default')}/{feed['id']}").status_code == 204
+    assert read(db_client, feed["url"]).status_code == 404
