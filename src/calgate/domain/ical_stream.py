@@ -160,7 +160,9 @@ def escape_text(value: str) -> str:
 def content_line(text: str) -> str:
     """One content line, folded at 75 octets (never inside a UTF-8 character), with its
     CRLF (RFC 5545 3.1)."""
-    pieces, current, size = [], [], 0
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
     for char in text:
         width = len(char.encode())
         if size + width > 75:
