@@ -128,7 +128,7 @@ def test_the_url_is_the_only_credential(client):
     # with any Authorization header, a wrong one included, the same answer
     bad = read(client, feed["url"], Authorization="Bearer cg_nonsense")
     assert bad.status_code == 200
-    assert read(client, feed["url"] + "?cachebuster=1").status_code == 200
+    assert read(client, feed["url"] + "?cachebuster=1").status_code == 422  # as every route
     assert read(client, feed["url"]).status_code == 200
 
 
@@ -239,3 +239,14 @@ def test_feed_and_export_on_each_metadata_database(db_client):
     assert exported.status_code == 200 and exported.text.count("BEGIN:VEVENT") == 4
     assert db_client.delete(f"{feeds_url('default')}/{feed['id']}").status_code == 204
     assert read(db_client, feed["url"]).status_code == 404
+
+
+def test_head_answers_the_headers_of_a_get(client):
+    feed = make_feed(client, "default")
+    path = urlsplit(feed["url"]).path
+    got = anonymous(client).get(path)
+    head = anonymous(client).head(path)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["etag"] == got.headers["etag"]
+    assert head.headers["content-type"] == "text/calendar; charset=utf-8"
+    assert anonymous(client).head("/feeds/" + "b" * 43 + ".ics").status_code == 404

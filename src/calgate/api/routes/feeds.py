@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from calgate.api.deps import GrantDep, RuntimeDep, SessionDep
@@ -21,8 +20,8 @@ from calgate.services import feeds, ical_export
 router = APIRouter(
     prefix="/api/v1/calendars/{calendar_id}", tags=["feeds"], route_class=StrictQueryRoute
 )
-# the public URL takes any query string: subscribing clients add cache-busters of their own
-public = APIRouter(tags=["feeds"], route_class=APIRoute)
+# the public URL, outside /api/ (no credential); as every route, it refuses unknown query names
+public = APIRouter(tags=["feeds"], route_class=StrictQueryRoute)
 
 ICAL = "text/calendar; charset=utf-8"
 _BOUND = "An ISO 8601 date or date-time (local times in the calendar's zone)."
@@ -93,21 +92,14 @@ def delete_feed(
     return Response(status_code=204)
 
 
-@public.get(
-    "/feeds/{name:path}",
-    response_class=StreamingResponse,
-    responses={
-        200: {"content": {"text/calendar": {}}, "description": "The feed."},
-        304: {"description": "Unchanged since the ETag sent in If-None-Match."},
-    },
-)
-async def read_feed(
-    name: str,
-    request: Request,
-    if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
-) -> Response:
-    """A published feed (`/feeds/<token>.ics`); the token in the URL is the only credential.
-    Strong `ETag`, 304 on `If-None-Match`; an unknown or deleted feed is a 404."""
+_FEED_ANSWERS: dict[int | str, dict[str, object]] = {
+    200: {"content": {"text/calendar": {}}, "description": "The feed."},
+    304: {"description": "Unchanged since the ETag sent in If-None-Match."},
+}
+IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match")]
+
+
+async def _feed(request: Request, name: str, if_none_match: str | None) -> Response:
     runtime = request.app.state.runtime
     token = name.removesuffix(".ics") if name.endswith(".ics") else None
     if token is None:
@@ -120,4 +112,19 @@ async def read_feed(
     }
     if feeds.etag_matches(if_none_match, opened.etag):
         return Response(status_code=304, headers=headers)
+    if request.method == "HEAD":  # the headers a GET would send, no body to build
+        return Response(status_code=200, headers=headers, media_type=ICAL)
     return StreamingResponse(opened.body(runtime), media_type=ICAL, headers=headers)
+
+
+@public.get("/feeds/{name:path}", response_class=StreamingResponse, responses=_FEED_ANSWERS)
+async def read_feed(name: str, request: Request, if_none_match: IfNoneMatch = None) -> Response:
+    """A published feed (`/feeds/<token>.ics`); the token in the URL is the only credential.
+    Strong `ETag`, 304 on `If-None-Match`; an unknown or deleted feed is a 404."""
+    return await _feed(request, name, if_none_match)
+
+
+@public.head("/feeds/{name:path}", responses=_FEED_ANSWERS)
+async def head_feed(name: str, request: Request, if_none_match: IfNoneMatch = None) -> Response:
+    """The headers `GET` would answer (ETag included), no body."""
+    return await _feed(request, name, if_none_match)
