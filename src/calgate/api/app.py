@@ -19,6 +19,7 @@ from calgate.api.routes import (
     changes,
     clearing,
     events,
+    feeds,
     freebusy,
     health,
     occurrences,
@@ -80,9 +81,11 @@ def create_app(settings: Settings | None = None, *, lifecycle: Lifecycle | None 
         changes,
         freebusy,
         clearing,
+        feeds,
     )
     for module in (*routers, roombooking):  # the room-booking tool's /api/{calendar} last
         app.include_router(module.router)
+    app.include_router(feeds.public)  # /feeds/<token>.ics: outside /api/, no credential
     webhook_messages.document(app)  # the bodies calgate POSTs to webhook endpoints
 
     if runtime.embedded is not None:

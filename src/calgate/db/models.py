@@ -346,3 +346,26 @@ class WebhookDeliveryRow(Base):
     last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     claimed_by: Mapped[str | None] = mapped_column(String(32))
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class FeedRow(Base):
+    """A published feed of one calendar (docs/feeds.md): a secret URL, of which only a SHA-256
+    is kept (``token_hash``), serving the calendar's events in full or as busy time only,
+    ``past_days`` back and ``future_days`` ahead of the day it is read. It belongs to the
+    calendar (not to the token that made it): it ends when deleted or with the calendar."""
+
+    __tablename__ = "feeds"
+    __table_args__ = (Index("ix_feeds_calendar", "calendar_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    calendar_id: Mapped[str] = mapped_column(ForeignKey("calendars.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    detail: Mapped[str] = mapped_column(String(8))
+    past_days: Mapped[int] = mapped_column(Integer)
+    future_days: Mapped[int] = mapped_column(Integer)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by_token_id: Mapped[str | None] = mapped_column(String(32))
+    last_read: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self) -> str:  # never the hash
+        return f"FeedRow(id={self.id!r}, calendar_id={self.calendar_id!r}, detail={self.detail!r})"

@@ -311,6 +311,17 @@ def list_page(session: Reader, query: Query, *, page_token: str | None) -> Page:
     return Page([i.json for i in chunk], token)
 
 
+def ids_overlapping(
+    session: Reader, *, calendar_id: str, start: datetime, end: datetime, floating_tz: str
+) -> list[str]:
+    """The ids of the live events with an occurrence overlapping [start, end) (the listing's
+    rule, series not expanded), sorted."""
+    query = Query(
+        calendar_id=calendar_id, start=start, end=end, expand=False, floating_tz=floating_tz
+    )
+    return sorted({item.key for item in _collect(session, query)})
+
+
 # -- one event --------------------------------------------------------------------------------
 class SyncTimes(NamedTuple):
     """A calendar's last sync and last noted read (``Indexer.ensure_fresh`` decides on them)."""
