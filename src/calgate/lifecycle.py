@@ -15,6 +15,7 @@ from typing import Protocol
 
 from calgate.jobs.clearing import ClearingSchedule
 from calgate.jobs.heartbeat import Heartbeat
+from calgate.jobs.imports import ImportWorker
 from calgate.jobs.keep_fresh import KeepFresh
 from calgate.jobs.outbox import OutboxWorker
 from calgate.jobs.webhooks import WebhookWorker
@@ -109,4 +110,5 @@ class Lifecycle:
         if settings.smtp_enabled:
             jobs.append(OutboxWorker(settings, runtime.db.session))
         jobs.append(WebhookWorker(runtime))
+        jobs.append(ImportWorker(runtime))
         return jobs

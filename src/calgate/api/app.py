@@ -21,6 +21,7 @@ from calgate.api.routes import (
     events,
     freebusy,
     health,
+    imports,
     occurrences,
     roombooking,
     sources,
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, *, lifecycle: Lifecycle | None 
         changes,
         freebusy,
         clearing,
+        imports,
     )
     for module in (*routers, roombooking):  # the room-booking tool's /api/{calendar} last
         app.include_router(module.router)

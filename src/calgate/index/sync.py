@@ -59,6 +59,7 @@ _SYNC_TIMES = select(CalendarSyncRow.last_synced, CalendarSyncRow.last_read).whe
 API = "api"
 CALDAV = "caldav"
 CLEARING = "clearing"
+IMPORT = "import"  # an .ics import (services.imports)
 
 
 @dataclass(frozen=True)
@@ -430,6 +431,22 @@ class Indexer:
             )
             store.touch(state, href)
         return fields
+
+    def record_writes(
+        self, calendar: CalendarRow, written: list[RemoteObject], *, origin: str
+    ) -> None:
+        """:meth:`record_write` for many objects at once (an import's batch): materialized
+        before one short transaction that enters them all."""
+        objs = [RemoteObject(path_key(o.href), o.etag, o.ical) for o in written]
+        ready = [(obj, self._materialize(calendar, obj)) for obj in objs]
+        puts = [
+            store.Put(id_from_href(obj.href), obj.href, obj.etag, obj.ical, fields, origin)
+            for obj, fields in ready
+        ]
+        with self._lock(calendar.id), self.runtime.db.session() as session:
+            state = store.sync_state(session, calendar_id=calendar.id, for_update=True)
+            store.put_objects(session, state, puts)
+            store.touch_all(state, [obj.href for obj in objs])
 
     def record_delete(self, calendar: CalendarRow, *, href: str, origin: str = API) -> None:
         href = path_key(href)

@@ -13,10 +13,11 @@ from pydantic import Field
 
 from calgate.schemas.base import ApiModel, UtcDateTime
 
-Origin = Literal["api", "caldav", "clearing"]
+Origin = Literal["api", "caldav", "clearing", "import"]
 _ORIGIN_HELP = (
     "Who made the change: api (calgate's API), caldav (a CalDAV client, through /dav/ or on "
-    "the server itself), clearing (calgate's clearing of a booking calendar)."
+    "the server itself), clearing (calgate's clearing of a booking calendar), import (an "
+    ".ics import into the calendar)."
 )
 _SYNC_HELP = "The change feed's position right after this change: GET .../events?syncToken=..."
 
