@@ -40,12 +40,13 @@ class Item:
 def split(text: str) -> list[Item]:
     """The objects of an iCalendar file; :class:`InvalidInput` when it cannot be parsed or
     holds nothing to import."""
-    cal = parse_ical(text)
-    zones = {str(c["TZID"]): c for c in cal.subcomponents if c.name == "VTIMEZONE" and "TZID" in c}
+    cals = parse_calendars(text)
+    parts = [comp for cal in cals for comp in cal.subcomponents]
+    zones = {str(c["TZID"]): c for c in parts if c.name == "VTIMEZONE" and "TZID" in c}
     groups: dict[str, list[Component]] = {}
     skipped: list[tuple[int, Item]] = []
     seen = Counter[str]()
-    for position, comp in enumerate(cal.subcomponents):
+    for position, comp in enumerate(parts):
         if comp.name in _NOT_OBJECTS:
             continue
         if comp.name != "VEVENT":
@@ -60,7 +61,8 @@ def split(text: str) -> list[Item]:
         groups.setdefault(uid, []).append(comp)
     if not groups and not skipped:
         raise InvalidInput.field("#", "the file holds no VEVENT (nothing to import)")
-    items = [Item(uid, _object_text(cal, events, zones)) for uid, events in groups.items()]
+    prodid = str(cals[0].get("PRODID") or PRODID)
+    items = [Item(uid, _object_text(prodid, events, zones)) for uid, events in groups.items()]
     return items + [item for _, item in skipped]
 
 
@@ -85,10 +87,23 @@ def _zone_names(events: list[Component]) -> list[str]:
     return list(names)
 
 
-def _object_text(cal: Calendar, events: list[Component], zones: dict[str, Component]) -> str:
+def parse_calendars(text: str) -> list[Calendar]:
+    """The VCALENDARs of a file (exports sometimes hold several one after the other)."""
+    if "BEGIN:VCALENDAR" in text[1:].upper().split("END:VCALENDAR", 1)[-1]:
+        try:
+            found = Calendar.from_ical(text, multiple=True)
+        except Exception as exc:
+            raise InvalidInput.field("#", f"Not valid iCalendar data: {exc}") from exc
+        cals = [c for c in found if isinstance(c, Calendar) and c.name == "VCALENDAR"]
+        if cals:
+            return cals
+    return [parse_ical(text)]
+
+
+def _object_text(prodid: str, events: list[Component], zones: dict[str, Component]) -> str:
     obj = Calendar()
     obj.add("VERSION", "2.0")
-    obj.add("PRODID", str(cal.get("PRODID") or PRODID))
+    obj.add("PRODID", prodid)
     for name in _zone_names(events):
         if name in zones:
             obj.add_component(zones[name])
