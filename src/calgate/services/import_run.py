@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from icalendar import Calendar
 from sqlalchemy import select, update
 
 from calgate.db import claims
@@ -140,9 +139,11 @@ class _Run:
         except CalgateError as exc:
             self._finish(FAILED, f"the calendar's server could not be read: {exc.detail}")
             return
-        threads = min(
-            self.runtime.settings.import_threads, self.runtime.settings.upstream_concurrency
-        )
+        settings = self.runtime.settings
+        threads = min(settings.import_threads, settings.upstream_concurrency)
+        if ctx.source.kind == "embedded":
+            # its server runs in this process: more threads only contend for the interpreter
+            threads = min(threads, 2)
         with ThreadPoolExecutor(threads, thread_name_prefix="calgate-import") as pool:
             while True:
                 if self.stopping():
@@ -261,19 +262,18 @@ class _Run:
         return found
 
     # -- the writes ---------------------------------------------------------------------
-    def _text(self, item: ImportItemRow, plan: dict[str, Any]) -> tuple[Calendar, str]:
+    def _text(self, item: ImportItemRow, plan: dict[str, Any]) -> str:
+        """The object as written: as the file had it, or under the new UID (newUid)."""
         assert item.text is not None
-        cal = ical.parse_ical(item.text)
         if plan["uid"] == item.uid:
-            return cal, item.text
-        text = ical_import.with_uid(cal, plan["uid"])
-        return ical.parse_ical(text), text
+            return item.text
+        return ical_import.with_uid(ical.parse_ical(item.text), plan["uid"])
 
     def _write(self, item: ImportItemRow, plan: dict[str, Any], redo: bool) -> _Result:
         """PUT the object as planned (threads: the index is entered by the batch)."""
         href = self.ctx.href_for(plan["id"])
         try:
-            _, text = self._text(item, plan)
+            text = self._text(item, plan)
             if plan["action"] == "create":
                 return _Result(item.seq, CREATED, stored=self._put(href, text, if_none_match=True))
             stored = self._put(href, text, if_match=plan["etag"])
@@ -299,7 +299,8 @@ class _Run:
         """The object through the write pipeline under the booking check (indexed by it)."""
         ctx = self.ctx
         try:
-            cal, text = self._text(item, plan)
+            text = self._text(item, plan)
+            cal = ical.parse_ical(text)
             if plan["action"] == "create":
                 writing.put_new(ctx, plan["id"], cal, text=text)
                 return _Result(item.seq, CREATED)
@@ -331,8 +332,7 @@ class _Run:
         if redo:
             try:
                 obj = self.ctx.conn.get(href)
-                _, text = self._text(item, plan)
-                stored = self._put(href, text, if_match=obj.etag)
+                stored = self._put(href, self._text(item, plan), if_match=obj.etag)
                 return _Result(item.seq, UPDATED, stored=stored)
             except CalgateError as exc:
                 return _failed(item, exc)
