@@ -44,6 +44,7 @@ from calgate.errors import (
     PreconditionFailed,
     UpstreamError,
 )
+from calgate.index.store import Put
 from calgate.index.sync import IMPORT
 from calgate.runtime import Runtime
 from calgate.services import booking, writing
@@ -92,7 +93,7 @@ class _Result:
     seq: int
     outcome: str
     reason: str | None = None
-    stored: RemoteObject | None = None  # to enter into the index
+    stored: Put | None = None  # to enter into the index
 
 
 class _Lost(Exception):
@@ -275,13 +276,17 @@ class _Run:
         try:
             text = self._text(item, plan)
             if plan["action"] == "create":
-                return _Result(item.seq, CREATED, stored=self._put(href, text, if_none_match=True))
+                stored = self._put(href, text, if_none_match=True)
+                return _Result(item.seq, CREATED, stored=self._prepared(stored))
             stored = self._put(href, text, if_match=plan["etag"])
-            return _Result(item.seq, UPDATED, stored=stored)
+            return _Result(item.seq, UPDATED, stored=self._prepared(stored))
         except PreconditionFailed:
             return self._again(item, plan, href, redo)
         except CalgateError as exc:
             return _failed(item, exc)
+
+    def _prepared(self, stored: RemoteObject) -> Put:
+        return self.runtime.indexer.prepare_write(self.ctx.calendar, stored)
 
     def _put(self, href: str, text: str, **condition: Any) -> RemoteObject:
         """A PUT, tried again a few times when the server says it is busy with another write
@@ -323,7 +328,7 @@ class _Run:
                 try:
                     obj = self.ctx.conn.get(href)
                     if ical.uid_of(ical.parse_ical(obj.ical)) == plan["uid"]:
-                        return _Result(item.seq, CREATED, stored=obj)
+                        return _Result(item.seq, CREATED, stored=self._prepared(obj))
                 except CalgateError:
                     pass
             return _Result(
@@ -333,7 +338,7 @@ class _Run:
             try:
                 obj = self.ctx.conn.get(href)
                 stored = self._put(href, self._text(item, plan), if_match=obj.etag)
-                return _Result(item.seq, UPDATED, stored=stored)
+                return _Result(item.seq, UPDATED, stored=self._prepared(stored))
             except CalgateError as exc:
                 return _failed(item, exc)
         return _Result(
