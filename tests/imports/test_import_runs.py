@@ -133,3 +133,14 @@ def test_uploads_have_their_own_size_limit(make_client):
     text = _many(8)
     assert 1024 < len(text) < 4096
     assert post(client, "default", text).status_code == 202
+
+
+def test_import_on_each_metadata_database(db_client):
+    """The lease (FOR UPDATE SKIP LOCKED on PostgreSQL), the bulk plan and outcome updates and
+    the counts read back, on SQLite and PostgreSQL."""
+    done = imported(db_client, "default", _many(250))
+    assert (done["status"], done["created"], done["processed"]) == ("done", 250, 250), done
+    again = imported(db_client, "default", _many(250))
+    assert (again["created"], again["skipped"]) == (0, 250)
+    listed = db_client.get("/api/v1/calendars/default/imports").json()["items"]
+    assert [i["id"] for i in listed] == [again["id"], done["id"]]
