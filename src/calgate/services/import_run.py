@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -126,6 +127,8 @@ class _Run:
             source = session.get(SourceRow, calendar.source_id)
             assert source is not None
         self.ctx = CalendarContext(runtime, calendar, source, origin=IMPORT)
+        self._serial = False  # set when the server says a concurrent write holds it (423)
+        self._one_at_a_time = threading.Lock()
 
     def run(self) -> None:
         try:
@@ -289,14 +292,20 @@ class _Run:
         return self.runtime.indexer.prepare_write(self.ctx.calendar, stored)
 
     def _put(self, href: str, text: str, **condition: Any) -> RemoteObject:
-        """A PUT, tried again a few times when the server says it is busy with another write
-        (Xandikos answers 423 while a concurrent PUT holds its repository)."""
+        """A PUT, tried again a few times when the server says it is busy with another write.
+        Xandikos answers 423 while a concurrent PUT holds its repository (each refused PUT
+        having cost it the parsing): after the first such answer this import writes one object
+        at a time."""
         for attempt in range(_TRIES):
             try:
-                return self.ctx.conn.write(href, text, **condition)
+                if not self._serial:
+                    return self.ctx.conn.write(href, text, **condition)
+                with self._one_at_a_time:
+                    return self.ctx.conn.write(href, text, **condition)
             except UpstreamError as exc:
                 if exc.extra.get("upstreamStatus") not in _BUSY or attempt == _TRIES - 1:
                     raise
+                self._serial = True
                 time.sleep(min(0.5, 0.02 * 2**attempt) * random.uniform(0.5, 1))  # noqa: S311
         raise AssertionError("unreachable")
 
