@@ -76,7 +76,7 @@ clean:
 	rm -rf $(VENV) calgate-data
 
 # .ics import: 10,000 events (500 series with overrides) into the embedded store and Xandikos,
-# beside a loop of POSTs and caldav PUTs; about ten minutes on two cores
+# (Xandikos: the first 2,000), beside a loop of POSTs and caldav PUTs; about six minutes
 .PHONY: bench-import
 bench-import: $(TEST_STAMP)
 	$(BIN)/python bench/bench_import.py
