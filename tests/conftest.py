@@ -106,6 +106,7 @@ def app_settings(data_dir: Path, migrated_sqlite: Path, **overrides: object) -> 
         "background_sync": False,
         "clear_interval": 0,
         "webhook_interval": 3600,  # a test calls the webhook steps itself, or asks for less
+        "import_interval": 3600,  # likewise the import worker (services.import_run.run_due)
     }
     values.update(overrides)
     settings = Settings(_env_file=None, **values)  # type: ignore[arg-type,call-arg]

@@ -16,6 +16,7 @@ from typing import Protocol
 from calgate.jobs.clearing import ClearingSchedule
 from calgate.jobs.heartbeat import Heartbeat
 from calgate.jobs.ics_refresh import IcsRefresh
+from calgate.jobs.imports import ImportWorker
 from calgate.jobs.keep_fresh import KeepFresh
 from calgate.jobs.outbox import OutboxWorker
 from calgate.jobs.webhooks import WebhookWorker
@@ -111,4 +112,5 @@ class Lifecycle:
         if settings.smtp_enabled:
             jobs.append(OutboxWorker(settings, runtime.db.session))
         jobs.append(WebhookWorker(runtime))
+        jobs.append(ImportWorker(runtime))
         return jobs

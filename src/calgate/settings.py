@@ -179,6 +179,31 @@ class Settings(BaseSettings):
         description="Seconds between rounds of the webhook worker (new changes become "
         "messages, due messages are sent).",
     )
+    import_max_bytes: int = Field(
+        52_428_800,
+        ge=1024,
+        description="Largest `.ics` file `POST .../imports` accepts, in bytes (about 10,000 events "
+        "take 5 MB); a larger one is a 413.",
+    )
+    import_interval: float = Field(
+        1.0,
+        gt=0,
+        description="Seconds between rounds of the import worker (queued imports are run).",
+    )
+    import_lease: float = Field(
+        120.0,
+        gt=0,
+        description="Seconds an import worker holds the import it runs (renewed after each batch "
+        "of objects); an import held by a process that was killed is continued by another once "
+        "this has passed.",
+    )
+    import_threads: int = Field(
+        8,
+        gt=0,
+        le=64,
+        description="Objects one import writes to its CalDAV server at once (within the source's "
+        "`upstream_concurrency`).",
+    )
     webhook_retry_scale: float = Field(
         1.0,
         gt=0,

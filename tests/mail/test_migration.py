@@ -138,3 +138,14 @@ def test_ics_feeds_migration_matches_the_model(outbox_db):
     assert "ics_feeds" not in inspect(outbox_db.engine).get_table_names()
     _alembic(outbox_db, "upgrade", "head")
     assert "next_refresh_at" in _columns(outbox_db, "ics_feeds")
+
+
+def test_imports_migration_matches_the_model(outbox_db):
+    """0016 makes ``imports`` and ``import_items`` as the models have them, down and up."""
+    with outbox_db.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert [d for d in diffs if "import" in repr(d)] == []
+    _alembic(outbox_db, "downgrade", "0015")
+    assert "imports" not in inspect(outbox_db.engine).get_table_names()
+    _alembic(outbox_db, "upgrade", "head")
+    assert "plan" in _columns(outbox_db, "import_items")

@@ -22,6 +22,7 @@ from calgate.api.routes import (
     feeds,
     freebusy,
     health,
+    imports,
     occurrences,
     roombooking,
     sources,
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, *, lifecycle: Lifecycle | None 
         freebusy,
         clearing,
         feeds,
+        imports,
     )
     for module in (*routers, roombooking):  # the room-booking tool's /api/{calendar} last
         app.include_router(module.router)

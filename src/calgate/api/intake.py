@@ -9,8 +9,9 @@ parse) whatever it sends. This ASGI middleware runs first, in this order:
    a malformed, unknown or revoked credential is a 401 problem+json, and the body is never
    read. The grant is left in the request scope for :func:`calgate.api.deps.get_grant` (for
    a ``GET`` or ``HEAD``, from a cache and confirmed within the request: :class:`Intake`).
-2. **The size.** A ``Content-Length`` over ``max_body_bytes`` is a 413 at once; a body sent
-   without one is counted as it arrives and refused the moment it passes the limit.
+2. **The size.** A ``Content-Length`` over ``max_body_bytes`` (``import_max_bytes`` for an
+   ``.ics`` import's upload) is a 413 at once; a body sent without one is counted as it
+   arrives and refused the moment it passes the limit.
 3. **The nesting.** A JSON body (no ``Content-Type``, or a JSON one) whose arrays and objects
    nest deeper than ``max_json_depth`` is a 422, found by counting brackets outside strings,
    before any parser recurses into it.
@@ -36,6 +37,7 @@ from calgate.runtime import Runtime
 from calgate.services import tokens
 
 PUBLIC_PATHS = frozenset({"/api/docs", "/api/openapi.json"})
+_IMPORTS = re.compile(r"/api/v1/calendars/[^/]+/imports/?")  # an upload's own size limit
 
 # A JSON string (an unterminated one runs to the end): its brackets are text, not nesting.
 _STRING = re.compile(rb'"(?:[^"\\]+|\\.)*"?', re.DOTALL)
@@ -206,10 +208,12 @@ class Intake:
     async def _admit(self, request: Request, receive: Receive) -> bytes | None:
         """The body, within the size and nesting limits (None: the client went away)."""
         settings = self.runtime.settings
-        limit = settings.max_body_bytes
+        limit, setting = settings.max_body_bytes, "max_body_bytes"
+        if request.method == "POST" and _IMPORTS.fullmatch(request.url.path):
+            limit, setting = settings.import_max_bytes, "import_max_bytes"  # an .ics file
         too_large = ContentTooLarge(
             f"the request body is larger than {limit:,} bytes, the most calgate accepts "
-            "(setting max_body_bytes)"
+            f"(setting {setting})"
         )
         length = _content_length(request)
         if length is not None and length > limit:

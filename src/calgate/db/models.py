@@ -369,3 +369,50 @@ class FeedRow(Base):
 
     def __repr__(self) -> str:  # never the hash
         return f"FeedRow(id={self.id!r}, calendar_id={self.calendar_id!r}, detail={self.detail!r})"
+
+
+class ImportRow(Base):
+    """One ``.ics`` import into a calendar (``services.imports``): its choices, its state and
+    why it failed as a whole; its objects are :class:`ImportItemRow`. Run by the import worker
+    with a lease (calgate.db.claims) while ``status`` is queued or running."""
+
+    __tablename__ = "imports"
+    __table_args__ = (
+        Index("ix_imports_calendar", "calendar_id", "id"),
+        Index("ix_imports_status", "status"),
+        UniqueConstraint("token_id", "idempotency_key", name="uq_imports_idempotency"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    calendar_id: Mapped[str] = mapped_column(ForeignKey("calendars.id", ondelete="CASCADE"))
+    token_id: Mapped[str | None] = mapped_column(String(64))
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    body_hash: Mapped[str] = mapped_column(String(64))
+    on_conflict: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10))
+    total: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ImportItemRow(Base):
+    """One object of an import, in the file's order: its text, the write planned for it
+    (``plan``, committed before the write so a run taken over after a crash redoes exactly
+    that) and what came of it (``outcome``: created, updated, skipped, failed; ``reason``)."""
+
+    __tablename__ = "import_items"
+
+    import_id: Mapped[int] = mapped_column(
+        ForeignKey("imports.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    outcome: Mapped[str | None] = mapped_column(String(10))
+    reason: Mapped[str | None] = mapped_column(Text)

@@ -211,6 +211,15 @@ def touch(state: CalendarSyncRow, href: str) -> None:
         state.touched = [*(state.touched or []), href]
 
 
+def touch_all(state: CalendarSyncRow, hrefs: Sequence[str]) -> None:
+    """:func:`touch` for many (one new list, not one per href)."""
+    known = state.touched or []
+    seen = set(known)
+    new = [h for h in dict.fromkeys(hrefs) if h not in seen]
+    if new:
+        state.touched = [*known, *new]
+
+
 def mark_read(session: Session, *, calendar_id: str, at: datetime) -> None:
     session.execute(
         update(CalendarSyncRow)

@@ -21,7 +21,7 @@ import threading
 import time
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from urllib.parse import urljoin
@@ -60,6 +60,7 @@ API = "api"
 CALDAV = "caldav"
 CLEARING = "clearing"
 ICS = "ics"  # a refresh of a subscribed iCalendar feed
+IMPORT = "import"  # an .ics import (services.imports)
 
 
 @dataclass(frozen=True)
@@ -464,6 +465,22 @@ class Indexer:
             )
             store.touch(state, href)
         return fields
+
+    def prepare_write(self, calendar: CalendarRow, written: RemoteObject) -> store.Put:
+        """What :meth:`record_writes` enters for one written object, materialized (CPU work
+        that a writer's threads can do while others wait for their server)."""
+        obj = RemoteObject(path_key(written.href), written.etag, written.ical)
+        fields = self._materialize(calendar, obj)
+        return store.Put(id_from_href(obj.href), obj.href, obj.etag, obj.ical, fields)
+
+    def record_writes(self, calendar: CalendarRow, puts: list[store.Put], *, origin: str) -> None:
+        """:meth:`record_write` for many objects at once (an import's batch, each from
+        :meth:`prepare_write`), in one short transaction."""
+        puts = [replace(put, origin=origin) for put in puts]
+        with self._lock(calendar.id), self.runtime.db.session() as session:
+            state = store.sync_state(session, calendar_id=calendar.id, for_update=True)
+            store.put_objects(session, state, puts)
+            store.touch_all(state, [put.href for put in puts])
 
     def record_delete(self, calendar: CalendarRow, *, href: str, origin: str = API) -> None:
         href = path_key(href)

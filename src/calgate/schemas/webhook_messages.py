@@ -13,11 +13,11 @@ from pydantic import Field
 
 from calgate.schemas.base import ApiModel, UtcDateTime
 
-Origin = Literal["api", "caldav", "clearing", "ics"]
+Origin = Literal["api", "caldav", "clearing", "ics", "import"]
 _ORIGIN_HELP = (
     "Who made the change: api (calgate's API), caldav (a CalDAV client, through /dav/ or on "
     "the server itself), clearing (calgate's clearing of a booking calendar), ics (a refresh "
-    "of a subscribed iCalendar feed)."
+    "of a subscribed iCalendar feed), import (an .ics import into the calendar)."
 )
 _SYNC_HELP = "The change feed's position right after this change: GET .../events?syncToken=..."
 
