@@ -169,3 +169,17 @@ def test_export_unknown_calendar_and_bad_token(standin, tmp_path):
     assert run_cli("export", "-c", "nope", "-o", str(target), env=env).code == 5
     assert run_cli("export", "-c", CALENDAR, env={**env, "CALGATE_TOKEN": "cg_x"}).code == 4
     assert not target.exists()
+
+
+def test_a_todo_in_the_file_is_reported_as_skipped_not_failed(transfer, tmp_path):
+    env, stand = transfer
+    assert stand is None, "calgate's own import route answers here, not the stand-in"
+    ics = tmp_path / "todo.ics"
+    todo = "BEGIN:VTODO\r\nUID:todo-1\r\nDTSTAMP:20270101T000000Z\r\nSUMMARY:t\r\nEND:VTODO\r\n"
+    ics.write_text(calendar_text(1, broken=()).replace("END:VCALENDAR", todo + "END:VCALENDAR"))
+    done = run_cli("import", str(ics), "-c", CALENDAR, env=env)
+    assert done.code == 0, done.err
+    assert done.out.strip() == "created 1, updated 0, skipped 1, failed 0"
+    assert [line.split(":")[0] for line in done.err.splitlines() if "todo-1" in line] == [
+        "skipped todo-1"
+    ]

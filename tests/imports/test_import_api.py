@@ -49,7 +49,11 @@ def test_import_groups_by_uid_and_skips_todos(client, calendar_id):
     assert (done["total"], done["processed"]) == (4, 4)
     assert (done["created"], done["skipped"], done["failed"], done["updated"]) == (3, 1, 0, 0)
     assert done["failures"] == [
-        {"uid": "todo-1", "reason": "a VTODO is not an event: calgate imports VEVENTs only"}
+        {
+            "uid": "todo-1",
+            "reason": "a VTODO is not an event: calgate imports VEVENTs only",
+            "outcome": "skipped",
+        }
     ]
     assert done["error"] is None and done["finishedAt"] is not None
     uids = event_uids(client, calendar_id)

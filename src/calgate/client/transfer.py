@@ -106,7 +106,8 @@ def _report(state: dict[str, Any], *, json_out: bool, quiet: bool) -> None:
         print_json(state)
     for failure in state.get("failures") or []:
         uid = failure.get("uid") or "(no UID)"
-        typer.echo(f"failed {uid}: {failure.get('reason')}", err=True)
+        outcome = failure.get("outcome") or "failed"
+        typer.echo(f"{outcome} {uid}: {failure.get('reason')}", err=True)
     if state.get("status") == "failed":
         raise ClientError(f"the import failed: {state.get('error') or 'no reason given'}", ERROR)
     if not json_out and not quiet:

@@ -15,6 +15,9 @@ ImportStatus = Literal["queued", "running", "done", "failed"]
 class ImportFailure(ApiModel):
     uid: str | None = Field(description="The UID of the object (null: the component had none).")
     reason: str = Field(description="Why it was not stored (or, for a VTODO, why it was skipped).")
+    outcome: Literal["failed", "skipped"] = Field(
+        "failed", description="failed (counted in `failed`) or skipped (a VTODO, VJOURNAL ...)."
+    )
 
 
 class ImportPublic(ApiModel):

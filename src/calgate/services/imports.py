@@ -154,7 +154,7 @@ def to_public(session: Session, row: ImportRow) -> ImportPublic:
         ).all()
     )
     failures = session.execute(
-        select(ImportItemRow.uid, ImportItemRow.reason)
+        select(ImportItemRow.uid, ImportItemRow.reason, ImportItemRow.outcome)
         .where(ImportItemRow.import_id == row.id, ImportItemRow.reason.is_not(None))
         .order_by(ImportItemRow.seq)
     ).all()
@@ -169,7 +169,10 @@ def to_public(session: Session, row: ImportRow) -> ImportPublic:
         updated=counts.get(UPDATED, 0),
         skipped=counts.get(SKIPPED, 0),
         failed=counts.get(FAILED, 0),
-        failures=[ImportFailure(uid=uid, reason=reason) for uid, reason in failures],
+        failures=[
+            ImportFailure(uid=uid, reason=reason, outcome=SKIPPED if outcome == SKIPPED else FAILED)
+            for uid, reason, outcome in failures
+        ],
         error=row.error,
         created_at=row.created_at,
         finished_at=row.finished_at,
