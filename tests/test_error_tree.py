@@ -44,6 +44,10 @@ INTERNAL_SIGNALS = {
     # a feed refresh that failed: recorded on the source (lastError), or a 422 on subscribing
     "calgate.outbound.get.FetchFailed",
     "calgate.domain.ics_feed.FeedUnreadable",
+    # an import's lease taken over by another worker: this one stops its run
+    "calgate.services.import_run._Lost",
+    # the HTTP client commands' one-line error and exit code (not the server's)
+    "calgate.client.http.ClientError",
 }
 
 

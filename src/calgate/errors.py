@@ -44,10 +44,14 @@ reach a client as they are (``tests/test_error_tree.py`` holds the list to these
 - ``domain.mail.TemplateTooLong`` and ``mail.templates.TemplateTooSlow``: a calendar's template
   past its limits; the mail falls back to the default template;
 - ``mail.smtp.SendFailure``: a delivery failure and its kind; the outbox retries or gives up;
-- ``outbound.post.PostFailed``: a webhook POST that got no HTTP answer; the delivery retries.
+- ``outbound.post.PostFailed``: a webhook POST that got no HTTP answer; the delivery retries;
 - ``outbound.get.FetchFailed`` and ``domain.ics_feed.FeedUnreadable``: a subscribed feed that
   gave no usable iCalendar; a refresh records it on the source (``lastError``), subscribing
-  answers ``SourceConnectFailed``.
+  answers ``SourceConnectFailed``;
+- ``services.import_run._Lost``: an import whose lease another worker took over; this worker
+  stops its run and leaves the import to the other;
+- ``client.http.ClientError``: in the HTTP client commands (``calgate import`` ...), not the
+  server: the one line a command prints and its exit code.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ changes made on their servers reach the endpoint (issue 17, point 5)."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 
 from calgate.index import recent
 from calgate.index import store as index_store
@@ -36,6 +37,10 @@ def last_synced(client, calendar_id: str):
 def test_a_round_syncs_a_watched_calendar_nobody_read(client):
     assert client.post("/api/v1/calendars", json={"id": "room", "name": "Room"}).status_code == 201
     client.post("/api/v1/webhooks", json={**HOOK, "calendars": ["room"]})
+    # (making the endpoint read the calendar once: time passes, and nobody reads it again)
+    with client.app.state.runtime.db.session() as session:
+        state = index_store.sync_state(session, calendar_id="room")
+        state.last_synced = datetime.now(UTC) - timedelta(hours=2)
     before = last_synced(client, "room")
     KeepFresh(client.app.state.runtime)._round()
     deadline = time.monotonic() + 10

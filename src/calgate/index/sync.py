@@ -448,23 +448,9 @@ class Indexer:
     ) -> Materialized:
         """Enter what calgate just wrote (``origin``: ``api``, ``caldav`` for the /dav/ door,
         ``clearing``) into the index, before the writer answers."""
-        href = path_key(href)
-        obj = RemoteObject(href=href, etag=etag, ical=ical)
-        fields = self._materialize(calendar, obj)
-        with self._lock(calendar.id), self.runtime.db.session() as session:
-            state = store.sync_state(session, calendar_id=calendar.id, for_update=True)
-            store.put_object(
-                session,
-                state,
-                event_id=id_from_href(href),
-                href=href,
-                etag=etag,
-                ical=ical,
-                fields=fields,
-                origin=origin,
-            )
-            store.touch(state, href)
-        return fields
+        put = self.prepare_write(calendar, RemoteObject(href=href, etag=etag, ical=ical))
+        self.record_writes(calendar, [put], origin=origin)
+        return put.fields
 
     def prepare_write(self, calendar: CalendarRow, written: RemoteObject) -> store.Put:
         """What :meth:`record_writes` enters for one written object, materialized (CPU work
