@@ -183,3 +183,16 @@ def test_a_todo_in_the_file_is_reported_as_skipped_not_failed(transfer, tmp_path
     assert [line.split(":")[0] for line in done.err.splitlines() if "todo-1" in line] == [
         "skipped todo-1"
     ]
+
+
+def test_a_rerun_of_the_same_file_says_it_joined_the_first_import(transfer, tmp_path):
+    env, stand = transfer
+    assert stand is None, "calgate's own import route answers here, not the stand-in"
+    ics = tmp_path / "twice.ics"
+    ics.write_text(calendar_text(3, broken=()).replace("uid-", "twice-"))
+    first = run_cli("import", str(ics), "-c", CALENDAR, env=env)
+    assert first.code == 0 and "imported before" not in first.err, first.err
+    again = run_cli("import", str(ics), "-c", CALENDAR, env=env)
+    assert again.code == 0, again.err
+    assert "this file was imported before" in again.err
+    assert again.out.strip() == "created 3, updated 0, skipped 0, failed 0"

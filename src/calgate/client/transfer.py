@@ -77,6 +77,12 @@ def import_(
             where = answer.headers.get("Location") or (
                 f"/calendars/{calendar}/imports/{answer.json()['id']}"
             )
+            if answer.headers.get("Idempotent-Replayed") == "true" and not quiet:
+                typer.echo(  # a re-run: say why it reports what the first run did
+                    f"this file was imported before ({answer.json()['id']}): its counts follow; "
+                    "nothing is imported twice",
+                    err=True,
+                )
             state = _follow(api, str(where), answer.json(), progress)
         _report(state, json_out=json_out, quiet=quiet)
 
