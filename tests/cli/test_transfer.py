@@ -176,7 +176,8 @@ def test_a_todo_in_the_file_is_reported_as_skipped_not_failed(transfer, tmp_path
     assert stand is None, "calgate's own import route answers here, not the stand-in"
     ics = tmp_path / "todo.ics"
     todo = "BEGIN:VTODO\r\nUID:todo-1\r\nDTSTAMP:20270101T000000Z\r\nSUMMARY:t\r\nEND:VTODO\r\n"
-    ics.write_text(calendar_text(1, broken=()).replace("END:VCALENDAR", todo + "END:VCALENDAR"))
+    one = calendar_text(1, broken=()).replace("uid-", "with-todo-")
+    ics.write_text(one.replace("END:VCALENDAR", todo + "END:VCALENDAR"))
     done = run_cli("import", str(ics), "-c", CALENDAR, env=env)
     assert done.code == 0, done.err
     assert done.out.strip() == "created 1, updated 0, skipped 1, failed 0"
