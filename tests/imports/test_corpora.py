@@ -1,5 +1,5 @@
 """Real-world files imported into the embedded store, each count checked against icalendar's
-own reading of the file: the calcard corpus (../shared/oracles/calcard, MIT) and icalendar's
+own reading of the file: the calcard corpus (tests/oracles/data/calcard, MIT) and icalendar's
 test calendars.
 
 Every file goes into one calendar with onConflict=newUid (files share UIDs), so nothing is
