@@ -211,3 +211,12 @@ def test_a_name_that_does_not_resolve_is_invalid_not_unsafe():
 def test_unsafe_reason_is_none_for_public_addresses():
     assert unsafe_reason(ip_address("93.184.215.14"), allow_private=False) is None
     assert unsafe_reason(ip_address("10.0.0.1"), allow_private=True) is None
+
+
+@pytest.mark.parametrize(
+    ("allow_http", "says"), [(False, "an https:// URL, not ftp"), (True, "an http:// or https://")]
+)
+def test_another_scheme_is_refused_naming_the_ones_allowed(allow_http, says):
+    with pytest.raises(InvalidInput) as refused:
+        check_url("ftp://files.example.org/a.ics", allow_http=allow_http, allow_private=False)
+    assert says in refused.value.detail

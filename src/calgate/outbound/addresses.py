@@ -40,7 +40,8 @@ def check_url(url: str, *, allow_http: bool, allow_private: bool) -> None:
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise _invalid("The URL must be https.")
+        shown = "https://" if not allow_http else "http:// or https://"
+        raise _invalid(f"The URL must be an {shown} URL, not {scheme or 'one without a scheme'}.")
     if scheme == "http" and not allow_http:
         raise _invalid("The URL must be https (http is not allowed on this calgate).")
     if "@" in parts.netloc:
