@@ -9,7 +9,7 @@ import logging
 from datetime import timedelta
 
 from calgate.db import job_leases
-from calgate.jobs.loop import Loop
+from calgate.jobs.loop import Loop, LoopJob
 from calgate.runtime import Runtime
 from calgate.services.clearing import clear_each, marked_calendars
 
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 
 
-class ClearingSchedule:
+class ClearingSchedule(LoopJob):
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
         self._loop = Loop(
@@ -31,12 +31,6 @@ class ClearingSchedule:
             stop_wait=30.0,  # a pass in progress finishes its calendar
             logger=log,
         )
-
-    def start(self) -> None:
-        self._loop.start()
-
-    def stop(self) -> None:
-        self._loop.stop()
 
     def _round(self) -> None:
         clear_due(self._runtime)

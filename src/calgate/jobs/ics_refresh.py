@@ -10,7 +10,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from calgate.db import job_leases
-from calgate.jobs.loop import Loop
+from calgate.jobs.loop import Loop, LoopJob
 from calgate.runtime import Runtime
 from calgate.services import subscriptions
 
@@ -24,7 +24,7 @@ LEASE = timedelta(seconds=120)
 SPACING = timedelta(seconds=30)
 
 
-class IcsRefresh:
+class IcsRefresh(LoopJob):
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
         self._loop = Loop(
@@ -35,12 +35,6 @@ class IcsRefresh:
             stop_wait=20.0,  # a fetch in progress ends within its 15 s
             logger=log,
         )
-
-    def start(self) -> None:
-        self._loop.start()
-
-    def stop(self) -> None:
-        self._loop.stop()
 
     def _round(self) -> None:
         refresh_due(self._runtime)

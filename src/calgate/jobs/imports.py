@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import logging
 
-from calgate.jobs.loop import Loop
+from calgate.jobs.loop import Loop, LoopJob
 from calgate.runtime import Runtime
 from calgate.services import import_run
 
 log = logging.getLogger(__name__)
 
 
-class ImportWorker:
+class ImportWorker(LoopJob):
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
         self._loop = Loop(
@@ -23,12 +23,6 @@ class ImportWorker:
             stop_wait=30.0,
             logger=log,
         )
-
-    def start(self) -> None:
-        self._loop.start()
-
-    def stop(self) -> None:
-        self._loop.stop()
 
     def _round(self) -> None:
         import_run.run_due(self._runtime, stopping=lambda: self._loop.stopping)

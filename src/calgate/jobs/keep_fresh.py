@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from calgate.db import job_leases
 from calgate.db.models import CalendarRow, SourceRow
 from calgate.index import recent
-from calgate.jobs.loop import Loop
+from calgate.jobs.loop import Loop, LoopJob
 from calgate.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 RECENTLY = timedelta(minutes=10)
 
 
-class KeepFresh:
+class KeepFresh(LoopJob):
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
         settings = runtime.settings
@@ -42,12 +42,6 @@ class KeepFresh:
             failure="background sync round failed",
             logger=log,
         )
-
-    def start(self) -> None:
-        self._loop.start()
-
-    def stop(self) -> None:
-        self._loop.stop()
 
     def _round(self) -> None:
         db = self._runtime.db

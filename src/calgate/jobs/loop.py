@@ -72,3 +72,16 @@ class Loop:
             self._work()
         except Exception:  # the loop must outlive any one bad round (database down...)
             self._log.exception(self._failure)
+
+
+class LoopJob:
+    """A job whose whole life is its :class:`Loop` (``self._loop``, made in ``__init__``):
+    started and stopped with it."""
+
+    _loop: Loop
+
+    def start(self) -> None:
+        self._loop.start()
+
+    def stop(self) -> None:
+        self._loop.stop()

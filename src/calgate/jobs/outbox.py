@@ -9,7 +9,7 @@ import logging
 import time
 from datetime import UTC, datetime, timedelta
 
-from calgate.jobs.loop import Loop
+from calgate.jobs.loop import Loop, LoopJob
 from calgate.mail import outbox
 from calgate.mail.outbox import Sessions
 from calgate.settings import Settings
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 PURGE_EVERY = 3600.0
 
 
-class OutboxWorker:
+class OutboxWorker(LoopJob):
     def __init__(self, settings: Settings, sessions: Sessions) -> None:
         self._settings = settings
         self._sessions = sessions
@@ -32,12 +32,6 @@ class OutboxWorker:
             at_once=True,
             logger=log,
         )
-
-    def start(self) -> None:
-        self._loop.start()
-
-    def stop(self) -> None:
-        self._loop.stop()
 
     def _round(self) -> None:
         report = outbox.deliver_due(self._settings, self._sessions)

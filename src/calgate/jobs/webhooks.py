@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import logging
 
-from calgate.jobs.loop import Loop
+from calgate.jobs.loop import Loop, LoopJob
 from calgate.runtime import Runtime
 from calgate.services import webhook_delivery, webhook_dispatch
 
 log = logging.getLogger(__name__)
 
 
-class WebhookWorker:
+class WebhookWorker(LoopJob):
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
         self._loop = Loop(
@@ -24,12 +24,6 @@ class WebhookWorker:
             at_once=True,
             logger=log,
         )
-
-    def start(self) -> None:
-        self._loop.start()
-
-    def stop(self) -> None:
-        self._loop.stop()
 
     def _round(self) -> None:
         webhook_dispatch.dispatch(self._runtime)
