@@ -5,18 +5,10 @@ latest state (the receiver was never told of it)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
-from tests.webhooks.test_delivery import EVENTS, Receiver, run, subscribe, verified
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.server.shutdown()
+from tests.webhooks.test_delivery import EVENTS, run, subscribe, verified
 
 
 @pytest.fixture
