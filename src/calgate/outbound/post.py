@@ -76,18 +76,25 @@ class Deadline:
     ``seconds`` have passed."""
 
     def __init__(self, seconds: float, sock: socket.socket) -> None:
-        self.passed = False
+        self._cut_done = False
+        self._ends = time.monotonic() + seconds
         self._sock = sock
         self._lock = threading.Lock()
         self._timer = threading.Timer(seconds, self._cut)
         self._timer.daemon = True
         self._timer.start()
 
+    @property
+    def passed(self) -> bool:
+        """Whether the time is up: the timer has cut the socket, or it is late (a socket
+        timeout of the same length, or a busy machine, can end a read first)."""
+        return self._cut_done or time.monotonic() >= self._ends
+
     def watch(self, sock: socket.socket) -> None:
         """Watch ``sock`` instead (the TLS socket that took the plain one over)."""
         with self._lock:
             self._sock = sock
-            if self.passed:
+            if self._cut_done:
                 _shut(sock)
 
     def cancel(self) -> None:
@@ -95,7 +102,7 @@ class Deadline:
 
     def _cut(self) -> None:
         with self._lock:
-            self.passed = True
+            self._cut_done = True
             _shut(self._sock)
 
 
