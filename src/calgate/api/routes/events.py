@@ -26,6 +26,7 @@ from calgate.api.routes.event_params import (
 )
 from calgate.domain.input_limits import check_json_form
 from calgate.domain.model import EventPublic, EventWrite
+from calgate.domain.model.field_hints import model_fields, with_hints
 from calgate.domain.timezones import format_utc
 from calgate.errors import FieldError, InvalidInput, UnsupportedMediaType
 from calgate.schemas.events import EventsPublic
@@ -56,7 +57,8 @@ def _event_write(data: Any, ctx: CalendarContext) -> EventWrite:
     try:
         return EventWrite.model_validate(data)
     except ValidationError as exc:
-        errors = [{**e, "loc": ("body", *e.get("loc", ()))} for e in exc.errors()]
+        hinted = with_hints(exc.errors(), model_fields(EventWrite))
+        errors = [{**e, "loc": ("body", *e.get("loc", ()))} for e in hinted]
         raise RequestValidationError(errors) from exc
 
 

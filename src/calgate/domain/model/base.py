@@ -3,11 +3,13 @@ and the database can hold, and pydantic's errors turned into :class:`InvalidInpu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
+from calgate.domain.model.field_hints import with_hints
 from calgate.errors import FieldError, InvalidInput, json_pointer
 
 _ALLOWED_CONTROLS = frozenset("\t\n\r")
@@ -62,10 +64,13 @@ class TextChecked(BaseModel):
         return check_text(value)
 
 
-def invalid_input_from(exc: ValidationError, *, prefix: tuple[str, ...] = ()) -> InvalidInput:
-    """One :class:`FieldError` per pydantic error, its pointer built from ``loc``."""
+def invalid_input_from(
+    exc: ValidationError, *, prefix: tuple[str, ...] = (), fields: Sequence[str] = ()
+) -> InvalidInput:
+    """One :class:`FieldError` per pydantic error, its pointer built from ``loc``; an unknown
+    top-level field is told the body's field it most likely meant (``fields``)."""
     errors = []
-    for err in exc.errors():
+    for err in with_hints(exc.errors(), fields):
         message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
         errors.append(FieldError(message, json_pointer(*prefix + tuple(err.get("loc", ())))))
     detail = errors[0].detail if len(errors) == 1 else f"{len(errors)} fields are invalid"

@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from calgate.domain.model.base import CamelModel, TextChecked, invalid_input_from
+from calgate.domain.model.field_hints import model_fields
 from calgate.domain.model.fields import (
     IsoTime,
     OneLine,
@@ -243,4 +244,4 @@ def event_write_from_json(data: Any) -> EventWrite:
     try:
         return EventWrite.model_validate(data)
     except ValidationError as exc:
-        raise invalid_input_from(exc) from exc
+        raise invalid_input_from(exc, fields=model_fields(EventWrite)) from exc
