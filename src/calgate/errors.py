@@ -27,6 +27,7 @@ into this tree at the boundary that sees them, with ``raise ... from exc``.
     │   ├── UpstreamTimeout              504  (``Retry-After``)
     │   ├── UpstreamRejectedCredentials  502  401/403 from the server on an existing source
     │   ├── SyncTokenRejected            502  RFC 6578 sync token refused: resync from scratch
+    │   ├── FeedUnreachable              502  sync now: a subscribed feed could not be read
     │   ├── SyncUnsupported              502  no sync-collection here: compare ctag/ETags instead
     │   └── ClearingFailed               502  (or the failures' own status) no calendar of a
     │                                         clearing pass could be cleared (``errors``)
@@ -278,6 +279,14 @@ class UpstreamTimeout(UpstreamError):
 class UpstreamRejectedCredentials(UpstreamError):
     title = "Upstream CalDAV server rejected the stored credentials"
     slug = "upstream-credentials-rejected"
+
+
+class FeedUnreachable(UpstreamError):
+    """``POST /api/v1/sources/{id}/sync`` on a subscription whose feed could not be read (the
+    reason in the detail; the last copy stays)."""
+
+    title = "iCalendar feed could not be read"
+    slug = "feed-unreadable"
 
 
 class SyncTokenRejected(UpstreamError):

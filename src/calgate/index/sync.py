@@ -207,6 +207,8 @@ class Indexer:
     def sync(
         self, calendar: CalendarRow, source: SourceRow, *, max_age: timedelta | None = None
     ) -> SyncReport:
+        if self.runtime.mirrored(source):
+            return SyncReport("fresh")  # no server to sync with: ``mirror`` fills it
         lock = self._lock(calendar.id)
         # a sync stuck on a stalled server holds the lock until its own timeout: wait as long
         if not lock.acquire(timeout=self.runtime.settings.upstream_timeout):
@@ -214,8 +216,6 @@ class Indexer:
                 f"The CalDAV server of calendar {calendar.id!r} did not answer in time "
                 "(an earlier sync of the calendar is still waiting for it)."
             )
-        if self.runtime.mirrored(source):
-            return SyncReport("fresh")  # no server to sync with: ``mirror`` fills it
         try:
             if max_age is not None:  # another thread may have synced while this one waited
                 with self.runtime.db.session() as session:

@@ -46,8 +46,9 @@ class SourceCreate(ApiInput):
 
 
 class SourceUpdate(ApiInput):
-    """Replace a source's name or credentials (an expiring password or token); its calendars
-    and their settings stay. ``url`` is here only to be refused with a reason."""
+    """Replace a source's name or credentials (an expiring password or token), or a feed's
+    refresh interval; its calendars and their settings stay. ``url`` is here only to be
+    refused with a reason."""
 
     url: str | None = Field(None, description="Cannot change: add the new address as a source.")
     name: str | None = Field(None, min_length=1, max_length=200)
@@ -58,6 +59,13 @@ class SourceUpdate(ApiInput):
         None,
         description="basic | digest | bearer; default: bearer with `token`, the source's own "
         "basic or digest with `password`, else unchanged.",
+    )
+    refresh_interval: int | None = Field(
+        None,
+        ge=900,
+        le=86400,
+        description="kind ics: seconds between refreshes (15 min to 24 h); null: the feed's "
+        "own interval, else one hour.",
     )
 
 

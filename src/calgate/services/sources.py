@@ -233,6 +233,12 @@ def update_source(runtime: Runtime, source_id: str, body: SourceUpdate) -> None:
         raise InvalidInput(
             detail, [FieldError(detail, f"#/{_CREDENTIAL_FIELDS[f]}") for f in changing]
         )
+    if "refresh_interval" in sent and row.kind != "ics":
+        raise InvalidInput.field(
+            "#/refreshInterval",
+            f"{kind.title} has no refresh interval: only an iCalendar subscription (kind ics) "
+            "is fetched on a schedule; a CalDAV source's calendars are synced as they are read",
+        )
     new_credentials = None
     if changing:
         merged = _merged(runtime, row, body)
@@ -246,6 +252,8 @@ def update_source(runtime: Runtime, source_id: str, body: SourceUpdate) -> None:
             stored.name = body.name
         if new_credentials is not None:
             stored.username, stored.auth_type, stored.secret_encrypted = new_credentials
+        if "refresh_interval" in sent:
+            subscriptions.set_interval(session, source_id, body.refresh_interval)
     if new_credentials is not None:
         runtime.forget_connection(source_id)
 

@@ -212,6 +212,15 @@ def interval(row: IcsFeedRow) -> int:
     return row.refresh_interval or row.feed_interval or DEFAULT_INTERVAL
 
 
+def set_interval(session: Session, source_id: str, seconds: int | None) -> None:
+    """Refresh every ``seconds`` from now on (``None``: the feed's own, else an hour); the
+    next refresh is one new interval after the last one that worked."""
+    row = _feed(session, source_id)
+    row.refresh_interval = seconds
+    since = row.last_success_at or datetime.now(UTC)
+    row.next_refresh_at = instant(since, UTC) + timedelta(seconds=interval(row))
+
+
 def _record(runtime: Runtime, source_id: str, *, fetched: Fetched, feed: Feed | None) -> None:
     now = datetime.now(UTC)
     with runtime.db.session() as session:

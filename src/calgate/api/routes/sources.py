@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 from calgate.api.deps import RuntimeDep, SessionDep, UnscopedAdminDep
 from calgate.api.query_params import StrictQueryRoute
 from calgate.schemas.sources import SourceCreate, SourcePublic, SourcesPublic, SourceUpdate
-from calgate.services import sources
+from calgate.services import source_sync, sources
 
 router = APIRouter(prefix="/api/v1/sources", tags=["sources"], route_class=StrictQueryRoute)
 
@@ -51,6 +51,17 @@ def update_source(
     """Rename, or replace the credentials (tried before they are stored; a refused one is a
     422 and the old one stays). Calendars and their settings are kept."""
     sources.update_source(runtime, source_id, body)
+    return sources.to_public(runtime, session, sources.get_source(session, source_id))
+
+
+@router.post("/{source_id}/sync", response_model=SourcePublic)
+def sync_source(
+    source_id: str, runtime: RuntimeDep, session: SessionDep, _a: UnscopedAdminDep
+) -> SourcePublic:
+    """Sync now: each calendar of a CalDAV source with its server (whatever the index's age),
+    or an iCalendar subscription fetched again. The source as it then stands; a server or feed
+    that fails is its 502/503/504 (a feed's last copy is kept)."""
+    source_sync.sync_now(runtime, source_id)
     return sources.to_public(runtime, session, sources.get_source(session, source_id))
 
 
