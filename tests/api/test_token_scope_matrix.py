@@ -176,7 +176,7 @@ ROWS = [
     Row("PATCH /api/v1/sources/{source_id}", (*ADMIN_ONLY, 403, 200),
         path="/api/v1/sources/embedded", body={"name": "Embedded store"}),
     Row("POST /api/v1/sources/{source_id}/sync", (*ADMIN_ONLY, 403, 200),
-        path="/api/v1/sources/embedded"),
+        path="/api/v1/sources/embedded/sync"),
     Row("DELETE /api/v1/sources/{source_id}", (*ADMIN_ONLY, 403, 204), source=True),
     # webhook endpoints: write or admin; each token manages its own, the unscoped admin all
     Row("POST /api/v1/webhooks", (403, 403, 201, 201, 201, 201), body=HOOK, label="scope"),
