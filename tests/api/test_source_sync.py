@@ -46,6 +46,7 @@ def test_sync_now_of_an_unreadable_feed_is_a_502_and_keeps_the_copy(ics_client, 
     assert resp.headers["content-type"] == "application/problem+json"
     problem = resp.json()
     assert problem["type"].endswith("/feed-unreadable") and "HTTP 500" in problem["detail"]
+    assert ".." not in problem["detail"]
     assert _events(ics_client, cal) == before
     shown = ics_client.get(f"{SOURCES}/{source['id']}").json()
     assert "HTTP 500" in shown["lastError"]

@@ -42,6 +42,6 @@ def _refresh_feed(runtime: Runtime, source_id: str) -> None:
         outcome = subscriptions.refresh(runtime, source_id)
     if outcome.error is not None:
         raise FeedUnreachable(
-            f"the feed could not be read: {outcome.error}. The last copy read is kept; the "
-            "next scheduled refresh tries again."
+            f"the feed could not be read: {outcome.error.rstrip('.')}. The last copy read is "
+            "kept; the next scheduled refresh tries again."
         )
