@@ -9,7 +9,7 @@ from datetime import datetime
 import caldav
 import pytest
 
-from tests.api.test_ics_subscription import HOLIDAYS, _events, _subscribe, feed_server  # noqa: F401
+from tests.api.test_ics_subscription import HOLIDAYS, _events, _subscribe
 
 SOURCES = "/api/v1/sources"
 
