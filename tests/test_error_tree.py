@@ -48,6 +48,8 @@ INTERNAL_SIGNALS = {
     "calgate.services.import_run._Lost",
     # the HTTP client commands' one-line error and exit code (not the server's)
     "calgate.client.http.ClientError",
+    # a UI page asked for without a session: answered with a redirect to the sign-in page
+    "calgate.ui.pages.common.SignInNeeded",
 }
 
 

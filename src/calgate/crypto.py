@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import os
 import tempfile
 from pathlib import Path
@@ -15,6 +17,12 @@ from calgate.settings import Settings
 class SecretBox:
     def __init__(self, key: bytes) -> None:
         self._fernet = Fernet(key)
+        self._key = key
+
+    def derive(self, purpose: str) -> bytes:
+        """A key of its own for ``purpose`` (the UI's session cookies), from the same secret:
+        HMAC-SHA256 of the purpose under the key."""
+        return hmac.new(self._key, purpose.encode(), hashlib.sha256).digest()
 
     def __repr__(self) -> str:
         return "SecretBox(<key hidden>)"

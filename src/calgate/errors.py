@@ -52,7 +52,9 @@ reach a client as they are (``tests/test_error_tree.py`` holds the list to these
 - ``services.import_run._Lost``: an import whose lease another worker took over; this worker
   stops its run and leaves the import to the other;
 - ``client.http.ClientError``: in the HTTP client commands (``calgate import`` ...), not the
-  server: the one line a command prints and its exit code.
+  server: the one line a command prints and its exit code;
+- ``ui.pages.common.SignInNeeded``: a UI page asked for without a valid session; answered with
+  a 303 to the sign-in page (which then leads back).
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ defines; after the token check (401 first), before anything is written."""
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from calgate.api.app import create_app
 from calgate.api.query_params import unknown_parameter
 from calgate.settings import Settings
+from tests.conftest import ADMIN_TOKEN
 
 EVENTS = "/api/v1/calendars/default/events"
 UNKNOWN = "zz_not_a_parameter"
@@ -60,8 +62,25 @@ def test_every_kind_of_route_is_walked() -> None:
     assert len(ROUTES) > 30
 
 
+def _as_signed_in_page(client: Any, method: str, path: str) -> Any:
+    """The request a browser signed in to the UI makes (a page checks its session first, as
+    the API checks the token first), with an unknown query parameter."""
+    signed = client.post("/ui/sign-in", data={"token": ADMIN_TOKEN}, follow_redirects=False)
+    assert signed.status_code == 303, signed.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/ui/calendars").text)
+    assert csrf is not None
+    form = {"csrf": csrf.group(1)} if method == "POST" else None
+    return client.request(method, path, params={UNKNOWN: "1"}, data=form, follow_redirects=False)
+
+
 @pytest.mark.parametrize(("method", "template"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
 def test_unknown_query_parameter_is_422_naming_it_on_every_route(client, method, template):
+    if template.startswith("/ui/"):  # a page: the same 422, as a page a person reads
+        resp = _as_signed_in_page(client, method, _concrete(template))
+        assert resp.status_code == 422, resp.text
+        assert resp.headers["content-type"].startswith("text/html")
+        assert f"unknown query parameter &#39;{UNKNOWN}&#39;" in resp.text
+        return
     body = {} if method in ("POST", "PUT", "PATCH") else None
     resp = client.request(method, _concrete(template), params={UNKNOWN: "1"}, json=body)
     if method == "HEAD":  # an answer to HEAD has no body to name the parameter in

@@ -33,6 +33,7 @@ from calgate.api.stale import StaleMarker
 from calgate.lifecycle import Lifecycle
 from calgate.services.dav_door import DavDoor
 from calgate.settings import Settings
+from calgate.ui import app as ui_app
 
 DESCRIPTION = """A clean REST/JSON API for calendar events on any CalDAV calendar.
 
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, *, lifecycle: Lifecycle | None 
         app.include_router(module.router)
     app.include_router(feeds.public)  # /feeds/<token>.ics: outside /api/, no credential
     webhook_messages.document(app)  # the bodies calgate POSTs to webhook endpoints
+    ui_app.install(app)  # /ui/: the web admin and booking pages
 
     if runtime.embedded is not None:
 

@@ -7,8 +7,10 @@ parse) whatever it sends. This ASGI middleware runs first, in this order:
 1. **The credential.** The ``Authorization`` header is resolved to a grant (the same check as
    :func:`calgate.api.deps.authenticate`: Bearer, or Basic with the token as password); no or
    a malformed, unknown or revoked credential is a 401 problem+json, and the body is never
-   read. The grant is left in the request scope for :func:`calgate.api.deps.get_grant` (for
-   a ``GET`` or ``HEAD``, from a cache and confirmed within the request: :class:`Intake`).
+   read. Without the header, the UI's session cookie counts (:mod:`calgate.ui.auth`: with its
+   CSRF token for a change). The grant is left in the request scope for
+   :func:`calgate.api.deps.get_grant` (for a ``GET`` or ``HEAD``, from a cache and confirmed
+   within the request: :class:`Intake`).
 2. **The size.** A ``Content-Length`` over ``max_body_bytes`` (``import_max_bytes`` for an
    ``.ics`` import's upload) is a 413 at once; a body sent without one is counted as it
    arrives and refused the moment it passes the limit.
@@ -35,6 +37,8 @@ from calgate.api.deps import GRANT_SCOPE_KEY, active_grant, presented_secret
 from calgate.errors import AuthenticationRequired, CalgateError, ContentTooLarge, InvalidInput
 from calgate.runtime import Runtime
 from calgate.services import tokens
+from calgate.ui import auth as ui_auth
+from calgate.ui.session import COOKIE
 
 PUBLIC_PATHS = frozenset({"/api/docs", "/api/openapi.json"})
 _IMPORTS = re.compile(r"/api/v1/calendars/[^/]+/imports/?")  # an upload's own size limit
@@ -119,9 +123,15 @@ class Intake:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
+        secret = ""
         try:
-            secret = presented_secret(request.headers.get("authorization"))
-            pending = await self._grant(request, secret)
+            header = request.headers.get("authorization")
+            if header is None and COOKIE in request.cookies:  # the UI's week view
+                grant = await run_in_threadpool(ui_auth.api_grant, self.runtime, request)
+                request.scope[GRANT_SCOPE_KEY], pending = grant, None
+            else:
+                secret = presented_secret(header)
+                pending = await self._grant(request, secret)
             body = await self._admit(request, receive)
         except CalgateError as exc:
             await problems.error_response(request, exc)(scope, receive, send)

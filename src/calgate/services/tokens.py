@@ -8,6 +8,7 @@ inside its scope); tokens outside answer exactly as unknown ones do.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -153,6 +154,20 @@ def active_grant(conn: Connection, secret: str) -> Grant | None:
         return None
     cals = None if row.calendars is None else frozenset(row.calendars)
     return Grant(token_id=row.id, role=Role(row.role), calendars=cals)
+
+
+def active_grant_by_id(conn: Connection, token_id: str, check: str) -> Grant | None:
+    """The grant of the active token ``token_id`` whose secret hash starts with ``check`` (a
+    UI session's token: the same token, not revoked), or None."""
+    row = conn.execute(
+        select(TokenRow.role, TokenRow.calendars, TokenRow.secret_hash).where(
+            TokenRow.id == token_id, TokenRow.revoked.is_(None)
+        )
+    ).first()
+    if row is None or not check or not hmac.compare_digest(row.secret_hash[: len(check)], check):
+        return None
+    cals = None if row.calendars is None else frozenset(row.calendars)
+    return Grant(token_id=token_id, role=Role(row.role), calendars=cals)
 
 
 def check_secret(session: Session, secret: str) -> Grant | None:

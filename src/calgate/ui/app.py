@@ -1,0 +1,81 @@
+"""Putting the UI into the app: its pages, its static files, the headers every UI answer
+carries (a Content-Security-Policy of ``default-src 'self'``: no script, style or request
+leaves the server) and errors shown as pages."""
+
+from __future__ import annotations
+
+import inspect
+from importlib.resources import files
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from calgate.errors import CalgateError
+from calgate.ui.pages import calendars, signin
+from calgate.ui.pages.common import SignInNeeded, sign_in_url
+from calgate.ui.render import render
+
+PAGES = (signin, calendars)
+
+HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+        "form-action 'self'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+class UiHeaders:
+    """The security headers on every answer under ``/ui`` (pages, redirects, static files)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not str(scope.get("path", "")).startswith("/ui"):
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                for name, value in HEADERS.items():
+                    if name.lower().encode() not in names:
+                        headers.append((name.lower().encode(), value.encode()))
+                if not str(scope.get("path", "")).startswith("/ui/static"):
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def install(app: FastAPI) -> None:
+    for module in PAGES:
+        app.include_router(module.pages)
+    static = Path(str(files("calgate.ui") / "static"))
+    app.mount("/ui/static", StaticFiles(directory=static), name="ui-static")
+    app.add_middleware(UiHeaders)
+
+    @app.exception_handler(SignInNeeded)
+    async def _sign_in(request: Request, exc: SignInNeeded) -> Response:
+        return RedirectResponse(sign_in_url(exc.back_to), status_code=303)
+
+    api_errors = app.exception_handlers[CalgateError]
+
+    async def _errors(request: Request, exc: Exception) -> Response:
+        """An error on a page is a page (status kept); the API's stay problem+json."""
+        if not request.url.path.startswith("/ui/") or not isinstance(exc, CalgateError):
+            answered = api_errors(request, exc)
+            return await answered if inspect.isawaitable(answered) else answered
+        return render(request, "error.html", status=exc.status, title=exc.title, detail=exc.detail)
+
+    app.exception_handlers[CalgateError] = _errors
