@@ -25,19 +25,11 @@ EVENTS = f"/api/v1/calendars/{CAL}/events"
 @pytest.fixture
 def room(ui_server: CalgateProcess) -> str:
     h = ui_server.headers
-    made = httpx.post(
-        f"{ui_server.base}/api/v1/calendars",
-        headers=h,
-        json={"id": CAL, "name": "Room A", "timeZone": "Europe/Berlin"},
-    )
-    assert made.status_code in (201, 409), made.text
+    fresh_room(ui_server, CAL, "Room A")
     patched = httpx.patch(
         f"{ui_server.base}/api/v1/calendars/{CAL}", headers=h, json={"overlap": "reject"}
     )
     assert patched.status_code == 200, patched.text
-    for item in listed(ui_server):  # a fresh week for each test
-        gone = httpx.delete(f"{ui_server.base}{EVENTS}/{item['id']}", headers=h)
-        assert gone.status_code == 204, gone.text
     return CAL
 
 
@@ -167,3 +159,140 @@ def test_book_conflict_drag_and_delete(
 
 def _dt(day: str, hour: int) -> datetime:
     return datetime.fromisoformat(f"{day}T{hour:02d}:00:00").replace(tzinfo=UTC)
+
+
+def fresh_room(server: CalgateProcess, cal_id: str, name: str) -> None:
+    """The calendar, made when missing, without events in January to March 2027."""
+    h = server.headers
+    if httpx.get(f"{server.base}/api/v1/calendars/{cal_id}", headers=h).status_code == 404:
+        made = httpx.post(
+            f"{server.base}/api/v1/calendars",
+            headers=h,
+            json={"id": cal_id, "name": name, "timeZone": "Europe/Berlin"},
+        )
+        assert made.status_code == 201, made.text
+    got = httpx.get(
+        f"{server.base}/api/v1/calendars/{cal_id}/events",
+        headers=h,
+        params={"start": "2027-01-01", "end": "2027-03-01"},
+    )
+    for item in got.json()["items"]:
+        gone = httpx.delete(
+            f"{server.base}/api/v1/calendars/{cal_id}/events/{item['id']}", headers=h
+        )
+        assert gone.status_code == 204, gone.text
+
+
+def drag_down(page: Page, title: str, hours: float) -> None:
+    box = page.locator(".ec-event", has_text=title).bounding_box()
+    assert box is not None
+    step = hour_box(page, 10)["height"] * hours
+    x, y = box["x"] + box["width"] / 2, box["y"] + 8
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x, y + step / 2, steps=8)
+    page.mouse.move(x, y + step, steps=8)
+    page.mouse.up()
+
+
+def test_overlaid_rooms_a_moved_occurrence_and_a_stale_etag(
+    page: Page, pages: Pages, ui_server: CalgateProcess, room: str
+) -> None:
+    page.set_default_timeout(10_000)
+    fresh_room(ui_server, "room-b", "Room B")
+    h, base = ui_server.headers, ui_server.base
+    series = {
+        "title": "Weekly",
+        "start": "2027-01-25T14:00:00",
+        "end": "2027-01-25T15:00:00",
+        "recurrence": {"frequency": "weekly", "count": 4},
+    }
+    made = httpx.post(f"{base}/api/v1/calendars/room-b/events", headers=h, json=series)
+    assert made.status_code == 201, made.text
+    single = {"title": "Standup", "start": f"{TUESDAY}T09:00:00", "end": f"{TUESDAY}T09:30:00"}
+    standup = httpx.post(f"{base}{EVENTS}", headers=h, json=single)
+    assert standup.status_code == 201, standup.text
+
+    open_week(page, ui_server, f"cal={room}&cal=room-b&layout=overlay&date={MONDAY}")
+    weekly, stand = (
+        page.locator(".ec-event", has_text="Weekly"),
+        page.locator(".ec-event", has_text="Standup"),
+    )
+    expect(weekly).to_have_count(1)
+    expect(stand).to_have_count(1)
+    colours = [loc.evaluate("e => getComputedStyle(e).backgroundColor") for loc in (weekly, stand)]
+    assert colours[0] != colours[1]  # each calendar its colour, as in the legend
+    shot(page, "week-view-overlay")
+
+    # an occurrence of a series moves alone (PATCH .../instances/{recurrenceId})
+    drag_down(page, "Weekly", 1)
+    page.wait_for_timeout(300)
+    for _ in range(50):
+        got = httpx.get(
+            f"{base}/api/v1/calendars/room-b/events",
+            headers=h,
+            params={"start": "2027-01-25", "end": "2027-02-15", "expand": "true"},
+        ).json()["items"]
+        starts = [e["start"] for e in got]
+        if "2027-02-01T15:00:00+01:00" in starts:
+            break
+        page.wait_for_timeout(100)
+    assert starts == [
+        "2027-01-25T14:00:00+01:00",
+        "2027-02-01T15:00:00+01:00",
+        "2027-02-08T14:00:00+01:00",
+    ]
+
+    # changed behind the page's back: the drag is a 412, undone, and the page says so
+    renamed = httpx.patch(
+        f"{base}{EVENTS}/{standup.json()['id']}", headers=h, json={"title": "Standup!"}
+    )
+    assert renamed.status_code == 200, renamed.text
+    drag_down(page, "Standup", 2)
+    expect(page.locator("#week-message")).to_contain_text("412")
+    [still] = listed(ui_server)
+    assert still["start"] == f"{TUESDAY}T09:00:00+01:00"
+    expect(page.locator(".ec-event", has_text="Standup!")).to_be_visible()  # reloaded
+    watch = pages.watch(page)
+    assert watch.problems() == [
+        "console error: Failed to load resource: the server responded with a status of 412 "
+        "(Precondition Failed)"
+    ]
+    watch.clear()
+
+
+def test_a_phone_shows_one_day(phone_page: Page, ui_server: CalgateProcess, room: str) -> None:
+    single = {"title": "Phone", "start": f"{TUESDAY}T11:00:00", "end": f"{TUESDAY}T12:00:00"}
+    assert httpx.post(
+        f"{ui_server.base}{EVENTS}", headers=ui_server.headers, json=single
+    ).is_success
+    open_week(phone_page, ui_server, f"cal={room}&date={TUESDAY}")
+    expect(phone_page.locator(".ec-body .ec-grid .ec-day")).to_have_count(1)
+    expect(phone_page.locator(".ec-event", has_text="Phone")).to_be_visible()
+    width = phone_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390  # nothing wider than the screen
+    shot(phone_page, "week-view-phone")
+
+
+def test_find_a_slot_and_book_it(page: Page, ui_server: CalgateProcess, room: str) -> None:
+    page.set_default_timeout(10_000)
+    single = {"title": "Early", "start": f"{MONDAY}T09:00:00", "end": f"{MONDAY}T10:30:00"}
+    assert httpx.post(
+        f"{ui_server.base}{EVENTS}", headers=ui_server.headers, json=single
+    ).is_success
+    sign_in(page, ui_server, f"/ui/find?cal={room}")
+    page.fill("#find-minutes", "30")
+    page.fill("#find-start", MONDAY)
+    page.fill("#find-end", TUESDAY)
+    page.fill("#find-from", "09:00")
+    page.fill("#find-to", "12:00")
+    page.fill("#find-title", "Found")
+    page.click("button:has-text('Find free slots')")
+    first = page.locator("table.slots tbody tr").first
+    expect(first).to_contain_text(f"{MONDAY}T10:30:00+01:00")
+    shot(page, "find-a-slot")
+    first.locator("button").click()
+    expect(page.locator(".flash-ok")).to_contain_text("Booked 'Found'")
+    page.wait_for_selector("#week-calendar[data-loaded]", state="attached")
+    expect(page.locator(".ec-event", has_text="Found")).to_be_visible()
+    assert [e["title"] for e in listed(ui_server)] == ["Early", "Found"]
