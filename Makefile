@@ -83,3 +83,9 @@ clean:
 .PHONY: bench-import
 bench-import: $(TEST_STAMP)
 	$(BIN)/python bench/bench_import.py
+
+# The week view: 10 rooms x 500 events in the week shown (embedded store): the page's HTML and
+# the listings week.js fetches (p50, p95) beside the plain API, and a first load's bytes
+.PHONY: bench-ui
+bench-ui: $(TEST_STAMP)
+	$(BIN)/python bench/bench_ui.py

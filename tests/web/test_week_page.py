@@ -75,8 +75,8 @@ def test_a_read_token_sees_but_may_not_write(browser, rooms, make_client):
     [
         ("cal=nope", 404, "no calendar with id &#39;nope&#39;"),
         ("date=2031-13-01", 422, "date must be a date"),
-        ("layout=diagonal", 422, ""),
-        ("tz=mars", 422, ""),
+        ("layout=diagonal", 422, "layout must be one of side, overlay"),
+        ("tz=mars", 422, "tz must be one of calendar, mine"),
         ("colour=red", 422, ""),
     ],
 )
@@ -84,6 +84,7 @@ def test_the_query_is_checked(browser, rooms, query, status, text):
     sign_in(browser)
     page = browser.get(f"/ui/week?{query}")
     assert page.status_code == status, page.text
+    assert page.headers["content-type"].startswith("text/html")  # a page, not problem+json
     assert text in page.text
 
 

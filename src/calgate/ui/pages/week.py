@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date as Date
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import Query, Request
@@ -59,6 +59,11 @@ def _day(text: str | None, name: str = "date") -> Date | None:
         raise InvalidInput.field(name, detail) from None
 
 
+def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise InvalidInput.field(name, f"{name} must be one of {', '.join(allowed)}")
+
+
 def _writable(viewer: Viewer, cal: CalendarPublic) -> bool:
     return viewer.can_write and not cal.read_only
 
@@ -97,10 +102,13 @@ def week_page(
     session: SessionDep,
     viewer: ViewerDep,
     cal: Annotated[list[str], Query(max_length=MAX_SHOWN * 2)] = [],  # noqa: B006
-    layout: Literal["side", "overlay"] = "side",
-    tz: Literal["calendar", "mine"] = "calendar",
+    layout: Annotated[str, Query(max_length=40)] = "side",
+    tz: Annotated[str, Query(max_length=40)] = "calendar",
     date: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
+    # checked here, not by FastAPI (whose 422 is problem+json): a wrong value is a page
+    _one_of("layout", layout, ("side", "overlay"))
+    _one_of("tz", tz, ("calendar", "mine"))
     visible = _visible(runtime, session, viewer)
     shown = _chosen(visible, cal) if cal else visible[:MAX_SHOWN]
     day = _day(date) or datetime.now().date()
