@@ -168,11 +168,57 @@ def first_load(base: str, rooms: list[str]) -> tuple[list[tuple[str, int, int]],
     return rows, size, zipped, items
 
 
+CHROMIUM = os.environ.get("CALGATE_TEST_CHROMIUM", "/usr/bin/chromium")
+
+
+def in_browser(base: str, rooms: list[str], runs: int) -> list[dict[str, float]] | None:
+    """Headless Chromium (1280x800): ms from the navigation's start until week.js has handed
+    the week's events to EventCalendar and the widget drew them, and how many it drew."""
+    if runs == 0 or not os.access(CHROMIUM, os.X_OK):
+        return None
+    from playwright.sync_api import sync_playwright
+
+    page_url = f"{base}/ui/week?" + "&".join(f"cal={r}" for r in rooms) + f"&date={MONDAY}"
+    out = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(f"{base}/ui/sign-in?next=/ui/calendars")
+        page.fill("#token", TOKEN)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/ui/calendars")
+        for _ in range(runs + 1):  # the first warms the cache
+            page.goto(page_url)
+            page.wait_for_selector("#week-calendar[data-loaded]", state="attached", timeout=300_000)
+            page.wait_for_function("document.querySelectorAll('.ec-event').length > 0")
+            took = page.evaluate(
+                "new Promise(r => requestAnimationFrame(() => r(performance.now())))"
+            )
+            marks = page.evaluate(
+                "Object.fromEntries(performance.getEntriesByType('mark')"
+                ".map(m => [m.name, m.startTime]))"
+            )
+            out.append(
+                {
+                    "start": 0.0,
+                    "fetch": marks["week-fetch"],
+                    "fetched": marks["week-fetched"],
+                    "converted": marks["week-converted"],
+                    "set": marks["week-set"],
+                    "drawn": float(took),
+                    "count": int(page.locator(".ec-event").count()),
+                }
+            )
+        browser.close()
+    return out[1:]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rooms", type=int, default=10)
     parser.add_argument("--events", type=int, default=500)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--browser-runs", type=int, default=5, help="0: no browser")
     parser.add_argument("--report", type=Path, default=Path(__file__).parent / "REPORT.md")
     args = parser.parse_args()
     rooms = [f"room-{i + 1:02d}" for i in range(args.rooms)]
@@ -185,7 +231,8 @@ def main() -> int:
         print(f"filled {len(rooms)} rooms x {args.events} events in {filled:.1f} s")
         times = measure(process.base, rooms, args.runs)
         rows, size, zipped, items = first_load(process.base, rooms)
-    lines = report_lines(args, filled, times, rows, size, zipped, items)
+        drawn = in_browser(process.base, rooms, args.browser_runs)
+    lines = report_lines(args, filled, times, rows, size, zipped, items, drawn)
     print("\n".join(lines[1:-1]))
     put_section(args.report, lines)
     return 0
@@ -199,6 +246,7 @@ def report_lines(
     size: int,
     zipped: int,
     items: int,
+    drawn: list[dict[str, float]] | None,
 ) -> list[str]:
     n = args.rooms
     p = {k: percentiles(v) for k, v in times.items()}
@@ -236,6 +284,31 @@ def report_lines(
         f"| **page, CSS and JS** | **{total:,}** | **{total_gz:,}** |",
         f"| the week's {n} listings (JSON, {items:,} events) | {size:,} | {zipped:,} |",
         "",
+    ]
+    if drawn:
+
+        def span(a: str, b: str) -> str:
+            mid, high = percentiles([d[b] - d[a] for d in drawn])
+            return f"{mid:,.0f} ms | {high:,.0f} ms"
+
+        lines += [
+            f"In headless Chromium (1280x800, side by side, {len(drawn)} loads after one that "
+            f"fills the cache; {int(drawn[-1]['count']):,} event elements drawn), from "
+            "week.js's performance marks:",
+            "",
+            "| step | p50 | p95 |",
+            "|---|---|---|",
+            f"| navigation start to week.js's first fetch (HTML, CSS, JS, widget set up) "
+            f"| {span('start', 'fetch')} |",
+            f"| the {n} listings fetched and parsed | {span('fetch', 'fetched')} |",
+            f"| converted into the shown zone (Intl.DateTimeFormat) | "
+            f"{span('fetched', 'converted')} |",
+            f"| handed to EventCalendar (`setOption('events')`) | {span('converted', 'set')} |",
+            f"| until drawn (the next animation frame) | {span('set', 'drawn')} |",
+            f"| **navigation start to events drawn** | {span('start', 'drawn')} |",
+            "",
+        ]
+    lines += [
         "The static files are cacheable (served with ETag and Last-Modified, not `no-store`): "
         "a second load fetches the HTML and the listings, and revalidates the rest.",
         END,
