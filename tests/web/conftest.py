@@ -7,6 +7,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.api.test_ics_subscription import feed_server  # noqa: F401  (fixture)
 from tests.conftest import ADMIN_TOKEN, auth
 
 

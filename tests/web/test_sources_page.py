@@ -114,6 +114,28 @@ def test_a_feed_subscription_form_refuses_a_bad_interval_or_address(signed_in):
         assert said in resp.text and fields["url"] in resp.text
 
 
+def test_a_feed_subscribed_by_the_form_and_its_failed_sync_now(signed_in, feed_server):
+    feed, url = feed_server
+    page, api = signed_in(ics_allow_private=True)
+    csrf = csrf_in(page.get(PAGE).text)
+    made = page.post(
+        f"{PAGE}/feeds",
+        data={"csrf": csrf, "url": url, "name": "Holidays", "refresh_interval": "30"},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303, made.text
+    source = api.get("/api/v1/sources/holidays").json()
+    assert source["kind"] == "ics" and source["refreshInterval"] == 1800
+    shown = page.get(PAGE).text
+    assert "Subscribed to the feed as source &#39;holidays&#39;." in shown
+    assert "<dd>30 min</dd>" in shown and "<dt>Last error</dt><dd>none</dd>" in shown
+    feed.status = 500
+    failed = page.post(f"{PAGE}/holidays/sync", data={"csrf": csrf})
+    assert failed.status_code == 502 and "HTTP 500" in failed.text
+    assert 'class="flash flash-error"' in failed.text
+    assert failed.text.count("HTTP 500") >= 2  # the message, and the source's last error
+
+
 def test_sync_now_of_the_embedded_store_and_of_an_unknown_source(signed_in):
     page, _api = signed_in()
     csrf = csrf_in(page.get(PAGE).text)
