@@ -15,11 +15,11 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from calgate.errors import CalgateError
-from calgate.ui.pages import calendar_settings, calendars, signin
+from calgate.ui.pages import api_tokens, calendar_settings, calendars, signin
 from calgate.ui.pages.common import SignInNeeded, sign_in_url
 from calgate.ui.render import render
 
-PAGES = (signin, calendars, calendar_settings)
+PAGES = (signin, calendars, calendar_settings, api_tokens)
 
 HEADERS = {
     "Content-Security-Policy": (
