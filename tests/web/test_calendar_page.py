@@ -237,3 +237,21 @@ def test_a_read_token_gets_no_forms_and_a_forged_post_is_refused(browser, make_c
 def test_an_unknown_form_is_a_404_page(admin):
     missing = post(admin, "delete", name="x")
     assert missing.status_code == 404 and "<html" in missing.text
+
+
+def test_a_refused_change_is_undone_on_each_database(db_client):
+    """The page catches the service's error (the API lets it end the request): the savepoint
+    around the change undoes what the service set before it refused, on SQLite and PostgreSQL."""
+    del db_client.headers["Authorization"]
+    assert sign_in(db_client).status_code == 303
+    refused = post(
+        db_client,
+        "notification",
+        notification_template="kept? {{ name }}",
+        notification_subject="{%",
+    )
+    assert refused.status_code == 422
+    saved = post(db_client, "name", name="After the refusal")
+    assert saved.status_code == 303
+    page = db_client.get(PAGE).text
+    assert "After the refusal" in page and "kept?" not in page
