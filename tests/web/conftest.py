@@ -41,3 +41,11 @@ def signed_in(make_client):
         return page, api
 
     return make
+
+
+@pytest.fixture
+def browser(make_client):
+    """A client without the test suite's bearer header: a browser has only its cookies."""
+    client = make_client()
+    del client.headers["Authorization"]
+    return client
