@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from calgate.ui.pages.api_tokens import NEW_TOKEN_COOKIE
+from calgate.ui.once import COOKIE as NEW_TOKEN_COOKIE
 from tests.web.test_sign_in import csrf_of, make_token, sign_in
 
 PAGE = "/ui/tokens"

@@ -1,7 +1,8 @@
 """A secret shown once (a webhook's signing secret, a feed's URL): the post that makes it
 redirects to the page that shows it, carrying it in a cookie that only that page receives
 (``Path``), ``HttpOnly``, ``SameSite=Strict``, for 60 seconds, sealed with calgate's key so the
-browser's cookie store never holds it in clear. The page reads it and deletes it: a reload shows
+browser's cookie store never holds it in clear, and bound to the session that made it (another
+session's cookie, copied over, shows nothing). The page reads it and deletes it: a reload shows
 it no more. It never travels in a URL."""
 
 from __future__ import annotations
@@ -12,16 +13,26 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from calgate.runtime import Runtime
+from calgate.ui.session import UiSession, csrf_matches
 
 COOKIE = "calgate_ui_once"
 MAX_AGE = 60  # seconds between the post and the page that shows the secret
 
 
+_BOUND = "_session"  # the session's CSRF nonce, in the sealed value
+
+
 def show_once(
-    response: Response, runtime: Runtime, request: Request, path: str, shown: dict[str, str]
+    response: Response,
+    runtime: Runtime,
+    request: Request,
+    path: str,
+    shown: dict[str, str],
+    *,
+    session: UiSession,
 ) -> None:
-    """Hand ``shown`` to the next GET of ``path`` (and of nothing else)."""
-    sealed = runtime.box.seal(json.dumps(shown)).decode()
+    """Hand ``shown`` to the next GET of ``path`` (and of nothing else) in ``session``."""
+    sealed = runtime.box.seal(json.dumps({**shown, _BOUND: session.csrf})).decode()
     response.set_cookie(
         COOKIE,
         sealed,
@@ -33,8 +44,9 @@ def show_once(
     )
 
 
-def take_once(request: Request, runtime: Runtime) -> dict[str, str] | None:
-    """What a post handed to this page, or None (none, expired, forged, or not for here)."""
+def take_once(request: Request, runtime: Runtime, *, session: UiSession) -> dict[str, str] | None:
+    """What a post of this session handed to this page, or None (none, expired, forged,
+    another session's, or not for here)."""
     raw = request.cookies.get(COOKIE)
     if not raw:
         return None
@@ -43,6 +55,8 @@ def take_once(request: Request, runtime: Runtime) -> dict[str, str] | None:
     except (RuntimeError, ValueError, UnicodeError):
         return None
     if not isinstance(found, dict) or not all(isinstance(v, str) for v in found.values()):
+        return None
+    if not csrf_matches(session, found.pop(_BOUND, None)):
         return None
     return {str(k): v for k, v in found.items()}
 

@@ -1,13 +1,12 @@
 """The tokens page (admins, the rules of ``/api/v1/tokens``): the tokens this admin covers, a
 new token (its secret shown once), revoking one.
 
-The new secret reaches the page after the redirect in a cookie of its own: sealed with
-calgate's secret box, bound to the session that made it, HttpOnly, only sent to /ui/tokens,
-gone after 60 s and deleted by the page that shows it; never in a URL, never logged."""
+The new secret reaches the page after the redirect as every secret the UI shows once does
+(:mod:`calgate.ui.once`): a sealed cookie bound to the session that made it, HttpOnly, only sent
+to /ui/tokens, gone after 60 s and deleted by the page that shows it; never in a URL."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -21,6 +20,7 @@ from calgate.errors import CalgateError
 from calgate.runtime import Runtime
 from calgate.schemas.tokens import TokenCreate, TokenPublic
 from calgate.services import calendars, tokens
+from calgate.ui.once import forget_once, show_once, take_once
 from calgate.ui.pages.calendars import message_of
 from calgate.ui.pages.common import FormDep, ViewerDep, done, router
 from calgate.ui.render import Flash, Viewer, render
@@ -28,8 +28,6 @@ from calgate.ui.render import Flash, Viewer, render
 pages = router()
 
 PAGE = "/ui/tokens"
-NEW_TOKEN_COOKIE = "calgate_ui_new_token"  # noqa: S105  (a cookie name)
-SECRET_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -44,26 +42,6 @@ class NewSecret:
 def _admin(viewer: Viewer) -> None:
     """The API's guard of /api/v1/tokens (403 for a token below admin)."""
     calendars.require_role(viewer.grant, Role.admin, "this operation")
-
-
-def _sealed(runtime: Runtime, viewer: Viewer, made: NewSecret) -> str:
-    data = {"id": made.token_id, "name": made.name, "secret": made.secret, "csrf": viewer.csrf}
-    return runtime.box.seal(json.dumps(data)).decode()
-
-
-def _opened(runtime: Runtime, viewer: Viewer, request: Request) -> NewSecret | None:
-    """The secret the previous answer left for this session, or None (none, another
-    session's, expired, tampered with)."""
-    raw = request.cookies.get(NEW_TOKEN_COOKIE)
-    if not raw:
-        return None
-    try:
-        data = json.loads(runtime.box.open(raw.encode()))
-        if data["csrf"] != viewer.csrf:
-            return None
-        return NewSecret(str(data["id"]), data["name"], str(data["secret"]))
-    except (RuntimeError, ValueError, KeyError, TypeError):
-        return None
 
 
 def _page(
@@ -92,8 +70,7 @@ def _page(
         shown=shown,
         draft=draft or {"name": "", "role": Role.read.value, "calendars": []},
     )
-    if NEW_TOKEN_COOKIE in request.cookies:
-        response.delete_cookie(NEW_TOKEN_COOKIE, path=PAGE, httponly=True, samesite="strict")
+    forget_once(request, response)
     return response
 
 
@@ -101,7 +78,10 @@ def _page(
 def tokens_page(
     request: Request, runtime: RuntimeDep, session: SessionDep, viewer: ViewerDep
 ) -> Response:
-    shown = _opened(runtime, viewer, request)
+    found = take_once(request, runtime, session=viewer.session)
+    shown = None
+    if found is not None and {"id", "secret"} <= found.keys():
+        shown = NewSecret(found["id"], found.get("name") or None, found["secret"])
     return _page(request, runtime, session, viewer, shown=shown)
 
 
@@ -136,17 +116,9 @@ def create_token(
         flash = Flash(message_of(exc), "error")
         status = getattr(exc, "status", 422)
         return _page(request, runtime, session, viewer, status=status, flash=flash, draft=draft)
-    shown = NewSecret(made.row.id, made.row.name, made.secret)
     response = done(PAGE, f"Token {made.row.id} created.")
-    response.set_cookie(
-        NEW_TOKEN_COOKIE,
-        _sealed(runtime, viewer, shown),
-        max_age=SECRET_SECONDS,
-        path=PAGE,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-    )
+    secret = {"id": made.row.id, "name": made.row.name or "", "secret": made.secret}
+    show_once(response, runtime, request, PAGE, secret, session=viewer.session)
     return response
 
 

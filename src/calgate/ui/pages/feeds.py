@@ -43,7 +43,7 @@ def _page(
         )
         for cal, _source in calendars.visible_calendars(session, viewer.grant)
     ]
-    shown = take_once(request, runtime)
+    shown = take_once(request, runtime, session=viewer.session)
     response = render(
         request,
         "feeds.html",
@@ -97,7 +97,7 @@ def create_feed(
         return _page(request, runtime, session, viewer, status=status, flash=flash, sent=sent)
     response = done(PAGE, f"Feed of {made.calendar_id!r} created.")
     shown = {"feed": made.id, "calendar": made.calendar_id, "detail": made.detail, "url": made.url}
-    show_once(response, runtime, request, PAGE, shown)
+    show_once(response, runtime, request, PAGE, shown, session=viewer.session)
     return response
 
 

@@ -84,7 +84,14 @@ def create_webhook(
         return _page(request, session, viewer, status=status, flash=flash, sent=sent)
     where = f"/ui/webhooks/{made.row.id}"
     response = done(where, "Webhook endpoint created.")
-    show_once(response, runtime, request, where, {"endpoint": made.row.id, "secret": made.secret})
+    show_once(
+        response,
+        runtime,
+        request,
+        where,
+        {"endpoint": made.row.id, "secret": made.secret},
+        session=viewer.session,
+    )
     return response
 
 
@@ -102,7 +109,7 @@ def _detail(
     deliveries = webhook_deliveries.list_deliveries(
         session, viewer.grant, row.id, limit=DELIVERIES_SHOWN, before=None, status=None
     )
-    shown = take_once(request, runtime)
+    shown = take_once(request, runtime, session=viewer.session)
     secret = shown["secret"] if shown and shown.get("endpoint") == row.id else None
     response = render(
         request,
