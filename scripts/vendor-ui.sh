@@ -11,6 +11,8 @@ HTMX_VERSION=2.0.11
 HTMX_INTEGRITY=sha512-Thx/WtpeOQqSrqBCw/A1cwGJGg4UrVa3+sW0GmrM3p4gJgO89ecH4qtbnyzDDWFvBTqjnIMCgELTNt636dtamA==
 EC_VERSION=5.10.1
 EC_INTEGRITY=sha512-iAR/l5oeFwqt7mfjBGsrpTiWFOt8yfI7PxV0OqnGaTzZGxvre2QeI0TNNlTpuefoMPd15qseQlfWpxiORzJOMA==
+SWAGGER_VERSION=5.35.0
+SWAGGER_INTEGRITY=sha512-U06rpMtW9V3XPGOBeamTUSr0Z09jMX4IJuANpE/EZbAhw0G8CgwrzU4YmXkn/h0wCDNsXdGarTNNHC3sU8yVUQ==
 
 cd "$(dirname "$0")/.."
 DEST=src/calgate/ui/static/vendor
@@ -44,6 +46,7 @@ fetch() {
 
 fetch "htmx.org@$HTMX_VERSION" "$HTMX_INTEGRITY" htmx
 fetch "@event-calendar/build@$EC_VERSION" "$EC_INTEGRITY" ec
+fetch "swagger-ui-dist@$SWAGGER_VERSION" "$SWAGGER_INTEGRITY" swagger
 
 mkdir -p "$DEST"
 cp "$work/htmx/dist/htmx.min.js" "$DEST/htmx.min.js"
@@ -59,4 +62,13 @@ license=$(node -p "require('$work/ec/package.json').license")
 [ "$license" = "MIT" ] || fail "@event-calendar/build@$EC_VERSION declares license '$license', not MIT"
 [ -f "$DEST/event-calendar.LICENSE.txt" ] || fail "$DEST/event-calendar.LICENSE.txt is missing"
 
-echo "vendor-ui: htmx.org $HTMX_VERSION and @event-calendar/build $EC_VERSION copied to $DEST" >&2
+# Swagger UI for /api/docs (FastAPI's default page loads it from a CDN): the bundle without its
+# source-map comment (the map stays out), its CSS, licence, notice and the favicon.
+mkdir -p "$DEST/swagger-ui"
+sed 's|//# sourceMappingURL=.*||' "$work/swagger/swagger-ui-bundle.js" >"$DEST/swagger-ui/swagger-ui-bundle.js"
+cp "$work/swagger/swagger-ui.css" "$work/swagger/favicon-32x32.png" "$DEST/swagger-ui/"
+cp "$work/swagger/LICENSE" "$DEST/swagger-ui/LICENSE.txt"
+cp "$work/swagger/NOTICE" "$DEST/swagger-ui/NOTICE.txt"
+cp "$work/swagger/swagger-ui-bundle.js.LICENSE.txt" "$DEST/swagger-ui/"
+
+echo "vendor-ui: htmx.org $HTMX_VERSION , @event-calendar/build $EC_VERSION and swagger-ui-dist $SWAGGER_VERSION copied to $DEST" >&2

@@ -107,6 +107,9 @@ def app_settings(data_dir: Path, migrated_sqlite: Path, **overrides: object) -> 
         "clear_interval": 0,
         "webhook_interval": 3600,  # a test calls the webhook steps itself, or asks for less
         "import_interval": 3600,  # likewise the import worker (services.import_run.run_due)
+        # a loaded CI machine can keep Xandikos from answering a first read in the 3 s default;
+        # a test of the deadline sets its own
+        "upstream_read_deadline": 30.0,
     }
     values.update(overrides)
     settings = Settings(_env_file=None, **values)  # type: ignore[arg-type,call-arg]

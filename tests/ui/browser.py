@@ -77,6 +77,15 @@ class PageWatch:
             *(f"uncaught exception: {text}" for text in self.page_errors),
         ]
 
+    def accept_status(self, status: int) -> int:
+        """Take back the console errors Chromium logs for answers with ``status`` (a page the
+        test expects to be refused: a 401 sign-in, a 409 booking); how many there were."""
+        line = f"the server responded with a status of {status} "
+        kept = [text for text in self.console_errors if line not in text]
+        taken = len(self.console_errors) - len(kept)
+        self.console_errors[:] = kept
+        return taken
+
     def clear(self) -> None:
         self.foreign_requests.clear()
         self.csp_violations.clear()

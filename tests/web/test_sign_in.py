@@ -15,14 +15,6 @@ EVENT = {"title": "ui", "start": "2027-01-04T09:00:00Z", "end": "2027-01-04T10:0
 EVENTS = "/api/v1/calendars/default/events"
 
 
-@pytest.fixture
-def browser(make_client):
-    """A client without the test suite's bearer header: a browser has only its cookies."""
-    client = make_client()
-    del client.headers["Authorization"]
-    return client
-
-
 def sign_in(client, token: str = ADMIN_TOKEN, next_page: str = "/ui/calendars"):
     return client.post(
         "/ui/sign-in", data={"token": token, "next": next_page}, follow_redirects=False

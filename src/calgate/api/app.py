@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from a2wsgi import WSGIMiddleware
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from calgate import __version__
 from calgate.api import problems, webhook_messages
@@ -34,6 +35,8 @@ from calgate.lifecycle import Lifecycle
 from calgate.services.dav_door import DavDoor
 from calgate.settings import Settings
 from calgate.ui import app as ui_app
+
+SWAGGER = "/ui/static/vendor/swagger-ui"  # vendored swagger-ui-dist (VERSIONS.md there)
 
 DESCRIPTION = """A clean REST/JSON API for calendar events on any CalDAV calendar.
 
@@ -63,7 +66,7 @@ def create_app(settings: Settings | None = None, *, lifecycle: Lifecycle | None 
         version=__version__,
         description=DESCRIPTION,
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # /api/docs below: Swagger UI from calgate itself, not from a CDN
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -91,6 +94,16 @@ def create_app(settings: Settings | None = None, *, lifecycle: Lifecycle | None 
     app.include_router(feeds.public)  # /feeds/<token>.ics: outside /api/, no credential
     webhook_messages.document(app)  # the bodies calgate POSTs to webhook endpoints
     ui_app.install(app)  # /ui/: the web admin and booking pages
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title="calgate API",
+            swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER}/favicon-32x32.png",
+        )
 
     if runtime.embedded is not None:
 

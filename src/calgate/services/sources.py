@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from calgate.db.models import CalendarRow, SourceRow
+from calgate.db.models import CalendarRow, CalendarSyncRow, SourceRow
 from calgate.domain.timezones import is_iana_zone
 from calgate.errors import (
     CalendarAlreadyConnected,
@@ -339,6 +339,18 @@ def public_url(runtime: Runtime, row: SourceRow) -> str:
 def source_calendars(session: Session, source_id: str) -> list[CalendarRow]:
     query = select(CalendarRow).where(CalendarRow.source_id == source_id).order_by(CalendarRow.id)
     return list(session.scalars(query))
+
+
+def last_synced(session: Session, calendar_ids: list[str]) -> dict[str, datetime | None]:
+    """When the index last synced each calendar with its server (None: never), read as it
+    stands: no sync row is made for a calendar not read yet."""
+    found: dict[str, datetime | None] = dict.fromkeys(calendar_ids)
+    if calendar_ids:
+        query = select(CalendarSyncRow.calendar_id, CalendarSyncRow.last_synced).where(
+            CalendarSyncRow.calendar_id.in_(calendar_ids)
+        )
+        found.update({cal: at for cal, at in session.execute(query)})
+    return found
 
 
 def to_public(runtime: Runtime, session: Session, row: SourceRow) -> SourcePublic:

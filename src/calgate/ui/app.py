@@ -15,11 +15,20 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from calgate.errors import CalgateError
-from calgate.ui.pages import calendars, signin, week
+from calgate.ui.pages import (
+    api_tokens,
+    calendar_settings,
+    calendars,
+    feeds,
+    signin,
+    sources,
+    webhooks,
+    week,
+)
 from calgate.ui.pages.common import SignInNeeded, sign_in_url
 from calgate.ui.render import render
 
-PAGES = (signin, calendars, week)
+PAGES = (signin, calendars, calendar_settings, api_tokens, sources, webhooks, feeds, week)
 
 HEADERS = {
     "Content-Security-Policy": (

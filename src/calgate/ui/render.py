@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -22,6 +23,17 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def when(at: datetime | None, never: str = "never") -> str:
+    """A time as a page shows it: UTC to the minute (a stored time without a zone is UTC)."""
+    if at is None:
+        return never
+    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    return at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+_ENV.filters["when"] = when
 
 
 @dataclass(frozen=True)

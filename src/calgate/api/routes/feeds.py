@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from calgate.api.deps import GrantDep, RuntimeDep, SessionDep
@@ -20,8 +21,10 @@ from calgate.services import feeds, ical_export
 router = APIRouter(
     prefix="/api/v1/calendars/{calendar_id}", tags=["feeds"], route_class=StrictQueryRoute
 )
-# the public URL, outside /api/ (no credential); as every route, it refuses unknown query names
-public = APIRouter(tags=["feeds"], route_class=StrictQueryRoute)
+# the public URL, outside /api/ (no credential). The one route that ignores a query string: it
+# takes no parameters, and subscribing clients add cache-busters (`?nocache=...`) that a 422
+# would turn into a broken subscription.
+public = APIRouter(tags=["feeds"], route_class=APIRoute)
 
 ICAL = "text/calendar; charset=utf-8"
 _BOUND = "An ISO 8601 date or date-time (local times in the calendar's zone)."
