@@ -157,6 +157,24 @@ def _find_page(
     )
 
 
+def _refused(
+    request: Request,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    viewer: Viewer,
+    exc: Exception,
+    *,
+    chosen: list[str],
+    fields: dict[str, str],
+) -> Response:
+    """The find page again with the service's reason (its status: 404, 409, 422...)."""
+    status = getattr(exc, "status", 422)
+    flash = Flash(message_of(exc), "error")
+    return _find_page(
+        request, runtime, session, viewer, chosen=chosen, fields=fields, status=status, flash=flash
+    )
+
+
 def _defaults(today: Date) -> dict[str, str]:
     return {
         "minutes": "60",
@@ -227,16 +245,7 @@ def find_slots(
             runtime, viewer.grant, availability_query(fields, chosen, zone)
         )
     except (CalgateError, ValidationError) as exc:
-        return _find_page(
-            request,
-            runtime,
-            session,
-            viewer,
-            chosen=chosen,
-            fields=fields,
-            status=getattr(exc, "status", 422),
-            flash=Flash(message_of(exc), "error"),
-        )
+        return _refused(request, runtime, session, viewer, exc, chosen=chosen, fields=fields)
     return _find_page(
         request, runtime, session, viewer, chosen=chosen, fields=fields, result=result
     )
@@ -258,15 +267,7 @@ def book_slot(
         data = {"title": title, "start": start, "end": end}
         creation.create(ctx, "json", data, EventWrite.model_validate(data))
     except (CalgateError, ValidationError) as exc:
-        return _find_page(
-            request,
-            runtime,
-            session,
-            viewer,
-            chosen=[cal_id],
-            fields=_defaults(datetime.now().date()),
-            status=getattr(exc, "status", 422),
-            flash=Flash(message_of(exc), "error"),
-        )
+        fields = _defaults(datetime.now().date())
+        return _refused(request, runtime, session, viewer, exc, chosen=[cal_id], fields=fields)
     query = urlencode({"cal": cal_id, "date": start[:10]})
     return done(f"/ui/week?{query}", f"Booked {title!r} in {cal_id} from {start} to {end}.")
