@@ -153,3 +153,16 @@ def test_sign_out_ends_the_session(browser):
     assert out.status_code == 303 and ui_session.COOKIE in out.headers["set-cookie"]
     assert browser.get("/ui/calendars", follow_redirects=False).status_code == 303
     assert "Signed out." in browser.get("/ui/sign-in").text
+
+
+def test_unknown_pages_are_pages_and_the_apis_stay_problems(browser):
+    sign_in(browser)
+    for path in ("/ui/nope", "/ui/static/nope.js", "/ui/calendars/%00"):
+        resp = browser.get(path)
+        assert resp.status_code == 404, path
+        assert resp.headers["content-type"].startswith("text/html"), path
+        assert resp.headers["content-security-policy"].startswith("default-src 'self'")
+    wrong_method = browser.put("/ui/calendars")
+    assert wrong_method.status_code == 405 and "text/html" in wrong_method.headers["content-type"]
+    api = browser.get("/api/v1/nope")
+    assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"

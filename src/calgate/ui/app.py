@@ -5,15 +5,20 @@ leaves the server) and errors shown as pages."""
 from __future__ import annotations
 
 import inspect
+from collections.abc import Awaitable, Callable
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from calgate.api import problems
 from calgate.errors import CalgateError
 from calgate.ui.pages import (
     api_tokens,
@@ -88,3 +93,29 @@ def install(app: FastAPI) -> None:
         return render(request, "error.html", status=exc.status, title=exc.title, detail=exc.detail)
 
     app.exception_handlers[CalgateError] = _errors
+    for kind in (RequestValidationError, StarletteHTTPException):
+        app.exception_handlers[kind] = _on_pages(app.exception_handlers[kind])
+
+
+def _on_pages(api_handler: Callable[..., Any]) -> Callable[..., Awaitable[Response]]:
+    """FastAPI's own validation of a page's parameters, and Starlette's 404 and 405 under
+    /ui/, as pages (the API's answers stay problem+json)."""
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        on_page = request.url.path.startswith("/ui/")
+        if on_page and isinstance(exc, RequestValidationError):
+            said = "; ".join(f"{e.pointer}: {e.detail}" for e in problems.validation_errors(exc))
+            return render(request, "error.html", status=422, title="Invalid request", detail=said)
+        if on_page and isinstance(exc, StarletteHTTPException) and exc.status_code in (404, 405):
+            title = "Not found" if exc.status_code == 404 else "Method not allowed"
+            said = (
+                f"there is no page {request.url.path!r}"
+                if exc.status_code == 404
+                else (f"{request.method} is not allowed on {request.url.path}")
+            )
+            return render(request, "error.html", status=exc.status_code, title=title, detail=said)
+        answered = api_handler(request, exc)
+        done: Response = await answered if inspect.isawaitable(answered) else answered
+        return done
+
+    return handler
