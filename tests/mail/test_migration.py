@@ -149,3 +149,14 @@ def test_imports_migration_matches_the_model(outbox_db):
     assert "imports" not in inspect(outbox_db.engine).get_table_names()
     _alembic(outbox_db, "upgrade", "head")
     assert "plan" in _columns(outbox_db, "import_items")
+
+
+def test_sync_errors_migration_matches_the_model(outbox_db):
+    """0017 adds ``last_error`` and ``last_error_at`` to ``calendar_sync``, down and up."""
+    with outbox_db.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert [d for d in diffs if "calendar_sync" in repr(d)] == []
+    _alembic(outbox_db, "downgrade", "0016")
+    assert "last_error" not in _columns(outbox_db, "calendar_sync")
+    _alembic(outbox_db, "upgrade", "head")
+    assert {"last_error", "last_error_at"} <= _columns(outbox_db, "calendar_sync")

@@ -179,3 +179,26 @@ def test_only_an_unscoped_admin_has_the_page(signed_in, grant):
     posted = page.post(PAGE, data={"csrf": csrf, "url": "http://127.0.0.1:9/"})
     assert posted.status_code == 403
     assert page.post(f"{PAGE}/embedded/sync", data={"csrf": csrf}).status_code == 403
+
+
+def test_a_failed_sync_shows_its_reason_until_one_works(signed_in, tmp_path):
+    """A CalDAV server that stops: sync now is the server's error, and the sources page keeps
+    why and when beside the calendar; the index's next good sync clears it (store level)."""
+    from calgate.index import store
+    from tests.servers import run_xandikos
+
+    page, api = signed_in(index_max_age=3600)
+    with run_xandikos(tmp_path / "gone") as server:
+        assert _add(page, url=server.url, name="Gone", auth_type="basic").status_code == 303
+        cal = api.get("/api/v1/sources/gone").json()["calendars"][0]["id"]
+        assert "none</td>" in page.get(PAGE).text  # no sync error yet
+    csrf = csrf_in(page.get(PAGE).text)
+    failed = page.post(f"{PAGE}/gone/sync", data={"csrf": csrf})
+    assert failed.status_code in (502, 503, 504), failed.text
+    shown = page.get(PAGE).text
+    assert '<span class="error-text">' in shown and "UTC)" in shown
+    with page.app.state.runtime.db.session() as session:
+        state = store.sync_state(session, calendar_id=cal)
+        assert state.last_error and state.last_error_at is not None
+        store.mark_synced(session, state, at=state.last_error_at, sync_token=None, ctag=None)
+        assert state.last_error is None and state.last_error_at is None

@@ -111,6 +111,9 @@ class CalendarSyncRow(Base):
     touched: Mapped[list[str]] = mapped_column(JSON, default=list)
     # the materialized form the rows were built with (calgate.index.materialize.FORMAT)
     index_format: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # why the last sync with the server failed (None once one works again), and when
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class IndexedEventRow(Base):

@@ -204,6 +204,13 @@ def mark_synced(
     been touched by a write that ran meanwhile, and stay)."""
     state.last_synced, state.sync_token, state.ctag = at, sync_token, ctag
     state.touched = [h for h in (state.touched or []) if h not in checked]
+    state.last_error = state.last_error_at = None
+
+
+def note_sync_failure(session: Session, *, calendar_id: str, reason: str, at: datetime) -> None:
+    """A sync that failed: why, kept until one works again (the index stays as it was)."""
+    state = sync_state(session, calendar_id=calendar_id, for_update=True)
+    state.last_error, state.last_error_at = reason[:2000], at
 
 
 def touch(state: CalendarSyncRow, href: str) -> None:

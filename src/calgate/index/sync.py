@@ -94,21 +94,17 @@ class Parts(Protocol):
 
     def connection(self, source: SourceRow) -> CalDAVConnection:
         """The source's pooled connection."""
-        ...
 
     def calendar_url(self, calendar: CalendarRow, source: SourceRow) -> str:
         """The absolute URL of the calendar's collection."""
-        ...
 
     def mirrored(self, source: SourceRow) -> bool:
         """Whether the source's calendars live only in the index (an iCalendar feed, which
         ``mirror`` fills): nothing to sync them with."""
-        ...
 
     def change_marker(self, calendar: CalendarRow, source: SourceRow) -> str | None:
         """The sync token a sync-collection of the calendar would answer now, when the source
         can tell without a request or a scan (the embedded store); else None."""
-        ...
 
 
 class Indexer:
@@ -223,8 +219,20 @@ class Indexer:
                 if last is not None and datetime.now(UTC) - instant(last, UTC) < max_age:
                     return SyncReport("fresh")
             return self._sync(calendar, source)
+        except CalgateError as exc:
+            self._note_failure(calendar.id, exc.detail)
+            raise
         finally:
             lock.release()
+
+    def _note_failure(self, calendar_id: str, reason: str) -> None:
+        """Keep why the sync failed (the sources page); the caller gets the sync's own error."""
+        try:
+            with self.runtime.db.session() as session:
+                at = datetime.now(UTC)
+                store.note_sync_failure(session, calendar_id=calendar_id, reason=reason, at=at)
+        except Exception:  # the calendar may be gone meanwhile
+            log.warning("could not note the failed sync of calendar %s", calendar_id)
 
     def rebuild(self, calendar: CalendarRow, source: SourceRow) -> SyncReport:
         """Drop the calendar's index and fill it again from the server (calgate reindex). A

@@ -6,6 +6,7 @@ connected once: a source leading to a calendar calgate already has is refused.""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -341,15 +342,27 @@ def source_calendars(session: Session, source_id: str) -> list[CalendarRow]:
     return list(session.scalars(query))
 
 
-def last_synced(session: Session, calendar_ids: list[str]) -> dict[str, datetime | None]:
-    """When the index last synced each calendar with its server (None: never), read as it
-    stands: no sync row is made for a calendar not read yet."""
-    found: dict[str, datetime | None] = dict.fromkeys(calendar_ids)
+@dataclass(frozen=True)
+class SyncStatus:
+    """How a calendar's syncs with its server went: when one last worked, and why the last one
+    failed (None once one works again)."""
+
+    last_synced: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+
+
+def sync_status(session: Session, calendar_ids: list[str]) -> dict[str, SyncStatus]:
+    """Each calendar's :class:`SyncStatus`, read as it stands: no sync row is made for a
+    calendar not read yet."""
+    found = {cal: SyncStatus() for cal in calendar_ids}
     if calendar_ids:
-        query = select(CalendarSyncRow.calendar_id, CalendarSyncRow.last_synced).where(
-            CalendarSyncRow.calendar_id.in_(calendar_ids)
-        )
-        found.update({cal: at for cal, at in session.execute(query)})
+        row = CalendarSyncRow
+        query = select(row.calendar_id, row.last_synced, row.last_error, row.last_error_at)
+        for cal, synced, error, error_at in session.execute(
+            query.where(row.calendar_id.in_(calendar_ids))
+        ):
+            found[cal] = SyncStatus(synced, error, error_at)
     return found
 
 

@@ -55,12 +55,12 @@ def capability_lines(caps: dict[str, Any]) -> list[str]:
 
 def _listing(runtime: RuntimeDep, session: SessionDep) -> list[dict[str, Any]]:
     rows = [sources.to_public(runtime, session, r) for r in sources.list_sources(session)]
-    synced = sources.last_synced(session, [c.id for s in rows for c in s.calendars])
+    status = sources.sync_status(session, [c.id for s in rows for c in s.calendars])
     return [
         {
             "source": s,
             "capabilities": capability_lines(s.capabilities),
-            "synced": {c.id: synced.get(c.id) for c in s.calendars},
+            "status": {c.id: status[c.id] for c in s.calendars},
         }
         for s in rows
     ]
