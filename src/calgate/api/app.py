@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from calgate import __version__
 from calgate.api import problems, webhook_messages
+from calgate.api.compression import ReadCompression
 from calgate.api.intake import Intake
 from calgate.api.query_params import StrictQueryRoute
 from calgate.api.routes import (
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, *, lifecycle: Lifecycle | None 
     problems.install(app)
     app.add_middleware(StaleMarker)
     app.add_middleware(Intake, runtime=runtime)  # the credential, then the body's size and depth
+    app.add_middleware(ReadCompression)  # around the others: gzip for GET answers (reads only)
     routers = (
         health,
         tokens,
