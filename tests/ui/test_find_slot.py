@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, Request, expect
 
 from tests.robustness.process import CalgateProcess
+from tests.ui.browser import shot
 from tests.ui.conftest import Pages
 from tests.ui.test_sign_in import sign_in
 from tests.ui.test_week_view import fresh_room
@@ -91,6 +92,8 @@ def test_with_javascript_the_form_asks_the_api(
     first = page.locator("table.slots tbody tr").first
     expect(first).to_contain_text(f"{MONDAY}T09:00:00+01:00")
     expect(first.get_by_role("button")).to_have_text(["Book find-2"])  # find-1 is busy
+    expect(page.get_by_role("heading", name="Free slots")).to_be_focused()
+    shot(page, "find-a-slot-js")
 
     # find-1 alone: nothing inside its busy 09:00-10:30
     page.get_by_role("checkbox", name="Find room 2").uncheck()
@@ -125,6 +128,19 @@ def test_with_javascript_the_form_asks_the_api(
     posted = [r.url.removeprefix(ui_server.base) for r in sent]
     assert not [u for u in posted if u.startswith("/ui/find")], posted  # no form post
     assert posted.count("/api/v1/availability") == 2
+
+
+def test_slots_at_phone_width(
+    phone_page: Page, ui_server: CalgateProcess, rooms: tuple[str, str]
+) -> None:
+    phone_page.set_default_timeout(10_000)
+    sign_in(phone_page, ui_server.base, path="/ui/find")
+    fill(phone_page, rooms, "all")
+    phone_page.get_by_role("button", name="Find free slots").click()
+    expect(phone_page.locator("table.slots tbody tr").first).to_contain_text("T10:30:00+01:00")
+    width = phone_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page is {width} px wide at a 390 px screen"
+    shot(phone_page, "find-a-slot-phone")
 
 
 def test_the_api_s_refusal_is_an_alert(

@@ -118,6 +118,7 @@
     result.textContent = '';
     var h2 = el('h2', null, 'Free slots ');
     h2.appendChild(el('span', 'hint', '(' + answer.timeZone + ')'));
+    h2.tabIndex = -1;  // the answer gets the focus, as the server's page would be read anew
     result.appendChild(h2);
     if (!answer.slots.length) {
       result.appendChild(el('p', null, 'No free slot in that window.'));
@@ -161,6 +162,7 @@
     api('/api/v1/availability', query(boxes)).then(function (answer) {
       if (!answer.ok) throw why(answer);
       show(answer.body, writable, title);
+      result.querySelector('h2').focus();
     }).catch(function (problem) {
       result.textContent = '';
       tell(problem.text ? problem : { text: String(problem) });
