@@ -62,8 +62,12 @@ class Pages:
         self._browser = browser
         self._opened: list[tuple[BrowserContext, Page, PageWatch]] = []
 
-    def open(self, allowed: str, viewport: ViewportSize = DESKTOP) -> Page:
-        context = self._browser.new_context(viewport=viewport)
+    def open(
+        self, allowed: str, viewport: ViewportSize = DESKTOP, *, javascript: bool = True
+    ) -> Page:
+        """A watched page; ``javascript=False``: a browser with scripts off (the forms must
+        still work)."""
+        context = self._browser.new_context(viewport=viewport, java_script_enabled=javascript)
         watch = PageWatch(allowed)
         watch.attach(context)
         page = context.new_page()

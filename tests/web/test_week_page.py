@@ -136,6 +136,18 @@ def test_find_a_slot_without_javascript_lists_slots_and_books_one(browser, rooms
     assert [e["title"] for e in listed.json()["items"]] == ["Busy", "Found"]
 
 
+def test_the_find_page_hands_find_js_what_it_needs(browser, rooms):
+    """find.js asks the API itself: the CSRF token in a meta tag, each calendar's zone and
+    whether the viewer may book it on its checkbox; the form's action stays for no JavaScript."""
+    sign_in(browser, next_page="/ui/find")
+    page = browser.get("/ui/find?cal=room-1")
+    assert '<script src="/ui/static/find.js"></script>' in page.text
+    assert f'<meta name="csrf-token" content="{csrf_of(browser, "/ui/find")}">' in page.text
+    assert 'value="room-1" data-zone="Europe/Berlin" data-writable checked' in page.text
+    assert '<form id="find-form" class="card" method="post" action="/ui/find">' in page.text
+    assert browser.get("/ui/static/find.js").status_code == 200
+
+
 def test_find_a_slot_tells_what_is_wrong(browser, rooms):
     sign_in(browser, next_page="/ui/find")
     assert "choose at least one calendar" in find(browser).text

@@ -1,7 +1,8 @@
 """The week view (rooms side by side or overlaid; static/week.js draws it with EventCalendar and
 reads and writes events through the API with the session cookie) and "find a slot" (a form
 that works without JavaScript: the same availability service as POST /api/v1/availability,
-and a Book button per free slot)."""
+and a Book button per free slot; with JavaScript static/find.js sends the form to the API
+itself)."""
 
 from __future__ import annotations
 
