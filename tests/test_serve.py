@@ -38,6 +38,7 @@ def test_first_start_prints_urls_and_admin_token_once(data_dir):
         f"{first.base}/api/v1/" in out
         and f"{first.base}/api/docs" in out
         and f"{first.base}/dav/" in out
+        and f"{first.base}/ui/" in out
     )
     match = re.search(r"Admin token \(shown once, keep it\): (cg_\S+)", out)
     assert match, out

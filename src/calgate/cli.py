@@ -105,6 +105,7 @@ def serve(
     typer.echo(f"calgate {__version__}")
     typer.echo(f"  API:     {base}/api/v1/")
     typer.echo(f"  Docs:    {base}/api/docs")
+    typer.echo(f"  Web UI:  {base}/ui/   (sign in with a token)")
     if lifecycle.runtime.embedded is not None:
         typer.echo(f"  CalDAV:  {base}/dav/   (any user name, a calgate token as the password)")
     typer.echo(f"  Data:    {settings.data_dir}")
