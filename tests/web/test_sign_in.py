@@ -166,3 +166,22 @@ def test_unknown_pages_are_pages_and_the_apis_stay_problems(browser):
     assert wrong_method.status_code == 405 and "text/html" in wrong_method.headers["content-type"]
     api = browser.get("/api/v1/nope")
     assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
+
+
+def test_behind_a_proxy_the_public_url_is_this_site(make_client):
+    """A proxy ending TLS for https://cal.example.org talks plain http to calgate with its own
+    Host: forms from the public origin are this site's, and the cookies are Secure."""
+    client = make_client(public_url="https://cal.example.org")
+    del client.headers["Authorization"]
+    public = {"Origin": "https://cal.example.org"}
+    signed = client.post(
+        "/ui/sign-in", data={"token": ADMIN_TOKEN}, headers=public, follow_redirects=False
+    )
+    assert signed.status_code == 303 and "Secure" in signed.headers["set-cookie"]
+    value = signed.cookies[ui_session.COOKIE]
+    client.cookies.set(ui_session.COOKIE, value)
+    form = {"csrf": csrf_of(client), "name": "Proxied"}
+    made = client.post("/ui/calendars", data=form, headers=public, follow_redirects=False)
+    assert made.status_code == 303, made.text
+    other = client.post("/ui/calendars", data=form, headers={"Origin": "https://evil.example"})
+    assert other.status_code == 403

@@ -28,17 +28,29 @@ class Form:
         return name in self._values
 
 
-def same_origin(request: Request) -> bool:
+def same_origin(request: Request, public_url: str | None = None) -> bool:
     """A browser names the page a form was posted from; a post from another site is refused
-    even before the CSRF token is looked at (the sign-in form has no session yet)."""
+    even before the CSRF token is looked at (the sign-in form has no session yet). This site
+    is the request's ``Host``, or the public URL calgate is reached by behind a proxy."""
     origin = request.headers.get("origin") or request.headers.get("referer")
     if origin is None or origin == "null":
         return origin is None  # no header: not a browser's cross-site post
-    return urlsplit(origin).netloc == request.headers.get("host", "")
+    ours = {request.headers.get("host", "")}
+    if public_url:
+        ours.add(urlsplit(public_url).netloc)
+    return urlsplit(origin).netloc in ours
 
 
-async def read_form(request: Request, limit: int, session: UiSession | None) -> Form:
-    if not same_origin(request):
+def over_https(request: Request, public_url: str | None) -> bool:
+    """Whether the browser reached calgate over https (directly, or at an https public URL
+    behind a proxy that ends TLS): its cookies are then ``Secure``."""
+    return request.url.scheme == "https" or (public_url or "").startswith("https://")
+
+
+async def read_form(
+    request: Request, limit: int, session: UiSession | None, public_url: str | None = None
+) -> Form:
+    if not same_origin(request, public_url):
         raise PermissionDenied("this form was posted from another site")
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > limit:

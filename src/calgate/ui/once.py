@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from calgate.runtime import Runtime
+from calgate.ui.forms import over_https
 from calgate.ui.session import UiSession, csrf_matches
 
 COOKIE = "calgate_ui_once"
@@ -40,7 +41,7 @@ def show_once(
         path=path,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=over_https(request, runtime.settings.public_url),
     )
 
 

@@ -41,7 +41,9 @@ ViewerDep = Annotated[Viewer, Depends(get_viewer)]
 
 async def posted(request: Request, runtime: RuntimeDep, viewer: ViewerDep) -> Form:
     """The posted form of a signed-in viewer, CSRF token checked."""
-    return await read_form(request, runtime.settings.max_body_bytes, viewer.session)
+    return await read_form(
+        request, runtime.settings.max_body_bytes, viewer.session, runtime.settings.public_url
+    )
 
 
 FormDep = Annotated[Form, Depends(posted)]

@@ -11,7 +11,7 @@ from calgate.runtime import Runtime
 from calgate.services import tokens
 from calgate.ui import auth
 from calgate.ui import session as ui_session
-from calgate.ui.forms import read_form
+from calgate.ui.forms import over_https, read_form
 from calgate.ui.pages.common import done, router
 from calgate.ui.render import Flash, render
 
@@ -43,7 +43,9 @@ def _signed_in(runtime: Runtime, secret: str) -> tuple[str, str] | None:
 
 @pages.post("/sign-in")
 async def sign_in(request: Request, runtime: RuntimeDep) -> Response:
-    form = await read_form(request, runtime.settings.max_body_bytes, None)
+    form = await read_form(
+        request, runtime.settings.max_body_bytes, None, runtime.settings.public_url
+    )
     back_to = _safe_next(form.get("next", "/ui/"))
     secret = form.get("token").strip()
     found = await run_in_threadpool(_signed_in, runtime, secret) if secret else None
@@ -59,14 +61,16 @@ async def sign_in(request: Request, runtime: RuntimeDep) -> Response:
         path="/",  # the week view's script calls /api/v1 with it
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=over_https(request, runtime.settings.public_url),
     )
     return response
 
 
 @pages.post("/sign-out")
 async def sign_out(request: Request, runtime: RuntimeDep) -> Response:
-    await read_form(request, runtime.settings.max_body_bytes, None)  # same site only
+    await read_form(
+        request, runtime.settings.max_body_bytes, None, runtime.settings.public_url
+    )  # same site only
     response = done("/ui/sign-in", "Signed out.")
     response.delete_cookie(ui_session.COOKIE, path="/")
     return response
