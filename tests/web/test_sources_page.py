@@ -35,8 +35,9 @@ def test_a_caldav_server_added_by_the_form_shows_its_calendars_and_syncs_now(
     assert added.status_code == 303, added.text
     assert added.headers["location"] == PAGE
     shown = page.get(PAGE)
-    assert "added with 1 calendar(s)" in shown.text
     source = api.get("/api/v1/sources/xandikos").json()
+    # the session's Xandikos may hold calendars other tests made: the count is what it found
+    assert f"added with {len(source['calendars'])} calendar(s)" in shown.text
     cal = source["calendars"][0]
     assert f"<code>{cal['id']}</code>" in shown.text
     assert "Server: xandikos" in shown.text and "sync-collection (RFC 6578)" in shown.text
