@@ -10,9 +10,9 @@ events each (500) in the week shown, on the embedded store of a real ``calgate s
 
 Times are measured by the client over loopback on a keep-alive connection (so they are the
 server's time plus a loopback round trip); p50 and p95. And the bytes a browser downloads on a
-first load: the HTML, the CSS and the JavaScript (vendored files included), as served
-(uncompressed: calgate does not compress) and gzip-compressed (what a compressing proxy in
-front would send), and the listings' JSON for the week.
+first load: the HTML, the CSS and the JavaScript (vendored files included), and the listings'
+JSON for the week, each uncompressed and gzip-compressed (what calgate sends a browser that
+accepts gzip, except the HTML page, which calgate never compresses: it holds a CSRF token).
 
 Usage: .venv/bin/python bench/bench_ui.py [--rooms 10] [--events 500] [--runs 30]
        [--report bench/REPORT.md]
@@ -271,8 +271,8 @@ def report_lines(
         f"| direct: the same {n} listings with a bearer token, no UI, one after the other "
         f"| {p['direct'][0]:.0f} ms | {p['direct'][1]:.0f} ms |",
         "",
-        "A first load downloads (calgate serves these uncompressed; gzip: what a compressing "
-        "proxy would send):",
+        "A first load downloads (gzip: what calgate sends a browser that accepts it; the HTML "
+        "page goes uncompressed, as it holds a CSRF token):",
         "",
         "| file | bytes | gzip |",
         "|---|---|---|",
