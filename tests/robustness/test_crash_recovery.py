@@ -241,6 +241,50 @@ def _send(api: httpx.Client, n: int) -> httpx.Response:
     return api.post(EVENTS, json=event(n), headers=key)
 
 
+def test_a_create_that_failed_after_its_write_is_not_made_again_by_the_retry(
+    db_client, monkeypatch
+):
+    """The server stored the event but calgate's request failed after it (a timeout while
+    the server was answering, a failure entering it in the index): the client got a 504, so
+    it retries with the same key. The retry finds the event the claim names and answers with
+    it; before, the failure freed the key and the retry made a second event under a new id
+    (the kill -9 burst test's rare 'made twice')."""
+    from calgate.errors import UpstreamTimeout
+    from calgate.services import writing
+
+    stored = writing._recorded
+
+    def timed_out(*args: Any, **kwargs: Any) -> Any:
+        stored(*args, **kwargs)
+        raise UpstreamTimeout("the CalDAV server did not answer in time")
+
+    body = event(7)
+    monkeypatch.setattr(writing, "_recorded", timed_out)
+    first = db_client.post(EVENTS, json=body, headers={"Idempotency-Key": "late"})
+    assert first.status_code == 504, first.text
+    monkeypatch.setattr(writing, "_recorded", stored)
+    retry = db_client.post(EVENTS, json=body, headers={"Idempotency-Key": "late"})
+    assert retry.status_code == 201, retry.text
+    assert retry.headers["idempotent-replayed"] == "true"  # made by the first request
+    assert titles(db_client) == {"crash 7": 1}
+
+
+def test_a_create_refused_before_any_write_frees_its_key(db_client):
+    """A 4xx (here the booking policy's 409) means nothing was written: the key is free again,
+    so the same key with a corrected body makes the event."""
+    assert (
+        db_client.patch("/api/v1/calendars/default", json={"overlap": "reject"}).status_code == 200
+    )
+    taken = db_client.post(EVENTS, json=event(8))
+    assert taken.status_code == 201, taken.text
+    clash = db_client.post(EVENTS, json=event(8), headers={"Idempotency-Key": "refused"})
+    assert clash.status_code == 409, clash.text
+    moved = {**event(8), "start": "2027-03-09T11:00:00Z", "end": "2027-03-09T12:00:00Z"}
+    again = db_client.post(EVENTS, json=moved, headers={"Idempotency-Key": "refused"})
+    assert again.status_code == 201, again.text
+    assert titles(db_client) == {"crash 8": 2}
+
+
 def test_kill_9_during_a_burst_of_creates_strands_nothing(tmp_path: Path):
     """SIGKILL while creates with Idempotency-Keys are in flight (JSON, raw, JSCalendar), then a
     restart on the same folder: within 10 s of the restart a read and a new create answer

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from calgate.db.models import IdempotencyRow
-from calgate.errors import Conflict, InvalidInput
+from calgate.errors import CalgateError, Conflict, InvalidInput
 from calgate.runtime import Runtime
 from calgate.services import processes
 
@@ -167,6 +167,25 @@ def release(runtime: Runtime, *, token_id: str, key: str) -> None:
         )
 
 
+def give_up(runtime: Runtime, *, token_id: str, key: str) -> None:
+    """The request failed in a way that leaves open whether the event was written (a server
+    that timed out may have stored it, an unexpected error may have come after the write):
+    the claim stays with its event id but names no live process, so a retry takes it over at
+    once and looks in the store first (``Claimed.resumed``) instead of making a second event
+    under a new id."""
+    with runtime.db.session() as session:
+        session.execute(
+            update(IdempotencyRow)
+            .where(
+                IdempotencyRow.token_id == token_id,
+                IdempotencyRow.key == key,
+                IdempotencyRow.owner == runtime.boot_id,
+                IdempotencyRow.status == 0,
+            )
+            .values(owner=f"failed-{runtime.boot_id[:25]}")  # no boot id has a "-"
+        )
+
+
 def run_once(
     runtime: Runtime,
     *,
@@ -179,15 +198,22 @@ def run_once(
 ) -> tuple[Stored, bool]:
     """The answer to a request under an Idempotency-Key, and whether it is a replay: the kept
     answer of an earlier request with the key, else ``make``'s (kept for the next one). A
-    ``make`` that fails frees the key."""
+    ``make`` refused by calgate (a 4xx: nothing was written) frees the key; any other failure
+    leaves the claim for a retry to resume (:func:`give_up`)."""
     ids = {"token_id": token_id, "key": key}
     claimed = claim(runtime, calendar_id=calendar_id, digest=digest, event_id=event_id, **ids)
     if isinstance(claimed, Stored):
         return claimed, True
     try:
         answer = make(claimed)
+    except CalgateError as exc:
+        if exc.status < 500:
+            release(runtime, **ids)
+        else:
+            give_up(runtime, **ids)
+        raise
     except BaseException:
-        release(runtime, **ids)
+        give_up(runtime, **ids)
         raise
     finish(runtime, answer=answer, **ids)
     return answer, False
