@@ -138,18 +138,24 @@ def _owned_by(owner: str | None) -> Any:
     return IdempotencyRow.owner.is_(None) if owner is None else IdempotencyRow.owner == owner
 
 
+def _held_here(runtime: Runtime, token_id: str, key: str) -> tuple[Any, ...]:
+    """The claim of ``key`` as this process holds it, unanswered."""
+    row = IdempotencyRow
+    return (
+        row.token_id == token_id,
+        row.key == key,
+        row.owner == runtime.boot_id,
+        row.status == 0,
+    )
+
+
 def finish(runtime: Runtime, *, token_id: str, key: str, answer: Stored) -> None:
     """Keep the answer for replays (unless the claim was taken over meanwhile: the process
     that took it answers)."""
     with runtime.db.session() as session:
         session.execute(
             update(IdempotencyRow)
-            .where(
-                IdempotencyRow.token_id == token_id,
-                IdempotencyRow.key == key,
-                IdempotencyRow.owner == runtime.boot_id,
-                IdempotencyRow.status == 0,
-            )
+            .where(*_held_here(runtime, token_id, key))
             .values(status=answer.status, response=answer.body, headers=answer.headers)
         )
 
@@ -157,14 +163,7 @@ def finish(runtime: Runtime, *, token_id: str, key: str, answer: Stored) -> None
 def release(runtime: Runtime, *, token_id: str, key: str) -> None:
     """The request failed: free the key so a retry can try again."""
     with runtime.db.session() as session:
-        session.execute(
-            delete(IdempotencyRow).where(
-                IdempotencyRow.token_id == token_id,
-                IdempotencyRow.key == key,
-                IdempotencyRow.owner == runtime.boot_id,
-                IdempotencyRow.status == 0,
-            )
-        )
+        session.execute(delete(IdempotencyRow).where(*_held_here(runtime, token_id, key)))
 
 
 def give_up(runtime: Runtime, *, token_id: str, key: str) -> None:
@@ -176,12 +175,7 @@ def give_up(runtime: Runtime, *, token_id: str, key: str) -> None:
     with runtime.db.session() as session:
         session.execute(
             update(IdempotencyRow)
-            .where(
-                IdempotencyRow.token_id == token_id,
-                IdempotencyRow.key == key,
-                IdempotencyRow.owner == runtime.boot_id,
-                IdempotencyRow.status == 0,
-            )
+            .where(*_held_here(runtime, token_id, key))
             .values(owner=f"failed-{runtime.boot_id[:25]}")  # no boot id has a "-"
         )
 
