@@ -95,3 +95,19 @@ def test_a_token_is_shown_once_and_revoked(page: Page, ui_server: CalgateProcess
     expect(page.get_by_role("row").filter(has_text=name)).to_have_count(0)
     refused = api(ui_server, "/api/v1/calendars/default", secret)
     assert refused.status_code == 401
+
+
+def test_a_preview_after_the_session_ended_leads_the_page_to_sign_in(
+    page: Page, ui_server: CalgateProcess
+) -> None:
+    """The session ends while someone types a template (here its cookie is dropped): the
+    preview's htmx request gets HX-Redirect, so the whole page goes to sign-in, and back to
+    the calendar after it, instead of the sign-in page landing inside the preview box."""
+    sign_in(page, ui_server.base)
+    page.goto(f"{ui_server.base}/ui/calendars/default")
+    page.context.clear_cookies()
+    page.get_by_label("Body", exact=True).fill("{{ name }}")
+    expect(page).to_have_url(f"{ui_server.base}/ui/sign-in?next=%2Fui%2Fcalendars%2Fdefault")
+    page.get_by_label("API token", exact=True).fill(ADMIN_TOKEN)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{ui_server.base}/ui/calendars/default")

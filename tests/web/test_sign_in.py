@@ -185,3 +185,19 @@ def test_behind_a_proxy_the_public_url_is_this_site(make_client):
     assert made.status_code == 303, made.text
     other = client.post("/ui/calendars", data=form, headers={"Origin": "https://evil.example"})
     assert other.status_code == 403
+
+
+def test_an_htmx_request_without_a_session_sends_the_whole_page_to_sign_in(browser):
+    """The template preview's htmx post after the session ended: not the sign-in page swapped
+    into the preview box, but ``HX-Redirect`` for the whole page, back to where it was."""
+    headers = {"HX-Request": "true", "HX-Current-URL": "http://testserver/ui/calendars/default"}
+    resp = browser.post(
+        "/ui/calendars/default/preview",
+        data={"notification_template": "{{ name }}"},
+        headers=headers,
+        follow_redirects=False,
+    )
+    assert resp.status_code == 204
+    assert resp.headers["hx-redirect"] == "/ui/sign-in?next=%2Fui%2Fcalendars%2Fdefault"
+    plain = browser.post("/ui/calendars/default/preview", follow_redirects=False)
+    assert plain.status_code == 303  # a form post without htmx: the usual redirect

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -81,6 +82,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(SignInNeeded)
     async def _sign_in(request: Request, exc: SignInNeeded) -> Response:
+        if request.headers.get("hx-request") == "true":
+            # htmx would swap the sign-in page into the fragment it asked for (the template
+            # preview): it leaves the whole page for the sign-in instead
+            back_to = request.headers.get("hx-current-url", "")
+            path = urlsplit(back_to).path if back_to else exc.back_to
+            return Response(status_code=204, headers={"HX-Redirect": sign_in_url(path)})
         return RedirectResponse(sign_in_url(exc.back_to), status_code=303)
 
     api_errors = app.exception_handlers[CalgateError]
