@@ -21,8 +21,7 @@ from calgate.runtime import Runtime
 from calgate.schemas.tokens import TokenCreate, TokenPublic
 from calgate.services import calendars, tokens
 from calgate.ui.once import forget_once, show_once, take_once
-from calgate.ui.pages.calendars import message_of
-from calgate.ui.pages.common import FormDep, ViewerDep, done, router
+from calgate.ui.pages.common import FormDep, ViewerDep, done, refusal, router
 from calgate.ui.render import Flash, Viewer, render
 
 pages = router()
@@ -113,8 +112,7 @@ def create_token(
                 session, role=body.role, calendars=body.calendars, name=body.name, by=viewer.grant
             )
     except (CalgateError, ValidationError) as exc:
-        flash = Flash(message_of(exc), "error")
-        status = getattr(exc, "status", 422)
+        status, flash = refusal(exc)
         return _page(request, runtime, session, viewer, status=status, flash=flash, draft=draft)
     response = done(PAGE, f"Token {made.row.id} created.")
     secret = {"id": made.row.id, "name": made.row.name or "", "secret": made.secret}
@@ -135,8 +133,8 @@ def revoke_token(
         _admin(viewer)
         tokens.revoke_token(session, token_id, by=viewer.grant)
     except CalgateError as exc:
-        flash = Flash(message_of(exc), "error")
-        return _page(request, runtime, session, viewer, status=exc.status, flash=flash)
+        status, flash = refusal(exc)
+        return _page(request, runtime, session, viewer, status=status, flash=flash)
     if token_id == viewer.grant.token_id:
         said = "Token revoked. It was the one this session signed in with: sign in again."
         return done(PAGE, said)

@@ -21,8 +21,7 @@ from calgate.schemas.calendars import CalendarUpdate
 from calgate.services import calendars
 from calgate.services.notification_preview import Preview, preview_notification
 from calgate.ui.forms import Form
-from calgate.ui.pages.calendars import message_of
-from calgate.ui.pages.common import FormDep, ViewerDep, done, router
+from calgate.ui.pages.common import FormDep, ViewerDep, done, refusal, router
 from calgate.ui.render import Flash, Viewer, render
 
 pages = router()
@@ -97,8 +96,7 @@ def _change(
     except NotFound:
         raise
     except (CalgateError, ValidationError) as exc:
-        flash = Flash(message_of(exc), "error")
-        status = getattr(exc, "status", 422)
+        status, flash = refusal(exc)
         return _page(
             request, runtime, session, viewer, calendar_id, status=status, flash=flash, draft=draft
         )
@@ -163,7 +161,8 @@ def _preview(
     except NotFound:
         raise
     except (CalgateError, ValidationError) as exc:
-        status, message = getattr(exc, "status", 422), message_of(exc)
+        status, refused = refusal(exc)
+        message = refused.text
         if request.headers.get("hx-request"):  # htmx swaps in 2xx answers only
             shown_status = 200 if status == 422 else status
             return render(

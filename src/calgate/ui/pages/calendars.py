@@ -10,8 +10,8 @@ from calgate.api.deps import RuntimeDep, SessionDep
 from calgate.errors import CalgateError
 from calgate.schemas.calendars import CalendarCreate
 from calgate.services import calendars
-from calgate.ui.pages.common import FormDep, ViewerDep, done, router
-from calgate.ui.render import Flash, render
+from calgate.ui.pages.common import FormDep, ViewerDep, done, refusal, router
+from calgate.ui.render import render
 
 pages = router()
 
@@ -50,27 +50,14 @@ def create_calendar(
         )
         row, _source = calendars.create_calendar(runtime, viewer.grant, body)
     except (CalgateError, ValidationError) as exc:
+        status, flash = refusal(exc)
         return render(
             request,
             "calendars.html",
             viewer=viewer,
-            status=getattr(exc, "status", 422),
-            flash=Flash(message_of(exc), "error"),
+            status=status,
+            flash=flash,
             calendars=_listing(runtime, session, viewer),
             default_zone=runtime.settings.default_time_zone,
         )
     return done(f"/ui/calendars/{row.id}", f"Calendar {row.name!r} created.")
-
-
-def message_of(exc: Exception) -> str:
-    """A sentence for a page from a service's error or a form's invalid field."""
-    if isinstance(exc, ValidationError):
-        parts = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err.get("loc", ()))
-            parts.append(f"{where}: {str(err.get('msg', 'invalid')).removeprefix('Value error, ')}")
-        return "; ".join(parts)
-    if isinstance(exc, CalgateError):
-        details = [e.detail for e in getattr(exc, "errors", [])]
-        return "; ".join(details) if details else exc.detail
-    return str(exc)

@@ -7,11 +7,13 @@ from typing import Annotated
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Request
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse
 
 from calgate.api.deps import RuntimeDep
 from calgate.api.query_params import StrictQueryRoute
+from calgate.errors import CalgateError
 from calgate.ui import auth
 from calgate.ui.forms import Form, read_form
 from calgate.ui.render import Flash, Viewer, set_flash
@@ -59,3 +61,23 @@ def done(to: str, message: str | None = None, kind: str = "ok") -> RedirectRespo
     if message:
         set_flash(response, Flash(message, kind))
     return response
+
+
+def message_of(exc: Exception) -> str:
+    """A sentence for a page from a service's error or a form's invalid field."""
+    if isinstance(exc, ValidationError):
+        parts = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ()))
+            parts.append(f"{where}: {str(err.get('msg', 'invalid')).removeprefix('Value error, ')}")
+        return "; ".join(parts)
+    if isinstance(exc, CalgateError):
+        details = [e.detail for e in getattr(exc, "errors", [])]
+        return "; ".join(details) if details else exc.detail
+    return str(exc)
+
+
+def refusal(exc: Exception) -> tuple[int, Flash]:
+    """The status and message a page shows for a refused action: the service's own status (a
+    form's invalid field: 422) and its reason."""
+    return getattr(exc, "status", 422), Flash(message_of(exc), "error")

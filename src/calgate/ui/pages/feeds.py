@@ -15,8 +15,7 @@ from calgate.errors import CalgateError
 from calgate.schemas.feeds import DEFAULT_FUTURE_DAYS, DEFAULT_PAST_DAYS, FeedCreate
 from calgate.services import calendars, feeds
 from calgate.ui.once import forget_once, show_once, take_once
-from calgate.ui.pages.calendars import message_of
-from calgate.ui.pages.common import FormDep, ViewerDep, done, router
+from calgate.ui.pages.common import FormDep, ViewerDep, done, refusal, router
 from calgate.ui.render import Flash, Viewer, render
 
 pages = router()
@@ -92,8 +91,7 @@ def create_feed(
             base_url=_base_url(request, runtime),
         )
     except (CalgateError, ValidationError) as exc:
-        flash = Flash(message_of(exc), "error")
-        status = getattr(exc, "status", 422)
+        status, flash = refusal(exc)
         return _page(request, runtime, session, viewer, status=status, flash=flash, sent=sent)
     response = done(PAGE, f"Feed of {made.calendar_id!r} created.")
     shown = {"feed": made.id, "calendar": made.calendar_id, "detail": made.detail, "url": made.url}

@@ -15,8 +15,7 @@ from calgate.errors import CalgateError, InvalidInput, SourceConnectFailed
 from calgate.schemas.sources import SourceCreate
 from calgate.services import source_sync, sources
 from calgate.services.calendars import require_unscoped_admin
-from calgate.ui.pages.calendars import message_of
-from calgate.ui.pages.common import FormDep, ViewerDep, done, router
+from calgate.ui.pages.common import FormDep, ViewerDep, done, refusal, router
 from calgate.ui.render import Flash, Viewer, render
 
 pages = router()
@@ -93,10 +92,10 @@ def _page(
 def _refused(exc: Exception) -> tuple[int, Flash]:
     """The API's status and reason: a failed connection names which part was wrong
     (``unreachable``, ``credentials``, ``not-caldav``...), as the API's ``reason``."""
-    text = message_of(exc)
+    status, flash = refusal(exc)
     if isinstance(exc, SourceConnectFailed):
-        text = f"{exc.title} ({exc.reason}): {text}"
-    return getattr(exc, "status", 422), Flash(text, "error")
+        flash.text = f"{exc.title} ({exc.reason}): {flash.text}"
+    return status, flash
 
 
 @pages.get("/sources")

@@ -15,8 +15,7 @@ from calgate.errors import CalgateError
 from calgate.schemas.webhooks import WebhookCreate, WebhookEvent
 from calgate.services import calendars, webhook_deliveries, webhooks
 from calgate.ui.once import forget_once, show_once, take_once
-from calgate.ui.pages.calendars import message_of
-from calgate.ui.pages.common import FormDep, ViewerDep, done, router
+from calgate.ui.pages.common import FormDep, ViewerDep, done, refusal, router
 from calgate.ui.render import Flash, Viewer, render
 
 pages = router()
@@ -79,8 +78,7 @@ def create_webhook(
         webhooks.read_unread(runtime, viewer.grant, body.calendars)  # before the session writes
         made = webhooks.create(runtime, session, viewer.grant, body)
     except (CalgateError, ValidationError) as exc:
-        status = getattr(exc, "status", 422)
-        flash = Flash(message_of(exc), "error")
+        status, flash = refusal(exc)
         return _page(request, session, viewer, status=status, flash=flash, sent=sent)
     where = f"/ui/webhooks/{made.row.id}"
     response = done(where, "Webhook endpoint created.")
@@ -151,10 +149,8 @@ def test_webhook(
     except CalgateError as exc:
         if exc.status == 404:
             raise
-        flash = Flash(message_of(exc), "error")
-        return _detail(
-            request, runtime, session, viewer, webhook_id, status=exc.status, flash=flash
-        )
+        status, flash = refusal(exc)
+        return _detail(request, runtime, session, viewer, webhook_id, status=status, flash=flash)
     return done(
         f"/ui/webhooks/{webhook_id}",
         f"Test message queued (delivery {queued.id}); the worker sends it on its next round.",

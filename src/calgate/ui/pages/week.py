@@ -22,8 +22,7 @@ from calgate.errors import CalgateError, InvalidInput, NotFound
 from calgate.schemas.calendars import CalendarPublic
 from calgate.schemas.freebusy import AvailabilityQuery, ParticipantGroup
 from calgate.services import calendars, creation, freebusy
-from calgate.ui.pages.calendars import message_of
-from calgate.ui.pages.common import FormDep, ViewerDep, done, router
+from calgate.ui.pages.common import FormDep, ViewerDep, done, refusal, router
 from calgate.ui.render import Flash, Viewer, render
 
 pages = router()
@@ -169,8 +168,7 @@ def _refused(
     fields: dict[str, str],
 ) -> Response:
     """The find page again with the service's reason (its status: 404, 409, 422...)."""
-    status = getattr(exc, "status", 422)
-    flash = Flash(message_of(exc), "error")
+    status, flash = refusal(exc)
     return _find_page(
         request, runtime, session, viewer, chosen=chosen, fields=fields, status=status, flash=flash
     )
