@@ -12,19 +12,9 @@ CHROMIUM=/usr/bin/chromium
 [ -n "${CALGATE_TEST_CHROMIUM:-}" ] && [ -x "$CALGATE_TEST_CHROMIUM" ] && exit 0
 [ -x "$CHROMIUM" ] && exit 0
 
-fail() {
-  echo "install-browser: $*" >&2
-  exit 1
-}
-
-if [ "$(id -u)" -eq 0 ]; then
-  SUDO=()
-elif command -v sudo >/dev/null 2>&1; then
-  SUDO=(sudo -n)
-else
-  fail "must run as root (or with sudo) to install chromium"
-fi
-command -v apt-get >/dev/null 2>&1 || fail "apt-get not found: chromium comes from Debian's packages"
+NAME=install-browser WHAT=chromium
+# shellcheck source=scripts/apt-access.sh
+source "$(dirname "$0")/apt-access.sh"
 
 echo "install-browser: installing Debian's chromium (once; under a minute)" >&2
 export DEBIAN_FRONTEND=noninteractive

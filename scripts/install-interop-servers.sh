@@ -14,19 +14,9 @@ PACKAGES=(cyrus-imapd cyrus-caldav sasl2-bin php-cli php-sqlite3 php-sabre-dav)
 # system-wide services these packages bring, as service:package-that-ships-it
 SERVICES=(cyrus-imapd:cyrus-common exim4:exim4-base)
 
-fail() {
-  echo "install-interop-servers: $*" >&2
-  exit 1
-}
-
-if [ "$(id -u)" -eq 0 ]; then
-  SUDO=()
-elif command -v sudo >/dev/null 2>&1; then
-  SUDO=(sudo -n)
-else
-  fail "must run as root (or with sudo) to install Debian packages"
-fi
-command -v apt-get >/dev/null 2>&1 || fail "apt-get not found: these servers come from Debian packages"
+NAME=install-interop-servers WHAT="the interop servers"
+# shellcheck source=scripts/apt-access.sh
+source "$(dirname "$0")/apt-access.sh"
 command -v dpkg-query >/dev/null 2>&1 || fail "dpkg-query not found"
 
 installed() {
