@@ -90,26 +90,21 @@ def install(app: FastAPI) -> None:
             return Response(status_code=204, headers={"HX-Redirect": sign_in_url(path)})
         return RedirectResponse(sign_in_url(exc.back_to), status_code=303)
 
-    api_errors = app.exception_handlers[CalgateError]
-
-    async def _errors(request: Request, exc: Exception) -> Response:
-        """An error on a page is a page (status kept); the API's stay problem+json."""
-        if not request.url.path.startswith("/ui/") or not isinstance(exc, CalgateError):
-            answered = api_errors(request, exc)
-            return await answered if inspect.isawaitable(answered) else answered
-        return render(request, "error.html", status=exc.status, title=exc.title, detail=exc.detail)
-
-    app.exception_handlers[CalgateError] = _errors
-    for kind in (RequestValidationError, StarletteHTTPException):
+    for kind in (CalgateError, RequestValidationError, StarletteHTTPException):
         app.exception_handlers[kind] = _on_pages(app.exception_handlers[kind])
 
 
 def _on_pages(api_handler: Callable[..., Any]) -> Callable[..., Awaitable[Response]]:
-    """FastAPI's own validation of a page's parameters, and Starlette's 404 and 405 under
-    /ui/, as pages (the API's answers stay problem+json)."""
+    """An error on a page is a page with its status kept: calgate's own, FastAPI's
+    validation of a page's parameters, Starlette's 404 and 405 under /ui/. The API's answers
+    stay problem+json (``api_handler``)."""
 
     async def handler(request: Request, exc: Exception) -> Response:
         on_page = request.url.path.startswith("/ui/")
+        if on_page and isinstance(exc, CalgateError):
+            return render(
+                request, "error.html", status=exc.status, title=exc.title, detail=exc.detail
+            )
         if on_page and isinstance(exc, RequestValidationError):
             said = "; ".join(f"{e.pointer}: {e.detail}" for e in problems.validation_errors(exc))
             return render(request, "error.html", status=422, title="Invalid request", detail=said)
